@@ -1,0 +1,126 @@
+#include "pool.h"
+#include "registry.h"
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <sched.h>
+#include <thread>
+#include <vector>
+#include <immintrin.h>
+
+namespace astarpo {
+namespace {
+
+int machineThreads() {
+  if (const char* env = std::getenv("ASTARPO_THREADS")) {
+    int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+thread_local bool t_insideTask = false;
+
+// Workers spin briefly on a generation counter (a kernel launch is often
+// microseconds after the last), then sleep on a condition variable.
+class Pool {
+ public:
+  explicit Pool(int threads) : threads_(threads) {
+    for (int i = 1; i < threads_; i++) workers_.emplace_back([this] { workerLoop(); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+      generation_.fetch_add(1);
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  int threads() const { return threads_; }
+
+  void run(int tasks, void (*fn)(void*, int), void* ctx) {
+    if (tasks <= 0) return;
+    if (threads_ == 1 || tasks == 1 || t_insideTask) {
+      bool was = t_insideTask;
+      t_insideTask = true;
+      for (int t = 0; t < tasks; t++) fn(ctx, t);
+      t_insideTask = was;
+      return;
+    }
+    std::lock_guard<std::mutex> launch(launchMutex_);
+    fn_ = fn;
+    ctx_ = ctx;
+    tasks_ = tasks;
+    next_.store(0, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    work();
+    // Every worker checks in before the next launch may touch the shared fields.
+    while (arrived_.load(std::memory_order_acquire) < threads_ - 1) _mm_pause();
+    arrived_.store(0, std::memory_order_relaxed);
+  }
+
+ private:
+  void work() {
+    t_insideTask = true;
+    for (;;) {
+      int t = next_.fetch_add(1, std::memory_order_acq_rel);
+      if (t >= tasks_) break;
+      fn_(ctx_, t);
+    }
+    t_insideTask = false;
+  }
+
+  void workerLoop() {
+    uint64_t seen = generation_.load(std::memory_order_acquire);
+    for (;;) {
+      bool woke = false;
+      for (int spin = 0; spin < 20000; spin++) {
+        if (generation_.load(std::memory_order_acquire) != seen) { woke = true; break; }
+        _mm_pause();
+      }
+      if (!woke) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      }
+      seen = generation_.load(std::memory_order_acquire);
+      if (stop_) return;
+      work();
+      arrived_.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+
+  int threads_;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_, launchMutex_;
+  std::condition_variable wake_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> next_{0}, arrived_{0};
+  int tasks_ = 0;
+  void (*fn_)(void*, int) = nullptr;
+  void* ctx_ = nullptr;
+  bool stop_ = false;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool(machineThreads());  // never destroyed: workers outlive module unload order
+  return *p;
+}
+
+}  // namespace
+
+int threadCount() { return pool().threads(); }
+void runTasks(int tasks, void (*fn)(void*, int), void* ctx) { pool().run(tasks, fn, ctx); }
+
+}  // namespace astarpo
+
+using namespace astarpo;
+
+ASTARPO_EXPORT(threads) { return number(env, threadCount()); }

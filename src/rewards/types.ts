@@ -1,0 +1,28 @@
+// The reward API: a reward function is a plain function of the prompts, the
+// completions and the dataset rows' other columns. It returns one number per
+// completion, or null where it does not apply (e.g. the answer could not be parsed).
+
+/** A chat message as chat templates take it. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant" | "tool" | string;
+  content: string;
+}
+
+/** One sampled response. */
+export interface Completion {
+  text: string;
+  tokenIds: readonly number[];
+  /** True when the response ended by itself (EOS or a stop string), false when cut at the length limit. */
+  finished: boolean;
+}
+
+/** What every reward function receives; arrays are aligned by index. */
+export interface RewardBatch {
+  prompts: ReadonlyArray<string | readonly ChatMessage[]>;
+  completions: readonly Completion[];
+  /** Each row's dataset columns other than the prompt (e.g. `answer`, `ground_truth`). */
+  columns: ReadonlyArray<Readonly<Record<string, unknown>>>;
+}
+
+export type RewardValue = number | null;
+export type RewardFn = (batch: RewardBatch) => RewardValue[] | Promise<RewardValue[]>;

@@ -1,0 +1,29 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { native } from "../../src/tensor/native.js";
+
+test("native alloc/free is counted in live and peak bytes", () => {
+  const stats = new Float64Array(3);
+  native.memoryStats(stats);
+  const before = stats[0];
+  const p = native.alloc(4096);
+  native.memoryStats(stats);
+  assert.equal(stats[0], before + 4096);
+  assert.ok(stats[1] >= before + 4096);
+  native.free(p);
+  native.memoryStats(stats);
+  assert.equal(stats[0], before);
+});
+
+test("copyIn/copyOut round-trip through native memory", () => {
+  const p = native.alloc(16);
+  native.copyIn(p, 0, new Float32Array([1, 2, 3, 4]));
+  const out = new Float32Array(2);
+  native.copyOut(p, 8, out);
+  assert.deepEqual(Array.from(out), [3, 4]);
+  native.free(p);
+});
+
+test("the thread pool is sized to the machine", () => {
+  assert.ok(native.threads() >= 1);
+});
