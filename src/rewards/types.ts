@@ -2,11 +2,10 @@
 // completions and the dataset rows' other columns. It returns one number per
 // completion, or null where it does not apply (e.g. the answer could not be parsed).
 
-/** A chat message as chat templates take it. */
-export interface ChatMessage {
-  role: "system" | "user" | "assistant" | "tool" | string;
-  content: string;
-}
+import type { ChatMessage } from "../tokenize/chat.js";
+
+/** A chat message as chat templates take it (defined with the chat templates, in src/tokenize/chat.ts). */
+export type { ChatMessage };
 
 /** One sampled response. */
 export interface Completion {
