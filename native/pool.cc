@@ -78,8 +78,10 @@ class Pool {
     t_insideTask = false;
   }
 
+  // Workers start from generation 0, not from whatever the counter reads when
+  // the thread first runs: a launch may already have happened by then.
   void workerLoop() {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+    uint64_t seen = 0;
     for (;;) {
       bool woke = false;
       for (int spin = 0; spin < 20000; spin++) {
