@@ -1,2 +1,14 @@
 // The library's public surface; each layer adds its exports here.
 export { native } from "./tensor/native.js";
+export * from "./tokenize/index.js";
+export { loadDecoderConfig, parseDecoderConfig, toHfConfig, toHfGenerationConfig, parameterCount, DECODER_ARCHITECTURES } from "./models/config.js";
+export type { DecoderConfig, DecoderArchitecture, WeightDtype } from "./models/config.js";
+export { ropeInverseFrequencies, ropeDependsOnSequenceLength } from "./models/rope-scaling.js";
+export type { RopeScaling, RopeConfig, RopeFrequencies } from "./models/rope-scaling.js";
+export { builtinDecoderConfig, BUILTIN_MODEL_NAMES } from "./models/builtin-configs.js";
+export type { BuiltinModelName } from "./models/builtin-configs.js";
+export { SafetensorsFile } from "./models/safetensors.js";
+export type { SafetensorsDtype, TensorInfo, TensorStore } from "./models/safetensors.js";
+export { writeSafetensors } from "./models/safetensors-writer.js";
+export type { TensorToWrite, TensorValues } from "./models/safetensors-writer.js";
+export { openCheckpoint, saveCheckpoint, Checkpoint } from "./models/safetensors-index.js";
