@@ -51,7 +51,7 @@ export class ChatTemplate {
     const variables: Record<string, unknown> = {
       ...this.specialTokens,
       ...options.variables,
-      messages: messages.map((message) => ({ ...message })),
+      messages,
       add_generation_prompt: options.addGenerationPrompt ?? false,
     };
     if (options.tools !== undefined) variables.tools = options.tools;
