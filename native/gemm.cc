@@ -1,0 +1,257 @@
+// Blocked fp32 matrix product. Panels of op(A) and op(B) are packed into
+// contiguous, zero-padded buffers (which also absorbs the transposes), then
+// the instruction set's tile kernel sweeps them: B panel (kc x nc) shared by
+// the rows of A, A block (mc x kc) kept in L2, one B micro-panel in L1.
+// Threads each take a rectangle of C and pack their own panels, so no
+// barrier is ever needed inside a product.
+#include "gemm.h"
+#include "gemm_kernels.h"
+#include "pool.h"
+#include "registry.h"
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace astarpo {
+namespace {
+
+using gemm_detail::KernelSet;
+
+// Below this many multiply-adds a product runs on the calling thread: waking
+// the pool would cost more than it saves.
+constexpr int64_t kParallelWork = int64_t(1) << 21;
+
+// A strided view: element (r, k) is data[r * rs + k * cs].
+struct View {
+  const float* data;
+  int64_t rs, cs;
+};
+
+struct Product {
+  int64_t M, N, K;
+  View a;  // op(A) as [M, K]
+  View b;  // op(B) as [N, K]: packing reads B by output column
+  float* c;
+  int64_t ldc;
+  float alpha, beta;
+  const float* bias;
+};
+
+// A per-thread, 64-byte aligned scratch buffer, grown on demand and reused.
+class Scratch {
+ public:
+  ~Scratch() { std::free(data_); }
+  float* get(size_t floats) {
+    if (floats > capacity_) {
+      std::free(data_);
+      capacity_ = (floats + 15) & ~size_t(15);
+      data_ = static_cast<float*>(std::aligned_alloc(64, capacity_ * sizeof(float)));
+      if (!data_) throw std::bad_alloc();
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+thread_local Scratch t_packA, t_packB;
+
+// Packs rows [r0, r0 + rows) x depth [k0, k0 + kc) of a view into micro-panels
+// of `width` rows: panel p holds, for each k, the `width` values of its rows
+// (zero past the last row). Used for A (rows of C) and B (columns of C) alike.
+void pack(const View& v, int64_t r0, int64_t rows, int64_t k0, int64_t kc, int width, float* dst) {
+  for (int64_t p = 0; p < rows; p += width) {
+    const int64_t n = std::min<int64_t>(width, rows - p);
+    const float* src = v.data + (r0 + p) * v.rs + k0 * v.cs;
+    if (v.rs == 1) {
+      for (int64_t k = 0; k < kc; k++) {
+        const float* s = src + k * v.cs;
+        float* d = dst + k * width;
+        for (int64_t i = 0; i < n; i++) d[i] = s[i];
+        for (int64_t i = n; i < width; i++) d[i] = 0.0f;
+      }
+    } else {
+      for (int64_t i = 0; i < n; i++) {
+        const float* s = src + i * v.rs;
+        for (int64_t k = 0; k < kc; k++) dst[k * width + i] = s[k * v.cs];
+      }
+      for (int64_t k = 0; k < kc; k++)
+        for (int64_t i = n; i < width; i++) dst[k * width + i] = 0.0f;
+    }
+    dst += kc * width;
+  }
+}
+
+int64_t roundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+// Rows [m0, m1) x columns [n0, n1) of C on the calling thread.
+void runBlock(const KernelSet& ks, const Product& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const int64_t ncMax = std::min<int64_t>(ks.nc, roundUp(n1 - n0, ks.nr));
+  const int64_t kcMax = std::min<int64_t>(ks.kc, p.K);
+  const int64_t mcMax = std::min<int64_t>(ks.mc, roundUp(m1 - m0, ks.mr));
+  float* packedB = t_packB.get(size_t(ncMax * kcMax));
+  float* packedA = t_packA.get(size_t(mcMax * kcMax));
+  for (int64_t jc = n0; jc < n1; jc += ks.nc) {
+    const int64_t nc = std::min<int64_t>(ks.nc, n1 - jc);
+    for (int64_t pc = 0; pc < p.K; pc += ks.kc) {
+      const int64_t kc = std::min<int64_t>(ks.kc, p.K - pc);
+      const bool first = pc == 0;
+      const float beta = first ? p.beta : 1.0f;
+      pack(p.b, jc, nc, pc, kc, ks.nr, packedB);
+      for (int64_t ic = m0; ic < m1; ic += ks.mc) {
+        const int64_t mc = std::min<int64_t>(ks.mc, m1 - ic);
+        pack(p.a, ic, mc, pc, kc, ks.mr, packedA);
+        for (int64_t jr = 0; jr < nc; jr += ks.nr) {
+          const int cols = static_cast<int>(std::min<int64_t>(ks.nr, nc - jr));
+          const float* bias = first && p.bias ? p.bias + jc + jr : nullptr;
+          for (int64_t ir = 0; ir < mc; ir += ks.mr) {
+            const int rows = static_cast<int>(std::min<int64_t>(ks.mr, mc - ir));
+            ks.tile[rows - 1](kc, packedA + ir * kc, packedB + jr * kc, ks.nr,
+                              p.c + (ic + ir) * p.ldc + jc + jr, p.ldc, cols, p.alpha, beta, bias);
+          }
+        }
+      }
+    }
+  }
+}
+
+// K == 0: the product is empty, only the beta and bias terms remain.
+void scaleOnly(const Product& p) {
+  for (int64_t i = 0; i < p.M; i++) {
+    float* row = p.c + i * p.ldc;
+    for (int64_t j = 0; j < p.N; j++) {
+      const float add = p.bias ? p.bias[j] : 0.0f;
+      row[j] = p.beta != 0.0f ? p.beta * row[j] + add : add;
+    }
+  }
+}
+
+// Splits C into a grid of tm x tn rectangles, one per thread. Each thread
+// packs all of A for its rows and all of B for its columns, so the grid that
+// packs least is the one whose split dimension is the larger.
+void runProduct(const KernelSet& ks, const Product& p, int threads) {
+  if (p.K == 0) { scaleOnly(p); return; }
+  const int64_t rowTiles = (p.M + ks.mr - 1) / ks.mr, colTiles = (p.N + ks.nr - 1) / ks.nr;
+  if (threads <= 1 || p.M * p.N * p.K < kParallelWork || rowTiles * colTiles < 2) {
+    runBlock(ks, p, 0, p.M, 0, p.N);
+    return;
+  }
+  int tm = 1, tn = 1;
+  double bestCost = -1;
+  for (int rows = 1; rows <= threads; rows++) {
+    const int cols = static_cast<int>(std::min<int64_t>(threads / rows, colTiles));
+    if (rows > rowTiles) break;
+    const double packing = double(cols) * p.M * p.K + double(rows) * p.N * p.K;
+    const double slowest = double((rowTiles + rows - 1) / rows) * ks.mr * double((colTiles + cols - 1) / cols) * ks.nr * p.K;
+    const double cost = slowest + packing / (rows * cols);
+    if (bestCost < 0 || cost < bestCost) { bestCost = cost; tm = rows; tn = cols; }
+  }
+  parallelTasks(tm * tn, [&](int t) {
+    const int64_t ti = t / tn, tj = t % tn;
+    const int64_t m0 = std::min(p.M, rowTiles * ti / tm * ks.mr), m1 = std::min(p.M, rowTiles * (ti + 1) / tm * ks.mr);
+    const int64_t n0 = std::min(p.N, colTiles * tj / tn * ks.nr), n1 = std::min(p.N, colTiles * (tj + 1) / tn * ks.nr);
+    if (m0 < m1 && n0 < n1) runBlock(ks, p, m0, m1, n0, n1);
+  });
+}
+
+const KernelSet& activeKernels() {
+  switch (isa()) {
+    case Isa::Avx512: return gemm_detail::avx512Kernels();
+    case Isa::Avx2: return gemm_detail::avx2Kernels();
+    default: return gemm_detail::portableKernels();
+  }
+}
+
+}  // namespace
+
+void gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, bool transA,
+          const float* b, int64_t ldb, bool transB, float* c, int64_t ldc, float alpha, float beta,
+          const float* bias, int64_t batch, int64_t strideA, int64_t strideB, int64_t strideC) {
+  if (M <= 0 || N <= 0 || batch <= 0) return;
+  const KernelSet& ks = activeKernels();
+  Product p{M, N, K,
+            transA ? View{a, 1, lda} : View{a, lda, 1},
+            transB ? View{b, ldb, 1} : View{b, 1, ldb},
+            c, ldc, alpha, beta, bias};
+  const int threads = threadCount();
+  // Many small products: one per thread beats splitting each one.
+  if (batch > 1 && threads > 1 && M * N * K < kParallelWork) {
+    parallelFor(batch, std::max<int64_t>(1, kParallelWork / std::max<int64_t>(1, M * N * K)), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) {
+        Product q = p;
+        q.a.data += i * strideA;
+        q.b.data += i * strideB;
+        q.c += i * strideC;
+        runProduct(ks, q, 1);
+      }
+    });
+    return;
+  }
+  for (int64_t i = 0; i < batch; i++) {
+    Product q = p;
+    q.a.data += i * strideA;
+    q.b.data += i * strideB;
+    q.c += i * strideC;
+    runProduct(ks, q, threads);
+  }
+}
+
+}  // namespace astarpo
+
+using namespace astarpo;
+
+namespace {
+
+// Reads argument i as a whole number >= min, or throws naming it.
+bool wholeArg(const Args& args, size_t i, const char* name, int64_t min, int64_t* out) {
+  const double v = args.num(i);
+  if (!(v >= double(min)) || v != double(int64_t(v))) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "gemm: argument %s (#%zu) must be an integer >= %lld, got %g", name, i + 1,
+                  static_cast<long long>(min), v);
+    throwError(args.env, msg);
+    return false;
+  }
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+}  // namespace
+
+// gemm(M, N, K, a, lda, transA, b, ldb, transB, c, ldc, alpha, beta, bias,
+//      batch, strideA, strideB, strideC): addresses are native memory, bias 0 = none.
+ASTARPO_EXPORT(gemm) {
+  Args args(env, info);
+  if (args.count < 18) {
+    throwError(env, "gemm: expected 18 arguments (M, N, K, a, lda, transA, b, ldb, transB, c, ldc, "
+                    "alpha, beta, bias, batch, strideA, strideB, strideC)");
+    return nullptr;
+  }
+  int64_t M, N, K, lda, ldb, ldc, batch, sa, sb, sc, ta, tb;
+  if (!wholeArg(args, 0, "M", 0, &M) || !wholeArg(args, 1, "N", 0, &N) || !wholeArg(args, 2, "K", 0, &K) ||
+      !wholeArg(args, 5, "transA", 0, &ta) || !wholeArg(args, 8, "transB", 0, &tb) ||
+      !wholeArg(args, 4, "lda", std::max<int64_t>(1, ta ? M : K), &lda) ||
+      !wholeArg(args, 7, "ldb", std::max<int64_t>(1, tb ? K : N), &ldb) ||
+      !wholeArg(args, 10, "ldc", std::max<int64_t>(1, N), &ldc) || !wholeArg(args, 14, "batch", 1, &batch) ||
+      !wholeArg(args, 15, "strideA", 0, &sa) || !wholeArg(args, 16, "strideB", 0, &sb) ||
+      !wholeArg(args, 17, "strideC", 0, &sc))
+    return nullptr;
+  if (ta > 1 || tb > 1) { throwError(env, "gemm: transA and transB must be 0 or 1"); return nullptr; }
+  const bool empty = M == 0 || N == 0;
+  if (!empty && (!args.num(9) || (K > 0 && (!args.num(3) || !args.num(6))))) {
+    throwError(env, "gemm: the a, b and c addresses must be non-zero");
+    return nullptr;
+  }
+  if (batch > 1 && sc < M * ldc - (ldc - N) && !empty) {
+    throwError(env, "gemm: strideC must separate the batch's C matrices (>= (M - 1) * ldc + N)");
+    return nullptr;
+  }
+  astarpo::gemm(M, N, K, args.ptr<float>(3), lda, ta != 0, args.ptr<float>(6), ldb, tb != 0,
+                args.ptr<float>(9), ldc, static_cast<float>(args.num(11)), static_cast<float>(args.num(12)),
+                args.ptr<float>(13), batch, sa, sb, sc);
+  return undefined(env);
+}
