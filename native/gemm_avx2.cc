@@ -59,15 +59,125 @@ ASTARPO_AVX2 void tile(int64_t kc, const float* a, const float* b, int64_t bStri
   }
 }
 
-template <int... R>
-KernelSet makeSet(std::integer_sequence<int, R...>) {
-  return KernelSet{"avx2", kRows, kCols, 256, 120, 1024, {&tile<R + 1>...}};
+constexpr int kDotRows = 2;
+constexpr int kDotCols = 4;
+
+ASTARPO_AVX2 inline float sum1(__m256 v) {
+  __m128 q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+  return _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
+}
+
+template <int Rows, int Cols>
+ASTARPO_AVX2 void dot(int64_t K, const float* a, int64_t lda, const float* w, int64_t ldw,
+                      float* c, int64_t ldc, float alpha, float beta, const float* bias) {
+  __m256 acc[Rows][Cols];
+#pragma GCC unroll 8
+  for (int i = 0; i < Rows; i++)
+#pragma GCC unroll 4
+    for (int j = 0; j < Cols; j++) acc[i][j] = _mm256_setzero_ps();
+  auto step = [&](int64_t k, __m256i mask) ASTARPO_AVX2 {
+    __m256 wv[Cols];
+#pragma GCC unroll 4
+    for (int j = 0; j < Cols; j++) wv[j] = _mm256_maskload_ps(w + j * ldw + k, mask);
+#pragma GCC unroll 8
+    for (int i = 0; i < Rows; i++) {
+      const __m256 av = _mm256_maskload_ps(a + i * lda + k, mask);
+#pragma GCC unroll 4
+      for (int j = 0; j < Cols; j++) acc[i][j] = _mm256_fmadd_ps(av, wv[j], acc[i][j]);
+    }
+  };
+  int64_t k = 0;
+  const __m256i all = _mm256_set1_epi32(-1);
+  for (; k + 8 <= K; k += 8) step(k, all);
+  if (k < K) step(k, columnMask(static_cast<int>(K - k), 0));
+#pragma GCC unroll 8
+  for (int i = 0; i < Rows; i++) {
+    float* row = c + i * ldc;
+    for (int j = 0; j < Cols; j++) {
+      const float r = alpha * sum1(acc[i][j]) + (bias ? bias[j] : 0.0f);
+      row[j] = beta != 0.0f ? r + beta * row[j] : r;
+    }
+  }
+}
+
+template <int... R, int... D>
+KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
+  return KernelSet{"avx2", kRows, kCols, 256, 120, 1024, {&tile<R + 1>...}, &packAcrossAvx2, &packAlongAvx2,
+                   kDotRows, kDotCols, {&dot<D + 1, kDotCols>...}, {&dot<D + 1, 1>...}};
+}
+
+// Transposes the 8x8 block at src (rows rs apart) into dst (rows `width` apart).
+ASTARPO_AVX2 inline void transpose8x8(const float* src, int64_t rs, float* dst, int width) {
+  __m256 r[8], t[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * rs);
+#pragma GCC unroll 4
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+#pragma GCC unroll 2
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(dst + i * width, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * width, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+
+// Transposes the 4x4 block at src into dst.
+ASTARPO_AVX2 inline void transpose4x4(const float* src, int64_t rs, float* dst, int width) {
+  __m128 r0 = _mm_loadu_ps(src), r1 = _mm_loadu_ps(src + rs), r2 = _mm_loadu_ps(src + 2 * rs), r3 = _mm_loadu_ps(src + 3 * rs);
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(dst, r0);
+  _mm_storeu_ps(dst + width, r1);
+  _mm_storeu_ps(dst + 2 * width, r2);
+  _mm_storeu_ps(dst + 3 * width, r3);
 }
 
 }  // namespace
 
+ASTARPO_AVX2 void packAcrossAvx2(const float* src, int64_t rs, int rows, int64_t kc, int width, float* dst) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    float* d = dst + k * width;
+    int i = 0;
+    for (; i + 8 <= rows; i += 8) transpose8x8(src + i * rs + k, rs, d + i, width);
+    for (; i + 4 <= rows; i += 4) {
+      transpose4x4(src + i * rs + k, rs, d + i, width);
+      transpose4x4(src + i * rs + k + 4, rs, d + 4 * width + i, width);
+    }
+    for (; i < rows; i++)
+      for (int kk = 0; kk < 8; kk++) d[kk * width + i] = src[i * rs + k + kk];
+    for (int kk = 0; kk < 8; kk++)
+      for (int z = rows; z < width; z++) d[kk * width + z] = 0.0f;
+  }
+  packAcrossScalar(src + k, rs, rows, kc - k, width, dst + k * width);
+}
+
+ASTARPO_AVX2 void packAlongAvx2(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst) {
+  const int64_t panelSize = kc * width;
+  for (int64_t k = 0; k < kc; k++) {
+    const float* s = src + k * cs;
+    float* d = dst + k * width;
+    for (int p = 0; p < rows; p += width, d += panelSize)
+      for (int i = 0; i < width; i += 8) {
+        const __m256 v = _mm256_maskload_ps(s + p + i, columnMask(rows - p - i, 0));
+        if (width - i >= 8) _mm256_storeu_ps(d + i, v);
+        else _mm256_maskstore_ps(d + i, columnMask(width - i, 0), v);
+      }
+  }
+}
+
 const KernelSet& avx2Kernels() {
-  static const KernelSet set = makeSet(std::make_integer_sequence<int, kRows>());
+  static const KernelSet set =
+      makeSet(std::make_integer_sequence<int, kRows>(), std::make_integer_sequence<int, kDotRows>());
   return set;
 }
 

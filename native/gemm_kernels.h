@@ -13,13 +13,41 @@ namespace astarpo::gemm_detail {
 using TileKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t bStride,
                             float* c, int64_t ldc, int cols, float alpha, float beta, const float* bias);
 
+// C[rows, cols] = alpha * A @ W^T + beta * C (+ bias[col]) with the rows of A
+// and of W both contiguous along K: the products of few rows by a weight
+// stored [N, K], where streaming W once at memory bandwidth is all that
+// matters. rows and cols are fixed by the table slot.
+using DotKernel = void (*)(int64_t K, const float* a, int64_t lda, const float* w, int64_t ldw,
+                           float* c, int64_t ldc, float alpha, float beta, const float* bias);
+
+// dst[k * width + i] = src[i * rs + k] for i < rows, 0 for rows <= i < width:
+// packs a panel whose source rows run along K (A of x @ W, B of x @ W^T).
+using PackAcross = void (*)(const float* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
+
+// Packs `rows` source rows lying side by side at each k (src[k * cs + r]) into
+// ceil(rows / width) panels of kc x width, zero past the last row. One pass
+// per k over the whole run of rows keeps the reads contiguous.
+using PackAlong = void (*)(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
+
+void packAlongScalar(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
+void packAlongAvx2(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
+void packAlongAvx512(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
+void packAcrossScalar(const float* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
+void packAcrossAvx2(const float* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
+
 constexpr int kMaxTileRows = 16;
+constexpr int kMaxDotRows = 8;
 
 struct KernelSet {
   const char* name;
   int mr, nr;          // tile rows and columns
   int kc, mc, nc;      // cache blocks: K depth, rows of A kept in L2, columns of B per panel
   TileKernel tile[kMaxTileRows];  // tile[rows - 1] computes a tile of that many rows
+  PackAcross packAcross;
+  PackAlong packAlong;
+  int dotRows, dotCols;           // the widest dot-product tile
+  DotKernel dot[kMaxDotRows];     // dot[rows - 1]: dotCols columns
+  DotKernel dotOne[kMaxDotRows];  // dotOne[rows - 1]: a single column
 };
 
 const KernelSet& avx512Kernels();

@@ -31,15 +31,61 @@ void tile(int64_t kc, const float* a, const float* b, int64_t bStride,
   }
 }
 
-template <int... R>
-KernelSet makeSet(std::integer_sequence<int, R...>) {
-  return KernelSet{"portable", kRows, kCols, 256, 64, 1024, {&tile<R + 1>...}};
+constexpr int kDotRows = 2;
+constexpr int kDotCols = 4;
+constexpr int kLanes = 8;  // partial sums per dot product, so the loop needs no reassociation to vectorize
+
+template <int Rows, int Cols>
+void dot(int64_t K, const float* a, int64_t lda, const float* w, int64_t ldw,
+         float* c, int64_t ldc, float alpha, float beta, const float* bias) {
+  float acc[Rows][Cols][kLanes] = {};
+  int64_t k = 0;
+  for (; k + kLanes <= K; k += kLanes)
+    for (int i = 0; i < Rows; i++)
+      for (int j = 0; j < Cols; j++)
+        for (int l = 0; l < kLanes; l++) acc[i][j][l] += a[i * lda + k + l] * w[j * ldw + k + l];
+  for (; k < K; k++)
+    for (int i = 0; i < Rows; i++)
+      for (int j = 0; j < Cols; j++) acc[i][j][0] += a[i * lda + k] * w[j * ldw + k];
+  for (int i = 0; i < Rows; i++) {
+    float* row = c + i * ldc;
+    for (int j = 0; j < Cols; j++) {
+      float sum = 0;
+      for (int l = 0; l < kLanes; l++) sum += acc[i][j][l];
+      const float r = alpha * sum + (bias ? bias[j] : 0.0f);
+      row[j] = beta != 0.0f ? r + beta * row[j] : r;
+    }
+  }
+}
+
+template <int... R, int... D>
+KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
+  return KernelSet{"portable", kRows, kCols, 256, 64, 1024, {&tile<R + 1>...}, &packAcrossScalar, &packAlongScalar,
+                   kDotRows, kDotCols, {&dot<D + 1, kDotCols>...}, {&dot<D + 1, 1>...}};
 }
 
 }  // namespace
 
+void packAcrossScalar(const float* src, int64_t rs, int rows, int64_t kc, int width, float* dst) {
+  for (int i = 0; i < rows; i++)
+    for (int64_t k = 0; k < kc; k++) dst[k * width + i] = src[i * rs + k];
+  for (int64_t k = 0; k < kc; k++)
+    for (int i = rows; i < width; i++) dst[k * width + i] = 0.0f;
+}
+
+void packAlongScalar(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst) {
+  for (int64_t k = 0; k < kc; k++)
+    for (int p = 0; p < rows; p += width) {
+      float* d = dst + p * kc + k * width;
+      const int n = rows - p < width ? rows - p : width;
+      for (int i = 0; i < n; i++) d[i] = src[k * cs + p + i];
+      for (int i = n; i < width; i++) d[i] = 0.0f;
+    }
+}
+
 const KernelSet& portableKernels() {
-  static const KernelSet set = makeSet(std::make_integer_sequence<int, kRows>());
+  static const KernelSet set =
+      makeSet(std::make_integer_sequence<int, kRows>(), std::make_integer_sequence<int, kDotRows>());
   return set;
 }
 

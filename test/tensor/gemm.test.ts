@@ -109,8 +109,8 @@ function eachIsa(body: (isa: string) => void): void {
   }
 }
 
-// Sizes around the tile shapes of every path (12x32, 6x16, 4x16) and primes.
-const edgeSizes = [1, 2, 3, 5, 6, 7, 11, 12, 13, 15, 16, 17, 23, 31, 32, 33, 47, 48, 49, 63, 64, 65, 97, 127, 150];
+// Sizes around the tile shapes of every path (14x32, 6x16, 4x16) and primes.
+const edgeSizes = [1, 2, 3, 5, 6, 7, 11, 13, 14, 15, 16, 17, 23, 27, 28, 29, 31, 32, 33, 47, 48, 49, 63, 64, 65, 97, 127, 150];
 
 test("gemm matches a float64 reference on odd shapes, every transpose and every ISA", () => {
   eachIsa((isa) => {
@@ -128,7 +128,8 @@ test("gemm matches a float64 reference on odd shapes, every transpose and every 
 test("gemm handles products large enough to block K, rows and threads", () => {
   eachIsa((isa) => {
     const rand = random(5);
-    for (const [M, N, K] of [[263, 161, 530], [1, 300, 700], [150, 67, 259]]) {
+    // Blocked K and rows, few rows with a B too big to pack, and a ragged grid.
+    for (const [M, N, K] of [[263, 161, 1100], [1, 300, 700], [40, 1030, 1020], [150, 67, 259]]) {
       for (const [ta, tb] of [[0, 0], [1, 1]]) check(makeCase(rand, M, N, K, { transA: ta, transB: tb }), rand, `${isa} ${M}x${N}x${K}`);
     }
   });

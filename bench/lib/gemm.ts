@@ -1,0 +1,65 @@
+// Matrix-product shapes and their timing through native.gemm.
+import { native } from "../../src/tensor/native.js";
+import { timeCalls, type Timing } from "./timing.js";
+
+export interface GemmShape {
+  M: number;
+  N: number;
+  K: number;
+  transA: 0 | 1;
+  transB: 0 | 1;
+  /** What the product is in a model, for the report's config column. */
+  role: string;
+}
+
+export interface GemmTiming extends Timing {
+  /** GFLOP/s at the median time. */
+  gflops: number;
+  /** Bytes of A, B and C touched once, per second at the median (GB/s). */
+  gbps: number;
+}
+
+/** Times C = op(A) @ op(B) on native buffers filled with small random values. */
+export function timeGemm(s: GemmShape, reps = 7): GemmTiming {
+  const sizes = [s.M * s.K, s.K * s.N, s.M * s.N];
+  const ptrs = sizes.map((n) => {
+    const p = native.alloc(n * 4);
+    native.copyIn(p, 0, Float32Array.from({ length: n }, () => Math.random() - 0.5));
+    return p as number;
+  });
+  try {
+    const [a, b, c] = ptrs;
+    const lda = s.transA ? s.M : s.K, ldb = s.transB ? s.K : s.N;
+    const t = timeCalls(() => native.gemm(s.M, s.N, s.K, a, lda, s.transA, b, ldb, s.transB, c, s.N, 1, 0, 0, 1, 0, 0, 0), reps);
+    const bytes = 4 * (sizes[0] + sizes[1] + sizes[2]);
+    return { ...t, gflops: (2 * s.M * s.N * s.K) / t.median / 1e9, gbps: bytes / t.median / 1e9 };
+  } finally {
+    for (const p of ptrs) native.free(p);
+  }
+}
+
+export function describe(s: GemmShape): string {
+  const ops = `${s.transA ? "A^T" : "A"}${s.transB ? "B^T" : "B"}`;
+  return `${s.M}x${s.N}x${s.K} ${ops} ${s.role}`;
+}
+
+/**
+ * The products of one ref-tiny training step (../shared/bench/configs/ref-tiny.json:
+ * 8 x 128 = 1024 rows, d_model 256, ffn 768, vocab 512): forward x @ W^T,
+ * backward dY @ W and dY^T @ X.
+ */
+export const refTinyShapes: GemmShape[] = [
+  { M: 1024, N: 256, K: 256, transA: 0, transB: 1, role: "attn proj fwd" },
+  { M: 1024, N: 768, K: 256, transA: 0, transB: 1, role: "ffn up fwd" },
+  { M: 1024, N: 256, K: 768, transA: 0, transB: 1, role: "ffn down fwd" },
+  { M: 1024, N: 512, K: 256, transA: 0, transB: 1, role: "lm head fwd" },
+  { M: 1024, N: 256, K: 768, transA: 0, transB: 0, role: "ffn up dX" },
+  { M: 1024, N: 768, K: 256, transA: 0, transB: 0, role: "ffn down dX" },
+  { M: 768, N: 256, K: 1024, transA: 1, transB: 0, role: "ffn up dW" },
+  { M: 256, N: 768, K: 1024, transA: 1, transB: 0, role: "ffn down dW" },
+];
+
+/** Decoding a 0.5B-shape model: a batch of rows through an MLP weight (memory-bound). */
+export const decodeShapes: GemmShape[] = [1, 8, 64].map((M) => ({
+  M, N: 4864, K: 896, transA: 0, transB: 1, role: `decode batch ${M}`,
+}));
