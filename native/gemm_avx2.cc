@@ -61,6 +61,7 @@ ASTARPO_AVX2 void tile(int64_t kc, const float* a, const float* b, int64_t bStri
 
 constexpr int kDotRows = 2;
 constexpr int kDotCols = 4;
+constexpr int kPrefetchAhead = 256;  // floats
 
 ASTARPO_AVX2 inline float sum1(__m256 v) {
   __m128 q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -79,7 +80,11 @@ ASTARPO_AVX2 void dot(int64_t K, const float* a, int64_t lda, const float* w, in
   auto step = [&](int64_t k, __m256i mask) ASTARPO_AVX2 {
     __m256 wv[Cols];
 #pragma GCC unroll 4
-    for (int j = 0; j < Cols; j++) wv[j] = _mm256_maskload_ps(w + j * ldw + k, mask);
+    for (int j = 0; j < Cols; j++) {
+      // W is read once from memory: ask for it well before the FMAs need it.
+      _mm_prefetch(reinterpret_cast<const char*>(w + j * ldw + k + kPrefetchAhead), _MM_HINT_T0);
+      wv[j] = _mm256_maskload_ps(w + j * ldw + k, mask);
+    }
 #pragma GCC unroll 8
     for (int i = 0; i < Rows; i++) {
       const __m256 av = _mm256_maskload_ps(a + i * lda + k, mask);
@@ -101,9 +106,13 @@ ASTARPO_AVX2 void dot(int64_t K, const float* a, int64_t lda, const float* w, in
   }
 }
 
+// Cache blocks: the packed A block (kMc x kKc) and a B micro-panel stay in L2.
+constexpr int kKc = 256, kMc = 120, kNc = 1024;
+static_assert(kMc % kRows == 0 && kNc % kCols == 0, "blocks hold whole tiles: packing fills whole panels");
+
 template <int... R, int... D>
 KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
-  return KernelSet{"avx2", kRows, kCols, 256, 120, 1024, {&tile<R + 1>...}, &packAcrossAvx2, &packAlongAvx2,
+  return KernelSet{"avx2", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossAvx2, &packAlongAvx2,
                    kDotRows, kDotCols, {&dot<D + 1, kDotCols>...}, {&dot<D + 1, 1>...}};
 }
 

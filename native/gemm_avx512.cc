@@ -63,6 +63,7 @@ ASTARPO_AVX512 void tile(int64_t kc, const float* a, const float* b, int64_t bSt
 
 constexpr int kDotRows = 6;
 constexpr int kDotCols = 4;
+constexpr int kPrefetchAhead = 256;  // floats
 
 // GCC 12's headers build the plain unpack/shuffle/cast intrinsics on a
 // self-initialised "undefined" vector that -Wall reports; the zero-masked
@@ -100,7 +101,11 @@ ASTARPO_AVX512 void dot(int64_t K, const float* a, int64_t lda, const float* w, 
   auto step = [&](int64_t k, __mmask16 mask) ASTARPO_AVX512 {
     __m512 wv[Cols];
 #pragma GCC unroll 4
-    for (int j = 0; j < Cols; j++) wv[j] = _mm512_maskz_loadu_ps(mask, w + j * ldw + k);
+    for (int j = 0; j < Cols; j++) {
+      // W is read once from memory: ask for it well before the FMAs need it.
+      _mm_prefetch(reinterpret_cast<const char*>(w + j * ldw + k + kPrefetchAhead), _MM_HINT_T0);
+      wv[j] = _mm512_maskz_loadu_ps(mask, w + j * ldw + k);
+    }
 #pragma GCC unroll 8
     for (int i = 0; i < Rows; i++) {
       const __m512 av = _mm512_maskz_loadu_ps(mask, a + i * lda + k);
@@ -125,9 +130,13 @@ ASTARPO_AVX512 void dot(int64_t K, const float* a, int64_t lda, const float* w, 
   }
 }
 
+// Cache blocks: the packed A block (kMc x kKc) and a B micro-panel stay in L2.
+constexpr int kKc = 1024, kMc = 112, kNc = 512;
+static_assert(kMc % kRows == 0 && kNc % kCols == 0, "blocks hold whole tiles: packing fills whole panels");
+
 template <int... R, int... D>
 KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
-  return KernelSet{"avx512", kRows, kCols, 1024, 224, 512, {&tile<R + 1>...}, &packAcrossAvx2, &packAlongAvx512,
+  return KernelSet{"avx512", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossAvx2, &packAlongAvx512,
                    kDotRows, kDotCols, {&dot<D + 1, kDotCols>...}, {&dot<D + 1, 1>...}};
 }
 

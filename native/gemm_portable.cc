@@ -1,4 +1,4 @@
-// Portable tile kernel in plain C++: 4 rows x 16 columns, written so the
+// Portable tile kernel in plain C++: 4 rows x 8 columns, written so the
 // compiler can keep the accumulators in whatever vector registers the
 // baseline target has.
 #include "gemm_kernels.h"
@@ -8,7 +8,7 @@ namespace astarpo::gemm_detail {
 namespace {
 
 constexpr int kRows = 4;
-constexpr int kCols = 16;
+constexpr int kCols = 8;
 
 template <int Rows>
 void tile(int64_t kc, const float* a, const float* b, int64_t bStride,
@@ -58,9 +58,13 @@ void dot(int64_t K, const float* a, int64_t lda, const float* w, int64_t ldw,
   }
 }
 
+// Cache blocks: the packed A block (kMc x kKc) and a B micro-panel stay in L2.
+constexpr int kKc = 256, kMc = 64, kNc = 1024;
+static_assert(kMc % kRows == 0 && kNc % kCols == 0, "blocks hold whole tiles: packing fills whole panels");
+
 template <int... R, int... D>
 KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
-  return KernelSet{"portable", kRows, kCols, 256, 64, 1024, {&tile<R + 1>...}, &packAcrossScalar, &packAlongScalar,
+  return KernelSet{"portable", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossScalar, &packAlongScalar,
                    kDotRows, kDotCols, {&dot<D + 1, kDotCols>...}, {&dot<D + 1, 1>...}};
 }
 

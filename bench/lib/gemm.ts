@@ -19,22 +19,36 @@ export interface GemmTiming extends Timing {
   gbps: number;
 }
 
-/** Times C = op(A) @ op(B) on native buffers filled with small random values. */
-export function timeGemm(s: GemmShape, reps = 7): GemmTiming {
-  const sizes = [s.M * s.K, s.K * s.N, s.M * s.N];
-  const ptrs = sizes.map((n) => {
-    const p = native.alloc(n * 4);
+/**
+ * Times C = op(A) @ op(B) on native buffers of small random values. With
+ * `coldBytes`, calls cycle through enough copies of B to fill that many bytes,
+ * so B comes from memory as a model's weights do, not from a warm cache.
+ */
+export function timeGemm(s: GemmShape, reps = 7, coldBytes = 0): GemmTiming {
+  const sizeA = s.M * s.K, sizeB = s.K * s.N, sizeC = s.M * s.N;
+  const copies = Math.max(1, Math.ceil(coldBytes / (4 * sizeB)));
+  const fill = (n: number): number => {
+    const p = native.alloc(n * 4) as number;
     native.copyIn(p, 0, Float32Array.from({ length: n }, () => Math.random() - 0.5));
-    return p as number;
-  });
+    return p;
+  };
+  const a = fill(sizeA), c = fill(sizeC);
+  const bs = [fill(sizeB)];
+  for (let i = 1; i < copies; i++) {
+    bs.push(native.alloc(sizeB * 4) as number);
+    native.copy(bs[i], bs[0], sizeB * 4);
+  }
   try {
-    const [a, b, c] = ptrs;
     const lda = s.transA ? s.M : s.K, ldb = s.transB ? s.K : s.N;
-    const t = timeCalls(() => native.gemm(s.M, s.N, s.K, a, lda, s.transA, b, ldb, s.transB, c, s.N, 1, 0, 0, 1, 0, 0, 0), reps);
-    const bytes = 4 * (sizes[0] + sizes[1] + sizes[2]);
+    let next = 0;
+    const t = timeCalls(() => {
+      native.gemm(s.M, s.N, s.K, a, lda, s.transA, bs[next], ldb, s.transB, c, s.N, 1, 0, 0, 1, 0, 0, 0);
+      next = (next + 1) % copies;
+    }, reps);
+    const bytes = 4 * (sizeA + sizeB + sizeC);
     return { ...t, gflops: (2 * s.M * s.N * s.K) / t.median / 1e9, gbps: bytes / t.median / 1e9 };
   } finally {
-    for (const p of ptrs) native.free(p);
+    for (const p of [a, c, ...bs]) native.free(p);
   }
 }
 
