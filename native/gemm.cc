@@ -19,9 +19,10 @@ namespace {
 
 using gemm_detail::KernelSet;
 
-// Below this many multiply-adds a product runs on the calling thread: waking
-// the pool would cost more than it saves.
-constexpr int64_t kParallelWork = int64_t(1) << 21;
+// Below this many multiply-adds (64^3) a product runs on the calling thread:
+// handing half of it to the pool would cost more than it saves (measured on
+// 2 cores: 96^3 takes 8 us on two threads, 13 us on one; 64^3 breaks even).
+constexpr int64_t kParallelWork = int64_t(1) << 18;
 
 // A strided view: element (r, k) is data[r * rs + k * cs].
 struct View {
@@ -118,12 +119,12 @@ void scaleOnly(const Product& p) {
 }
 
 // Products of few rows use each element of B only a few times: packing B
-// costs about as much as the product, so they stream B from where it lies.
-// The bound is higher when B outgrows L2 and reading it once is what counts.
-// (Measured on Zen 5: M = 64, B 896 x 4864: 290 vs 230 GFLOP/s packed;
-// M = 64, B 256 x 768: packing wins.)
-bool fewRows(const Product& p) {
-  return p.M <= 32 || (p.M <= 128 && p.N * p.K >= (int64_t(1) << 20));
+// costs about as much as the product, so they stream B from where it lies,
+// up to the instruction set's bound when B outgrows L2 (then reading it once
+// is what counts) and up to 32 rows otherwise.
+bool fewRows(const KernelSet& ks, const Product& p) {
+  const int64_t bound = p.N * p.K >= (int64_t(1) << 20) ? ks.streamRows : 32;
+  return p.M <= std::min<int64_t>(bound, ks.streamRows);
 }
 
 // Splits the columns [0, N) into per-thread ranges of whole `unit`s and runs
@@ -194,7 +195,7 @@ void runFewRowsByStrips(const KernelSet& ks, const Product& p, int threads) {
 // packs least is the one whose split dimension is the larger.
 void runProduct(const KernelSet& ks, const Product& p, int threads) {
   if (p.K == 0) { scaleOnly(p); return; }
-  if (fewRows(p)) {
+  if (fewRows(ks, p)) {
     if (p.b.cs == 1) runFewRowsByDot(ks, p, threads);
     else runFewRowsByStrips(ks, p, threads);
     return;

@@ -45,6 +45,7 @@ struct KernelSet {
   TileKernel tile[kMaxTileRows];  // tile[rows - 1] computes a tile of that many rows
   PackAcross packAcross;
   PackAlong packAlong;
+  int streamRows;                 // at most this many rows: stream B unpacked (dot or strips)
   int dotRows, dotCols;           // the widest dot-product tile
   DotKernel dot[kMaxDotRows];     // dot[rows - 1]: dotCols columns
   DotKernel dotOne[kMaxDotRows];  // dotOne[rows - 1]: a single column

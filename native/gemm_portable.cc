@@ -31,6 +31,8 @@ void tile(int64_t kc, const float* a, const float* b, int64_t bStride,
   }
 }
 
+// Few-row products stream B up to this many rows.
+constexpr int kStreamRows = 16;
 constexpr int kDotRows = 2;
 constexpr int kDotCols = 4;
 constexpr int kLanes = 8;  // partial sums per dot product, so the loop needs no reassociation to vectorize
@@ -65,7 +67,7 @@ static_assert(kMc % kRows == 0 && kNc % kCols == 0, "blocks hold whole tiles: pa
 template <int... R, int... D>
 KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
   return KernelSet{"portable", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossScalar, &packAlongScalar,
-                   kDotRows, kDotCols, {&dot<D + 1, kDotCols>...}, {&dot<D + 1, 1>...}};
+                   kStreamRows, kDotRows, kDotCols, {&dot<D + 1, kDotCols>...}, {&dot<D + 1, 1>...}};
 }
 
 }  // namespace
