@@ -118,13 +118,15 @@ void scaleOnly(const Product& p) {
   }
 }
 
-// Products of few rows use each element of B only a few times: packing B
-// costs about as much as the product, so they stream B from where it lies,
-// up to the instruction set's bound when B outgrows L2 (then reading it once
-// is what counts) and up to 32 rows otherwise.
+// Products of few rows use each element of B only a few times, so packing B
+// costs about as much as the product. When B outgrows L2 they stream it from
+// where it lies, up to the instruction set's bound. A smaller B stays packed
+// unless it is stored [N, K] (dot products need no transpose), and then only
+// for up to 32 rows: reading a small B [K, N] in place, rows a power-of-two
+// stride apart, thrashes the cache sets it maps to.
 bool fewRows(const KernelSet& ks, const Product& p) {
-  const int64_t bound = p.N * p.K >= (int64_t(1) << 20) ? ks.streamRows : 32;
-  return p.M <= std::min<int64_t>(bound, ks.streamRows);
+  if (p.N * p.K >= (int64_t(1) << 20)) return p.M <= ks.streamRows;
+  return p.b.cs == 1 && p.M <= std::min(32, ks.streamRows);
 }
 
 // Splits the columns [0, N) into per-thread ranges of whole `unit`s and runs
