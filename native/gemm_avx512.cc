@@ -28,6 +28,13 @@ ASTARPO_AVX512 void tile(int64_t kc, const float* a, const float* b, int64_t bSt
   for (int i = 0; i < Rows; i++)
 #pragma GCC unroll 4
     for (int v = 0; v < kVecs; v++) acc[i][v] = _mm512_setzero_ps();
+  // The tile of C is written (and maybe read) once the k loop is done: start
+  // bringing it in now, so the epilogue does not wait on memory.
+#pragma GCC unroll 16
+  for (int i = 0; i < Rows; i++) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + kCols - 1), _MM_HINT_T0);
+  }
   for (int64_t k = 0; k < kc; k++) {
     __m512 bv[kVecs];
 #pragma GCC unroll 4
