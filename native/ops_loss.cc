@@ -1,0 +1,129 @@
+// Fused per-token log-probabilities (and entropy) of chosen tokens, and the
+// AdamW update. The log-prob backward recomputes the softmax from the saved
+// log-sum-exp instead of keeping a [rows, vocab] probability matrix.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include "pool.h"
+#include "registry.h"
+#include "simd.h"
+
+using namespace astarpo;
+
+namespace {
+
+ASTARPO_VECTORIZE float rowMax(const float* __restrict z, int64_t n) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; i++) m = z[i] > m ? z[i] : m;
+  return m;
+}
+
+// Returns sum exp(t*z - shift) and, through `weighted`, sum exp(t*z - shift) * t*z.
+ASTARPO_VECTORIZE float expSums(const float* __restrict z, int64_t n, float t, float shift, float* weighted) {
+  float s = 0, w = 0;
+  for (int64_t i = 0; i < n; i++) {
+    float zi = z[i] * t;
+    float e = std::exp(zi - shift);
+    s += e;
+    w += e * zi;
+  }
+  *weighted = w;
+  return s;
+}
+
+ASTARPO_VECTORIZE void logProbGradRow(const float* __restrict z, float* __restrict dz, int64_t n, float t, float lse,
+                                      float gl, float ge, float entropy) {
+  // d logp_target / dz_k = [k == target] - p_k ; d H / dz_k = -p_k (log p_k + H)
+  for (int64_t k = 0; k < n; k++) {
+    float logp = z[k] * t - lse;
+    float p = std::exp(logp);
+    dz[k] = t * (-gl * p - ge * p * (logp + entropy));
+  }
+}
+
+}  // namespace
+
+// tokenLogProbs(logits, targets(addr int32), logp, lse, entropy|0, rows, vocab, invTemperature)
+// A negative target marks padding: its log-prob is 0 and it gets no gradient.
+ASTARPO_EXPORT(tokenLogProbs) {
+  Args a(env, info);
+  const float* logits = a.ptr<float>(0);
+  const int32_t* targets = a.ptr<int32_t>(1);
+  float* logp = a.ptr<float>(2);
+  float* lse = a.ptr<float>(3);
+  float* entropy = a.ptr<float>(4);
+  int64_t rows = a.i64(5), vocab = a.i64(6);
+  float t = static_cast<float>(a.num(7));
+  for (int64_t r = 0; r < rows; r++)
+    if (targets[r] >= vocab) { throwError(env, "tokenLogProbs: target id past the vocabulary"); return nullptr; }
+  parallelFor(rows, std::max<int64_t>(1, kParallelElements / vocab), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* z = logits + r * vocab;
+      float shift = rowMax(z, vocab) * t;
+      float weighted;
+      float s = expSums(z, vocab, t, shift, &weighted);
+      float l = shift + std::log(s);
+      lse[r] = l;
+      logp[r] = targets[r] < 0 ? 0.0f : z[targets[r]] * t - l;
+      if (entropy) entropy[r] = l - weighted / s;
+    }
+  });
+  return nullptr;
+}
+
+// tokenLogProbsBackward(logits, targets, lse, entropy|0, glogp|0, gentropy|0, dlogits, rows, vocab, invTemperature)
+ASTARPO_EXPORT(tokenLogProbsBackward) {
+  Args a(env, info);
+  const float* logits = a.ptr<float>(0);
+  const int32_t* targets = a.ptr<int32_t>(1);
+  const float* lse = a.ptr<float>(2);
+  const float* entropy = a.ptr<float>(3);
+  const float* gl = a.ptr<float>(4);
+  const float* ge = a.ptr<float>(5);
+  float* dlogits = a.ptr<float>(6);
+  int64_t rows = a.i64(7), vocab = a.i64(8);
+  float t = static_cast<float>(a.num(9));
+  parallelFor(rows, std::max<int64_t>(1, kParallelElements / vocab), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      bool pad = targets[r] < 0;
+      float glr = gl && !pad ? gl[r] : 0.0f;
+      float ger = ge && entropy && !pad ? ge[r] : 0.0f;
+      float* dz = dlogits + r * vocab;
+      logProbGradRow(logits + r * vocab, dz, vocab, t, lse[r], glr, ger, entropy ? entropy[r] : 0.0f);
+      if (!pad) dz[targets[r]] += t * glr;
+    }
+  });
+  return nullptr;
+}
+
+namespace {
+ASTARPO_VECTORIZE void adamwRange(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                                  int64_t begin, int64_t end, float lr, float b1, float b2, float eps, float decay,
+                                  float bc1, float bc2) {
+  float keep = 1.0f - lr * decay, step = lr / bc1, rbc2 = 1.0f / bc2;
+  for (int64_t i = begin; i < end; i++) {
+    float gi = g[i];
+    float mi = b1 * m[i] + (1.0f - b1) * gi;
+    float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] * keep - step * mi / (std::sqrt(vi * rbc2) + eps);
+  }
+}
+}  // namespace
+
+// adamw(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2)
+// Decoupled weight decay as in torch.optim.AdamW: p *= 1 - lr*wd, then the Adam step.
+ASTARPO_EXPORT(adamw) {
+  Args a(env, info);
+  float* p = a.ptr<float>(0);
+  const float* g = a.ptr<float>(1);
+  float* m = a.ptr<float>(2);
+  float* v = a.ptr<float>(3);
+  int64_t n = a.i64(4);
+  float lr = static_cast<float>(a.num(5)), b1 = static_cast<float>(a.num(6)), b2 = static_cast<float>(a.num(7));
+  float eps = static_cast<float>(a.num(8)), wd = static_cast<float>(a.num(9));
+  float bc1 = static_cast<float>(a.num(10)), bc2 = static_cast<float>(a.num(11));
+  parallelFor(n, kParallelElements, [&](int64_t b, int64_t e) { adamwRange(p, g, m, v, b, e, lr, b1, b2, eps, wd, bc1, bc2); });
+  return nullptr;
+}

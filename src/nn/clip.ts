@@ -1,0 +1,19 @@
+import type { Parameter } from "./module.js";
+
+export interface ClipResult {
+  /** global L2 norm of all gradients before clipping */
+  norm: number;
+  /** false when the norm was NaN or infinite: gradients were left untouched and the step should be skipped */
+  finite: boolean;
+}
+
+/** Scales all gradients so that their global L2 norm is at most maxNorm (as torch.nn.utils.clip_grad_norm_). */
+export function clipGradNorm(params: readonly Parameter[], maxNorm: number): ClipResult {
+  let sq = 0;
+  for (const p of params) if (p.grad) sq += p.backend.sum(p.grad.addr, p.grad.size, 1);
+  const norm = Math.sqrt(sq);
+  if (!Number.isFinite(norm)) return { norm, finite: false };
+  const factor = maxNorm / (norm + 1e-6);
+  if (factor < 1) for (const p of params) if (p.grad) p.backend.axpby(p.grad.addr, p.grad.addr, p.grad.size, 0, factor);
+  return { norm, finite: true };
+}

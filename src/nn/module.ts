@@ -1,0 +1,48 @@
+// Parameters and modules. A module lists its parameters under dotted
+// Hugging Face-style names; parameters live outside every scope and are
+// freed by dispose().
+import { keep, randn, type Rng, type Tensor, zeros, full } from "../tensor/index.js";
+
+export type Parameter = Tensor;
+
+/** Marks a tensor as a trainable parameter owned by its module. */
+export function parameter(t: Tensor, name: string): Parameter {
+  keep(t);
+  t.requiresGrad = true;
+  t.name = name;
+  return t;
+}
+
+export abstract class Module {
+  /** This module's own parameters and child modules, by attribute name. */
+  protected abstract children(): Record<string, Parameter | Module | null | Array<Module>>;
+
+  /** Every parameter under its dotted name (e.g. `model.layers.0.self_attn.q_proj.weight`). */
+  namedParameters(prefix = ""): Map<string, Parameter> {
+    const out = new Map<string, Parameter>();
+    for (const [key, child] of Object.entries(this.children())) {
+      const name = prefix ? `${prefix}.${key}` : key;
+      if (child === null) continue;
+      if (Array.isArray(child)) child.forEach((m, i) => m.namedParameters(`${name}.${i}`).forEach((p, n) => out.set(n, p)));
+      else if (child instanceof Module) child.namedParameters(name).forEach((p, n) => out.set(n, p));
+      else if (!out.has(name) && ![...out.values()].includes(child)) out.set(name, child);
+    }
+    return out;
+  }
+
+  parameters(): Parameter[] {
+    return [...this.namedParameters().values()];
+  }
+
+  /** Frees every parameter (and its gradient). */
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+  }
+}
+
+/** Initialisers used by the built-in models (normal with std, or constants). */
+export const init = {
+  normal: (shape: number[], rng: Rng, std: number, name: string) => parameter(randn(shape, rng, std), name),
+  zeros: (shape: number[], name: string) => parameter(zeros(shape), name),
+  ones: (shape: number[], name: string) => parameter(full(shape, 1), name),
+};

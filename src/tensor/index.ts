@@ -1,0 +1,16 @@
+export type { DType } from "./dtype.js";
+export { bytesPerElement, shapeString, sizeOf } from "./dtype.js";
+export type { Backend, MemoryStats } from "./backend.js";
+export { cpu } from "./cpu.js";
+export { Storage, Tensor, empty, view } from "./tensor.js";
+export { keep, scope, untracked } from "./scope.js";
+export { backward, isGradEnabled, needsGrad, noGrad, record, GradNode } from "./autograd.js";
+export { memory, resetPeakMemory } from "./memory.js";
+export { Rng } from "./random.js";
+export * from "./ops/creation.js";
+export * from "./ops/elementwise.js";
+export * from "./ops/reduce.js";
+export * from "./ops/matmul.js";
+export * from "./ops/shape.js";
+export * from "./ops/transformer.js";
+export * from "./ops/logprobs.js";

@@ -1,0 +1,124 @@
+// Tensors and their storage. Memory is owned, not garbage-collected: a
+// storage is reference-counted by the tensors (views) and autograd records
+// that use it, and returned to the device the moment the count reaches zero.
+import type { Backend } from "./backend.js";
+import { bytesPerElement, type DType, shapeString, sizeOf } from "./dtype.js";
+import { cpu } from "./cpu.js";
+import type { GradNode } from "./autograd.js";
+import { track } from "./scope.js";
+
+export class Storage {
+  private refs = 1;
+  constructor(readonly backend: Backend, readonly addr: number, readonly bytes: number) {}
+
+  retain(): void {
+    if (this.refs <= 0) throw new Error("astarpo: use of freed tensor memory");
+    this.refs++;
+  }
+
+  release(): void {
+    if (--this.refs === 0) this.backend.free(this.addr);
+  }
+}
+
+export class Tensor {
+  readonly size: number;
+  /** Gradient accumulated by backward() (leaves with requiresGrad only); owned by this tensor. */
+  grad: Tensor | null = null;
+  requiresGrad = false;
+  /** The autograd record that produced this tensor, and which of its outputs it is. */
+  creator: GradNode | null = null;
+  outputIndex = 0;
+  /** A name for messages (parameters carry their Hugging Face names). */
+  name: string | null = null;
+  private isDisposed = false;
+  /** Set by keep(): no scope frees this tensor. */
+  kept = false;
+
+  constructor(readonly storage: Storage, readonly shape: readonly number[], readonly dtype: DType, readonly byteOffset = 0) {
+    this.size = sizeOf(shape);
+  }
+
+  get backend(): Backend {
+    return this.storage.backend;
+  }
+
+  /** Device address of the first element. */
+  get addr(): number {
+    if (this.isDisposed) throw new Error(`astarpo: tensor${this.name ? ` '${this.name}'` : ""} ${shapeString(this.shape)} was used after dispose()`);
+    return this.storage.addr + this.byteOffset;
+  }
+
+  get bytes(): number {
+    return this.size * bytesPerElement[this.dtype];
+  }
+
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Frees this tensor's hold on its memory now. Idempotent. */
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    this.storage.release();
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
+    }
+  }
+
+  /** A copy of the data on the host. */
+  toArray(): Float32Array | Int32Array {
+    const out = this.dtype === "i32" ? new Int32Array(this.size) : new Float32Array(this.size);
+    if (this.dtype === "bf16") throw new Error("toArray: bf16 tensors are storage only; convert first");
+    this.backend.read(this.storage.addr, this.byteOffset, out);
+    return out;
+  }
+
+  toFloat32Array(): Float32Array {
+    const data = this.toArray();
+    return data instanceof Float32Array ? data : Float32Array.from(data);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: tensor has ${this.size} elements, expected 1`);
+    return this.toArray()[0];
+  }
+
+  /** Overwrites the data from a host array of the same length. */
+  write(data: ArrayLike<number>): this {
+    if (data.length !== this.size) throw new Error(`write: ${data.length} values for a tensor of ${this.size} ${shapeString(this.shape)}`);
+    const typed = this.dtype === "i32"
+      ? (data instanceof Int32Array ? data : Int32Array.from(data))
+      : (data instanceof Float32Array ? data : Float32Array.from(data));
+    this.backend.write(this.storage.addr, this.byteOffset, typed);
+    return this;
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype} ${shapeString(this.shape)}${this.name ? ` '${this.name}'` : ""})`;
+  }
+}
+
+/** A new tensor with uninitialised memory, owned by the current scope. */
+export function empty(shape: readonly number[], dtype: DType = "f32", backend: Backend = cpu): Tensor {
+  const bytes = sizeOf(shape) * bytesPerElement[dtype];
+  const storage = new Storage(backend, backend.alloc(bytes), bytes);
+  return track(new Tensor(storage, shape.slice(), dtype));
+}
+
+/** A tensor sharing `base`'s memory with another shape (base must be contiguous, which all tensors are). */
+export function view(base: Tensor, shape: readonly number[], elementOffset = 0): Tensor {
+  const size = sizeOf(shape);
+  if (elementOffset < 0 || elementOffset + size > base.size) {
+    throw new Error(`view ${shapeString(shape)} at ${elementOffset} does not fit in ${base.toString()}`);
+  }
+  base.storage.retain();
+  return track(new Tensor(base.storage, shape.slice(), base.dtype, base.byteOffset + elementOffset * bytesPerElement[base.dtype]));
+}
