@@ -87,7 +87,7 @@ ASTARPO_EXPORT(tokenLogProbsBackward) {
     for (int64_t r = r0; r < r1; r++) {
       bool pad = targets[r] < 0;
       float glr = gl && !pad ? gl[r] : 0.0f;
-      float ger = ge && entropy && !pad ? ge[r] : 0.0f;
+      float ger = ge && entropy ? ge[r] : 0.0f;
       float* dz = dlogits + r * vocab;
       logProbGradRow(logits + r * vocab, dz, vocab, t, lse[r], glr, ger, entropy ? entropy[r] : 0.0f);
       if (!pad) dz[targets[r]] += t * glr;

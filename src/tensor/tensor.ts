@@ -45,8 +45,12 @@ export class Tensor {
 
   /** Device address of the first element. */
   get addr(): number {
-    if (this.isDisposed) throw new Error(`astarpo: tensor${this.name ? ` '${this.name}'` : ""} ${shapeString(this.shape)} was used after dispose()`);
+    this.assertLive();
     return this.storage.addr + this.byteOffset;
+  }
+
+  private assertLive(): void {
+    if (this.isDisposed) throw new Error(`astarpo: tensor${this.name ? ` '${this.name}'` : ""} ${shapeString(this.shape)} was used after dispose()`);
   }
 
   get bytes(): number {
@@ -74,6 +78,7 @@ export class Tensor {
 
   /** A copy of the data on the host. */
   toArray(): Float32Array | Int32Array {
+    this.assertLive();
     const out = this.dtype === "i32" ? new Int32Array(this.size) : new Float32Array(this.size);
     if (this.dtype === "bf16") throw new Error("toArray: bf16 tensors are storage only; convert first");
     this.backend.read(this.storage.addr, this.byteOffset, out);
@@ -93,6 +98,7 @@ export class Tensor {
 
   /** Overwrites the data from a host array of the same length. */
   write(data: ArrayLike<number>): this {
+    this.assertLive();
     if (data.length !== this.size) throw new Error(`write: ${data.length} values for a tensor of ${this.size} ${shapeString(this.shape)}`);
     const typed = this.dtype === "i32"
       ? (data instanceof Int32Array ? data : Int32Array.from(data))

@@ -1,0 +1,180 @@
+// Every op's value and gradient against float64 references: values directly,
+// gradients against central differences of the reference.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  add, attention, backward, div, embedding, exp, linear, log, matmul, mean, memory, mul, reshape, rmsNorm, rope, ropeTables,
+  scale, scope, sliceRows, square, sub, sum, sumLastDim, swiglu, tensor, tokenLogProbs, type Tensor, silu, tanh, meanLastDim, sqrt,
+} from "../../src/tensor/index.js";
+import {
+  assertClose, attentionRef, dot, matmulRef, numericGrad, randomValues, rmsNormRef, ropeRef, swigluRef, tokenLogProbsRef, type F64,
+  type AttnGeometry,
+} from "./reference.js";
+
+interface Input { shape: number[]; values: F64; grad?: boolean }
+
+function f32(values: F64): F64 {
+  return Float64Array.from(Float32Array.from(values));
+}
+
+function input(shape: number[], seed: number, options: { scale?: number; grad?: boolean; offset?: number } = {}): Input {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = f32(randomValues(n, seed, options.scale ?? 1).map((v) => v + (options.offset ?? 0)));
+  return { shape, values, grad: options.grad ?? true };
+}
+
+/** Checks forward values (rtol) and the gradient of sum(w * out) for every input with grad. */
+function check(name: string, inputs: Input[], ours: (ts: Tensor[]) => Tensor, ref: (xs: F64[]) => F64, tol = { value: 2e-5, grad: 2e-3 }): void {
+  const before = memory().cpu.live;
+  scope(() => {
+    const ts = inputs.map((i) => tensor(Float32Array.from(i.values), i.shape, { requiresGrad: i.grad }));
+    const out = ours(ts);
+    const expected = ref(inputs.map((i) => i.values));
+    assertClose(out.toArray(), expected, tol.value, tol.value, `${name} value`);
+    const weights = f32(randomValues(expected.length, 99));
+    const loss = sum(mul(out, tensor(Float32Array.from(weights), out.shape)));
+    backward(loss);
+    inputs.forEach((inp, k) => {
+      if (!inp.grad) return;
+      const numeric = numericGrad((x) => ref(inputs.map((other, j) => (j === k ? x : other.values))), inp.values, weights);
+      const scaleOf = Math.max(1e-3, ...Array.from(numeric, Math.abs));
+      assertClose(ts[k].grad!.toArray(), numeric, tol.grad, tol.grad * scaleOf, `${name} gradient of input ${k}`);
+    });
+    for (const t of ts) t.grad?.dispose();
+  });
+  assert.equal(memory().cpu.live, before, `${name} leaked memory`);
+}
+
+test("elementwise ops with broadcasting", () => {
+  const a = input([3, 5, 7], 1), b = input([7], 2), rowScale = input([3, 5, 1], 3, { offset: 2 });
+  check("add trailing", [a, b], ([x, y]) => add(x, y), ([x, y]) => x.map((v, i) => v + y[i % 7]));
+  check("sub trailing", [a, b], ([x, y]) => sub(x, y), ([x, y]) => x.map((v, i) => v - y[i % 7]));
+  check("mul per row", [a, rowScale], ([x, y]) => mul(x, y), ([x, y]) => x.map((v, i) => v * y[Math.floor(i / 7)]));
+  check("div per row", [a, rowScale], ([x, y]) => div(x, y), ([x, y]) => x.map((v, i) => v / y[Math.floor(i / 7)]));
+  check("mul same shape", [a, input([3, 5, 7], 4)], ([x, y]) => mul(x, y), ([x, y]) => x.map((v, i) => v * y[i]));
+  check("scale", [a], ([x]) => scale(x, -1.5, 0.25), ([x]) => x.map((v) => -1.5 * v + 0.25));
+  const pos = input([4, 9], 5, { offset: 1.5 });
+  check("exp", [a], ([x]) => exp(x), ([x]) => x.map(Math.exp));
+  check("log", [pos], ([x]) => log(x), ([x]) => x.map(Math.log));
+  check("sqrt", [pos], ([x]) => sqrt(x), ([x]) => x.map(Math.sqrt));
+  check("square", [a], ([x]) => square(x), ([x]) => x.map((v) => v * v));
+  check("silu", [a], ([x]) => silu(x), ([x]) => x.map((v) => v / (1 + Math.exp(-v))));
+  check("tanh", [a], ([x]) => tanh(x), ([x]) => x.map(Math.tanh));
+});
+
+test("reductions", () => {
+  const a = input([4, 6, 11], 7);
+  check("sum", [a], ([x]) => reshape(sum(x), [1]), ([x]) => Float64Array.of(x.reduce((s, v) => s + v, 0)));
+  check("mean", [a], ([x]) => reshape(mean(x), [1]), ([x]) => Float64Array.of(x.reduce((s, v) => s + v, 0) / x.length));
+  const rowsOf = (x: F64, f: (r: number[]) => number) => Float64Array.from({ length: 24 }, (_, r) => f(Array.from(x.subarray(r * 11, r * 11 + 11))));
+  check("sumLastDim", [a], ([x]) => sumLastDim(x), ([x]) => rowsOf(x, (r) => r.reduce((s, v) => s + v, 0)));
+  check("meanLastDim", [a], ([x]) => meanLastDim(x), ([x]) => rowsOf(x, (r) => r.reduce((s, v) => s + v, 0) / 11));
+});
+
+test("matmul: all transpose combinations, batched, odd sizes", () => {
+  let seed = 10;
+  for (const [M, N, K] of [[5, 7, 3], [1, 13, 17], [33, 2, 9]]) {
+    for (const transA of [false, true]) for (const transB of [false, true]) {
+      const a = input(transA ? [K, M] : [M, K], seed++), b = input(transB ? [N, K] : [K, N], seed++);
+      check(`matmul ${M}x${N}x${K} ${transA}/${transB}`, [a, b], ([x, y]) => matmul(x, y, { transA, transB }),
+        ([x, y]) => matmulRef(x, y, M, N, K, transA, transB));
+    }
+  }
+  // batched with a shared right operand, and with one per batch entry
+  const batchA = input([3, 4, 5], seed++), shared = input([5, 6], seed++), perBatch = input([3, 5, 6], seed++);
+  const batchedRef = (x: F64, y: F64, sharedB: boolean) => {
+    const out = new Float64Array(3 * 4 * 6);
+    for (let b = 0; b < 3; b++) out.set(matmulRef(x.subarray(b * 20, b * 20 + 20), sharedB ? y : y.subarray(b * 30, b * 30 + 30), 4, 6, 5, false, false), b * 24);
+    return out;
+  };
+  check("matmul batched shared B", [batchA, shared], ([x, y]) => matmul(x, y), ([x, y]) => batchedRef(x, y, true));
+  check("matmul batched", [batchA, perBatch], ([x, y]) => matmul(x, y), ([x, y]) => batchedRef(x, y, false));
+});
+
+test("linear with bias (x @ W^T + b)", () => {
+  const x = input([2, 3, 7], 30), w = input([5, 7], 31), b = input([5], 32);
+  check("linear", [x, w, b], ([xx, ww, bb]) => linear(xx, ww, bb), ([xx, ww, bb]) => {
+    const out = matmulRef(xx, ww, 6, 5, 7, false, true);
+    return out.map((v, i) => v + bb[i % 5]);
+  });
+});
+
+test("embedding gathers rows and scatter-adds its gradient (repeated ids)", () => {
+  const table = input([11, 6], 40);
+  const ids = Int32Array.from([3, 0, 3, 10, 7, 3]);
+  check("embedding", [table], ([t]) => embedding(tensor(ids, [2, 3]), t), ([t]) => {
+    const out = new Float64Array(ids.length * 6);
+    ids.forEach((id, i) => out.set(t.subarray(id * 6, id * 6 + 6), i * 6));
+    return out;
+  });
+  scope(() => {
+    assert.throws(() => embedding(tensor(Int32Array.from([11]), [1]), tensor(new Float32Array(66), [11, 6])), /token id 11 at position 0 is outside the vocabulary/);
+  });
+});
+
+test("rmsNorm", () => {
+  const x = input([3, 4, 13], 50, { scale: 2 }), w = input([13], 51, { offset: 1 });
+  check("rmsNorm", [x, w], ([a, b]) => rmsNorm(a, b, 1e-5), ([a, b]) => rmsNormRef(a, b, 12, 13, 1e-5));
+});
+
+test("rope rotates pairs and its backward rotates back", () => {
+  const B = 2, T = 3, heads = 3, dim = 8;
+  const positions = Int32Array.from([0, 1, 2, 7, 8, 9]);
+  const invFreq = Float32Array.from({ length: dim / 2 }, (_, i) => 1 / 10000 ** ((2 * i) / dim));
+  const x = input([B, T, heads, dim], 60);
+  check("rope", [x], ([t]) => rope(t, ropeTables(positions, invFreq)), ([t]) => ropeRef(t, positions, invFreq, B * T, heads, dim));
+});
+
+test("swiglu", () => {
+  check("swiglu", [input([4, 9], 70, { scale: 3 }), input([4, 9], 71)], ([g, u]) => swiglu(g, u), ([g, u]) => swigluRef(g, u));
+});
+
+test("attention: causal, grouped-query, caches, left padding, masked rows", () => {
+  const cases: AttnGeometry[] = [
+    { B: 2, T: 5, S: 5, H: 4, Hkv: 2, D: 8 },
+    { B: 1, T: 4, S: 4, H: 7, Hkv: 1, D: 12 },
+    { B: 2, T: 3, S: 9, H: 2, Hkv: 2, D: 6, kvLen: [7, 5], keyStart: [0, 2] },
+    { B: 2, T: 4, S: 6, H: 2, Hkv: 1, D: 4, qPos: [0, 0], keyStart: [0, 2], kvLen: [4, 6] },
+  ];
+  let seed = 80;
+  for (const g of cases) {
+    const q = input([g.B, g.T, g.H, g.D], seed++), k = input([g.B, g.S, g.Hkv, g.D], seed++), v = input([g.B, g.S, g.Hkv, g.D], seed++);
+    const opts = {
+      queryStart: g.qPos ? Int32Array.from(g.qPos) : undefined,
+      keyStart: g.keyStart ? Int32Array.from(g.keyStart) : undefined,
+      kvLength: g.kvLen ? Int32Array.from(g.kvLen) : undefined,
+    };
+    check(`attention ${JSON.stringify(g)}`, [q, k, v], ([a, b, c]) => attention(a, b, c, opts), ([a, b, c]) => attentionRef(a, b, c, g));
+  }
+});
+
+test("tokenLogProbs with entropy and temperature; padding targets give 0", () => {
+  const rows = 6, vocab = 17;
+  const logits = input([2, 3, vocab], 90, { scale: 3 });
+  const targets = Int32Array.from([0, 16, 5, -1, 9, 5]);
+  for (const temperature of [1, 0.7]) {
+    check(`logprobs T=${temperature}`, [logits], ([l]) => tokenLogProbs(l, tensor(targets, [2, 3]), { temperature }).logprobs,
+      ([l]) => tokenLogProbsRef(l, targets, rows, vocab, temperature).logp);
+    check(`entropy T=${temperature}`, [logits], ([l]) => tokenLogProbs(l, tensor(targets, [2, 3]), { temperature, entropy: true }).entropy!,
+      ([l]) => tokenLogProbsRef(l, targets, rows, vocab, temperature).entropy);
+  }
+});
+
+test("views: reshape and sliceRows pass gradients through", () => {
+  const x = input([5, 4], 100);
+  check("sliceRows", [x], ([t]) => scale(sliceRows(t, 1, 3), 2), ([t]) => t.subarray(4, 16).map((v) => 2 * v));
+  check("reshape", [x], ([t]) => reshape(t, [2, -1]), ([t]) => t);
+});
+
+test("gradients accumulate across backward calls and the tape is released", () => {
+  scope(() => {
+    const w = tensor([1, 2, 3], [3], { requiresGrad: true });
+    for (let i = 0; i < 2; i++) backward(sum(mul(w, w)));
+    assert.deepEqual(Array.from(w.grad!.toArray()), [4, 8, 12]);
+    const y = sum(mul(w, w));
+    backward(y);
+    assert.throws(() => backward(y), /already released/);
+    assert.equal(dot([1], [1]), 1);
+    w.grad!.dispose();
+  });
+});
