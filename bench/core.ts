@@ -1,12 +1,14 @@
 // The compute core's floor: machine peak, matrix-product throughput (as a
 // fraction of that peak, and against OpenBLAS through numpy when present),
-// and the cost of one JS -> native call.
+// the cost of one JS -> native call, and the ref-tiny training step against
+// PyTorch on the same machine.
 //   npm run bench -- core [--json] [--isa avx512|avx2|portable] [--quick]
 import { spawnSync } from "node:child_process";
 import { native } from "../src/tensor/native.js";
 import { Report } from "./report.js";
 import { decodeShapes, describe, refTinyShapes, timeGemm, type GemmShape } from "./lib/gemm.js";
 import { timeCalls } from "./lib/timing.js";
+import { benchTensorOpOverhead, benchTrainStep } from "./lib/train-step.js";
 
 interface Options {
   json: boolean;
@@ -113,6 +115,8 @@ export async function run(argv: string[]): Promise<void> {
     benchSquare(report, peak);
     benchModelShapes(report, peak, options.quick);
     benchOpOverhead(report);
+    benchTensorOpOverhead(report);
+    benchTrainStep(report, "ref-tiny", options.quick ? 3 : 9);
     report.finish();
   } finally {
     native.setIsa(best);
