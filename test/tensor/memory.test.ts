@@ -2,7 +2,6 @@
 // nothing behind, and errors do not leak.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { keep, memory, resetPeakMemory, scope, tensor, zeros, add } from "../../src/tensor/index.js";
 import { AdamW } from "../../src/nn/index.js";
 import { randomBatch, TinyDecoder, trainStep, type PeerConfig } from "../../bench/lib/tiny-decoder.js";
@@ -43,10 +42,10 @@ test("keep() escapes scopes; use after dispose is a clear error", () => {
 });
 
 test("a training step leaks nothing and peak memory is measured", () => {
-  const config: PeerConfig = {
-    ...(JSON.parse(readFileSync(new URL("../../../shared/bench/configs/ref-tiny.json", import.meta.url), "utf8")) as PeerConfig),
+  const small: PeerConfig = {
+    name: "memory-test", vocab: 50, d_model: 64, layers: 2, heads: 4, kv_heads: 2, ffn: 96, rope_theta: 10000, rms_eps: 1e-6,
+    tie_embeddings: false, train: { batch: 2, seq: 16 }, generate: { batch: 1, prompt: 1, new_tokens: 1 },
   };
-  const small: PeerConfig = { ...config, d_model: 64, ffn: 96, layers: 2, vocab: 50, train: { batch: 2, seq: 16 } };
   const model = new TinyDecoder(small, 1);
   const opt = new AdamW(model.parameters(), { lr: 1e-3 });
   const { ids, targets } = scope(() => {
