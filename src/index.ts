@@ -1,5 +1,7 @@
 // The library's public surface; each layer adds its exports here.
 export { native } from "./tensor/native.js";
+export * from "./tensor/index.js";
+export * from "./nn/index.js";
 export * from "./tokenize/index.js";
 export { loadDecoderConfig, parseDecoderConfig, toHfConfig, toHfGenerationConfig, parameterCount, DECODER_ARCHITECTURES } from "./models/config.js";
 export type { DecoderConfig, DecoderArchitecture, WeightDtype } from "./models/config.js";
