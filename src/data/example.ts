@@ -1,0 +1,68 @@
+// The normalised example every later stage uses, whatever file or generator
+// it came from: a prompt, the ground truth its reward checks against, the row's
+// other columns, and where it came from.
+import { createHash } from "node:crypto";
+import type { ChatMessage } from "../rewards/types.js";
+
+/** Where a row came from: a file and its 0-based row index (and 1-based line, for line-based files). */
+export interface RowSource {
+  file: string;
+  row: number;
+  line?: number;
+}
+
+export type Prompt = string | readonly ChatMessage[];
+
+export interface Example {
+  /**
+   * Stable across runs and machines: `<dataset>:<row>:<hash>`, the hash being the
+   * first 12 hex digits of the SHA-256 of the rendered prompt. Stage 1's cache is
+   * keyed by it, so a changed prompt (or template) never reuses stale samples.
+   */
+  id: string;
+  /** Plain text, or chat messages for the model's chat template to render. */
+  prompt: Prompt;
+  /** The ground truth the reward compares with (e.g. "72", "\\frac{1}{2}"). */
+  answer: string;
+  /** A worked reference solution, when the data has one (supervised warm-up uses it). */
+  solution?: string;
+  /** The row's other columns, passed on to reward functions. */
+  columns: Readonly<Record<string, unknown>>;
+  /** The reward that checks this example's answers, by name (resolved by the trainer), e.g. "gsm8k". */
+  reward: string;
+  source: RowSource;
+}
+
+/** `file:line` for line-based files, `file row N` otherwise. */
+export function describeSource(source: RowSource): string {
+  return source.line !== undefined ? `${source.file}:${source.line}` : `${source.file} row ${source.row}`;
+}
+
+/** The first 12 hex digits of the SHA-256 of a text. */
+export function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 12);
+}
+
+export function exampleId(dataset: string, row: number, renderedPrompt: string): string {
+  return `${dataset}:${row}:${shortHash(renderedPrompt)}`;
+}
+
+/**
+ * Turns a prompt into the text the model reads. Chat prompts go through
+ * `renderChat` (the tokenizer's chat template with the generation prompt); without
+ * one, a conversation of a single user turn reads as its content, since that is
+ * how plain-text training (the paper's setting) sees it.
+ */
+export function renderPrompt(prompt: Prompt, renderChat?: (messages: readonly ChatMessage[]) => string): string {
+  if (typeof prompt === "string") return prompt;
+  if (renderChat !== undefined) return renderChat(prompt);
+  if (prompt.length === 1 && prompt[0].role === "user") return prompt[0].content;
+  throw new Error(
+    `a chat prompt of ${prompt.length} messages (${prompt.map((m) => m.role).join(", ")}) needs a chat template to render it; pass a tokenizer with one`,
+  );
+}
+
+/** The columns a reward function receives for an example: the row's own, with the ground truth under `answer`. */
+export function rewardColumns(example: Example): Record<string, unknown> {
+  return { ...example.columns, answer: example.answer };
+}
