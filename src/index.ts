@@ -14,3 +14,5 @@ export type { SafetensorsDtype, TensorInfo, TensorStore } from "./models/safeten
 export { writeSafetensors } from "./models/safetensors-writer.js";
 export type { TensorToWrite, TensorValues } from "./models/safetensors-writer.js";
 export { openCheckpoint, saveCheckpoint, Checkpoint } from "./models/safetensors-index.js";
+export { DecoderModel, KVCache, loadModel, saveModel, createBuiltinModel, selectPositions, randomParameters, uninitialisedParameters } from "./models/index.js";
+export type { HiddenOptions, ForwardOptions, LoadedModel, LoadModelOptions, SaveModelOptions, ParameterFactory } from "./models/index.js";

@@ -1,0 +1,21 @@
+// Built-in models: a preset shape (builtin-configs.ts) with fresh random
+// weights from a seed, and the character tokenizer of the built-in tasks.
+import { createCharTokenizer, type Tokenizer } from "../tokenize/index.js";
+import { builtinDecoderConfig, BUILTIN_MODEL_NAMES, type BuiltinModelName } from "./builtin-configs.js";
+import type { DecoderConfig } from "./config.js";
+import { DecoderModel } from "./decoder.js";
+import { randomParameters } from "./layers.js";
+
+function isBuiltinName(name: string): name is BuiltinModelName {
+  return (BUILTIN_MODEL_NAMES as readonly string[]).includes(name);
+}
+
+/** The preset `preset` (tiny, small) initialised from `seed`: the same seed gives the same weights. */
+export function createBuiltinModel(preset: string, seed: number): { model: DecoderModel; tokenizer: Tokenizer; config: DecoderConfig } {
+  if (!isBuiltinName(preset)) throw new Error(`unknown built-in model "${preset}" (have ${BUILTIN_MODEL_NAMES.join(", ")})`);
+  if (!Number.isInteger(seed)) throw new Error(`createBuiltinModel: seed must be an integer, got ${seed}`);
+  const tokenizer = createCharTokenizer();
+  const config = builtinDecoderConfig(preset, tokenizer);
+  const model = new DecoderModel(config, randomParameters(seed, config.initializerRange));
+  return { model, tokenizer, config };
+}

@@ -1,0 +1,15 @@
+// Causal language models: Hugging Face config.json and safetensors folders in
+// and out, the Llama / Qwen2 / Qwen3 decoder, its KV cache, built-in models.
+export * from "./config.js";
+export * from "./rope-scaling.js";
+export * from "./builtin-configs.js";
+export { SafetensorsFile, DTYPE_BYTES, type SafetensorsDtype, type TensorInfo, type TensorStore } from "./safetensors.js";
+export { writeSafetensors, type TensorToWrite, type TensorValues, type SafetensorsWriteOptions } from "./safetensors-writer.js";
+export { openCheckpoint, saveCheckpoint, Checkpoint, type SaveCheckpointOptions } from "./safetensors-index.js";
+export { DecoderModel, type HiddenOptions, type ForwardOptions } from "./decoder.js";
+export { KVCache } from "./kv-cache.js";
+export { randomParameters, uninitialisedParameters, type ParameterFactory } from "./layers.js";
+export { selectPositions } from "./select-positions.js";
+export { loadModel, type LoadedModel, type LoadModelOptions } from "./load.js";
+export { saveModel, type SaveModelOptions } from "./save.js";
+export { createBuiltinModel } from "./builtin.js";

@@ -1,0 +1,83 @@
+// Keys and values of the tokens a batch has seen, one [B, capacity, Hkv, D]
+// buffer of each per layer. A row's tokens occupy positions keyStart..length-1
+// of its buffer (positions before keyStart are left padding, never attended
+// to), so rows of different lengths decode together, and a finished row is
+// dropped by compacting the buffers rather than left to cost compute.
+import { gatherRows, keep, noGrad, zeros, type Tensor } from "../tensor/index.js";
+import type { DecoderConfig } from "./config.js";
+
+export class KVCache {
+  private rowCount: number;
+  private filled: Int32Array;
+  private starts: Int32Array;
+  private keyBuffers: Tensor[];
+  private valueBuffers: Tensor[];
+
+  private constructor(readonly capacity: number, readonly config: DecoderConfig, batch: number) {
+    this.rowCount = batch;
+    this.filled = new Int32Array(batch);
+    this.starts = new Int32Array(batch);
+    const shape = [batch, capacity, config.numKvHeads, config.headDim];
+    // Zeroed, so padding slots hold finite values (attention never reads them, but a NaN must not be possible).
+    this.keyBuffers = Array.from({ length: config.numLayers }, () => keep(zeros(shape)));
+    this.valueBuffers = Array.from({ length: config.numLayers }, () => keep(zeros(shape)));
+  }
+
+  /** An empty cache for `batch` rows of up to `capacity` positions each (padding included). */
+  static create(config: DecoderConfig, batch: number, capacity: number): KVCache {
+    if (!Number.isInteger(batch) || batch <= 0) throw new Error(`KVCache.create: batch must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(capacity) || capacity <= 0) throw new Error(`KVCache.create: capacity must be a positive integer, got ${capacity}`);
+    return new KVCache(capacity, config, batch);
+  }
+
+  get batch(): number {
+    return this.rowCount;
+  }
+
+  /** Filled positions per row (padding included): the next token of row b goes to position lengths[b]. */
+  get lengths(): Int32Array {
+    return this.filled;
+  }
+
+  /** First real (non-padding) position per row. */
+  get keyStart(): Int32Array {
+    return this.starts;
+  }
+
+  /** Layer `layer`'s key buffer [B, capacity, Hkv, D]. */
+  keys(layer: number): Tensor {
+    return this.keyBuffers[layer];
+  }
+
+  values(layer: number): Tensor {
+    return this.valueBuffers[layer];
+  }
+
+  /** Keeps only `rows` (indices into the current batch, in the order given), e.g. to drop finished sequences. */
+  selectRows(rows: readonly number[]): void {
+    for (const r of rows) {
+      if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw new Error(`KVCache.selectRows: row ${r} is not in a batch of ${this.rowCount}`);
+    }
+    const compact = (buffers: Tensor[]) => buffers.map((old) => {
+      const kept = keep(noGrad(() => gatherRows(old, rows)));
+      old.dispose();
+      return kept;
+    });
+    this.keyBuffers = compact(this.keyBuffers);
+    this.valueBuffers = compact(this.valueBuffers);
+    this.filled = Int32Array.from(rows, (r) => this.filled[r]);
+    this.starts = Int32Array.from(rows, (r) => this.starts[r]);
+    this.rowCount = rows.length;
+  }
+
+  /** Bytes one position of one row takes across all layers (keys and values, float32). */
+  bytesPerToken(): number {
+    return 2 * this.config.numLayers * this.config.numKvHeads * this.config.headDim * 4;
+  }
+
+  dispose(): void {
+    for (const t of [...this.keyBuffers, ...this.valueBuffers]) t.dispose();
+    this.keyBuffers = [];
+    this.valueBuffers = [];
+  }
+}
