@@ -3,7 +3,7 @@
 // output projection (lm_head, or the embedding matrix when tied). Parameter
 // names are Hugging Face's, so checkpoints load and save without renaming.
 import { Module, RMSNorm } from "../nn/index.js";
-import { add, linear, ropeTables, scope, shapeString, type Tensor } from "../tensor/index.js";
+import { add, linear, needsGrad, ropeTables, scope, shapeString, type Tensor } from "../tensor/index.js";
 import { SelfAttention, type AttentionStep } from "./attention-block.js";
 import type { DecoderConfig } from "./config.js";
 import type { KVCache } from "./kv-cache.js";
@@ -106,7 +106,7 @@ export class DecoderModel extends Module {
     if (ids.dtype !== "i32" || ids.rank !== 2) throw new Error(`DecoderModel: ids must be i32 [B, T], got ${ids.dtype} ${shapeString(ids.shape)}`);
     const [B, T] = ids.shape;
     const { cache } = options;
-    const keyStart = this.keyStartOf(B, T, options);
+    const keyStart = this.validateStep(B, T, options);
     const queryStart = cache ? Int32Array.from(cache.lengths) : new Int32Array(B);
     const kvLength = queryStart.map((start) => start + T);
     const positions = new Int32Array(B * T);
@@ -149,9 +149,12 @@ export class DecoderModel extends Module {
     });
   }
 
-  /** Checks the cache and padding against the batch; with a cache, the given keyStart is stored in it. */
-  private keyStartOf(B: number, T: number, { cache, keyStart }: HiddenOptions): Int32Array | undefined {
+  /** Checks the cache and padding against the batch; returns the step's keyStart (with a cache, a given keyStart is stored in it). */
+  private validateStep(B: number, T: number, { cache, keyStart }: HiddenOptions): Int32Array | undefined {
     if (keyStart && keyStart.length !== B) throw new Error(`DecoderModel: keyStart has ${keyStart.length} entries for a batch of ${B}`);
+    if (cache && needsGrad(this.outputWeight)) {
+      throw new Error("DecoderModel: KV-cache steps record no gradient into the cache; run them under noGrad() (score with a full forward pass)");
+    }
     if (!cache) {
       if (keyStart?.some((s) => s < 0 || s >= T)) throw new Error(`DecoderModel: keyStart [${keyStart.join(", ")}] must lie in [0, ${T})`);
       return keyStart;
