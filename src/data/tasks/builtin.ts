@@ -67,8 +67,8 @@ export function configure<Config extends Record<string, KnobValue>>(task: Builti
     if (!(name in task.defaults)) {
       throw new Error(`${task.name}: unknown knob "${name}" (knobs: ${Object.keys(task.defaults).join(", ")})`);
     }
-    const numeric = typeof task.defaults[name] === "number";
-    config[name] = numeric && typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+    const asNumber = typeof task.defaults[name] === "number" && typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+    config[name] = Number.isNaN(asNumber) ? value : asNumber;
   }
   task.validate(config as Config);
   return config as Config;
