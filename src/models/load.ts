@@ -22,12 +22,12 @@ export interface LoadModelOptions {
   dtype?: "f32";
 }
 
-/** Models and tokenizers loaded from a folder, and that folder: saving copies its original tokenizer files. */
-const sourceFolders = new WeakMap<object, string>();
+/** Tokenizers loaded by loadModel, and their folder: saving copies the original tokenizer files from it. */
+const sourceFolders = new WeakMap<Tokenizer, string>();
 
-/** The folder `modelOrTokenizer` was loaded from by loadModel, if it was. */
-export function sourceFolderOf(modelOrTokenizer: object): string | undefined {
-  return sourceFolders.get(modelOrTokenizer);
+/** The folder loadModel read `tokenizer` from, if it did. */
+export function sourceFolderOf(tokenizer: Tokenizer): string | undefined {
+  return sourceFolders.get(tokenizer);
 }
 
 /** Checkpoint tensors transformers itself skips when loading these architectures. */
@@ -92,7 +92,6 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   } finally {
     checkpoint.close();
   }
-  sourceFolders.set(model, dir);
   sourceFolders.set(tokenizer, dir);
   return { model, tokenizer, config, dir };
 }

@@ -46,9 +46,9 @@ function weightsOf(model: DecoderModel, dtype: "f32" | "bf16"): TensorToWrite[] 
 /** Writes the small files (configs, tokenizer) into `staging`; returns their names. */
 async function stageSmallFiles(staging: string, config: DecoderConfig, tokenizer: Tokenizer): Promise<string[]> {
   const source = sourceFolderOf(tokenizer);
-  const configSource = source === undefined ? null : readOptionalJsonObject(join(source, "generation_config.json"));
+  const originalGeneration = source === undefined ? null : readOptionalJsonObject(join(source, "generation_config.json"));
   await writeJsonAtomic(join(staging, "config.json"), toHfConfig(config));
-  await writeJsonAtomic(join(staging, "generation_config.json"), { ...configSource, ...toHfGenerationConfig(config) });
+  await writeJsonAtomic(join(staging, "generation_config.json"), { ...originalGeneration, ...toHfGenerationConfig(config) });
   if (source === undefined) {
     await tokenizer.save(staging);
   } else {
