@@ -29,7 +29,8 @@ export interface ColumnMapping {
 const SHAPE_COLUMNS: Record<ShapeName, { [K in keyof ColumnMapping]: readonly string[] }> = {
   gsm8k: { question: ["question"], answer: ["answer"], solution: ["answer"] },
   math: { question: ["problem"], answer: ["answer"], solution: ["solution"] },
-  trl: { prompt: ["prompt"], answer: ["answer", "ground_truth", "solution"], solution: ["solution"] },
+  // TRL datasets often keep the bare answer in "solution", so it is read as the answer, not as a worked solution.
+  trl: { prompt: ["prompt"], answer: ["answer", "ground_truth", "solution"] },
   verl: { prompt: ["prompt"], answer: ["reward_model.ground_truth"] },
 };
 
