@@ -16,3 +16,4 @@ export type { TensorToWrite, TensorValues } from "./models/safetensors-writer.js
 export { openCheckpoint, saveCheckpoint, Checkpoint } from "./models/safetensors-index.js";
 export { DecoderModel, KVCache, loadModel, saveModel, createBuiltinModel, selectPositions, randomParameters, uninitialisedParameters } from "./models/index.js";
 export type { HiddenOptions, ForwardOptions, LoadedModel, LoadModelOptions, SaveModelOptions, ParameterFactory } from "./models/index.js";
+export * from "./data/index.js";
