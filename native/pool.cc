@@ -24,8 +24,29 @@ int machineThreads() {
 
 thread_local bool t_insideTask = false;
 
+// Waits until ready() holds: spinning first (the common case is a few
+// microseconds), then yielding the core, because on a busy machine the thread
+// we wait for may be the one that needs it.
+template <class Ready>
+void waitUntil(Ready ready) {
+  for (int i = 0; !ready(); i++) {
+    if (i < 4000) _mm_pause();
+    else std::this_thread::yield();
+  }
+}
+
+// One launch's tasks, published to the workers through an atomic pointer.
+struct Launch {
+  void (*fn)(void*, int);
+  void* ctx;
+  int tasks;
+  std::atomic<int> next{0}, done{0};
+};
+
 // Workers spin briefly on a generation counter (a kernel launch is often
-// microseconds after the last), then sleep on a condition variable.
+// microseconds after the last), then sleep on a condition variable. The caller
+// works too and returns once every task is done: a worker that has not woken
+// yet is not waited for, only one that is inside the launch.
 class Pool {
  public:
   explicit Pool(int threads) : threads_(threads) {
@@ -51,31 +72,35 @@ class Pool {
       t_insideTask = was;
       return;
     }
-    std::lock_guard<std::mutex> launch(launchMutex_);
-    fn_ = fn;
-    ctx_ = ctx;
-    tasks_ = tasks;
-    next_.store(0, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> serial(launchMutex_);
+    Launch launch;
+    launch.fn = fn;
+    launch.ctx = ctx;
+    launch.tasks = tasks;
+    current_.store(&launch);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      generation_.fetch_add(1, std::memory_order_release);
+      generation_.fetch_add(1);
     }
     wake_.notify_all();
-    work();
-    // Every worker checks in before the next launch may touch the shared fields.
-    while (arrived_.load(std::memory_order_acquire) < threads_ - 1) _mm_pause();
-    arrived_.store(0, std::memory_order_relaxed);
+    work(launch);
+    waitUntil([&] { return launch.done.load() == tasks; });
+    // Unpublish, then wait out any worker that may still hold the pointer.
+    current_.store(nullptr);
+    waitUntil([&] { return active_.load() == 0; });
   }
 
  private:
-  void work() {
+  static void work(Launch& launch) {
+    bool was = t_insideTask;
     t_insideTask = true;
     for (;;) {
-      int t = next_.fetch_add(1, std::memory_order_acq_rel);
-      if (t >= tasks_) break;
-      fn_(ctx_, t);
+      int t = launch.next.fetch_add(1);
+      if (t >= launch.tasks) break;
+      launch.fn(launch.ctx, t);
+      launch.done.fetch_add(1);
     }
-    t_insideTask = false;
+    t_insideTask = was;
   }
 
   // Workers start from generation 0, not from whatever the counter reads when
@@ -94,8 +119,9 @@ class Pool {
       }
       seen = generation_.load(std::memory_order_acquire);
       if (stop_) return;
-      work();
-      arrived_.fetch_add(1, std::memory_order_acq_rel);
+      active_.fetch_add(1);
+      if (Launch* launch = current_.load()) work(*launch);
+      active_.fetch_sub(1);
     }
   }
 
@@ -104,10 +130,8 @@ class Pool {
   std::mutex mutex_, launchMutex_;
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> next_{0}, arrived_{0};
-  int tasks_ = 0;
-  void (*fn_)(void*, int) = nullptr;
-  void* ctx_ = nullptr;
+  std::atomic<Launch*> current_{nullptr};
+  std::atomic<int> active_{0};
   bool stop_ = false;
 };
 
