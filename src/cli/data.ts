@@ -89,7 +89,7 @@ function showExamples(examples: readonly Example[], total: number, measure: Meas
   ]);
 }
 
-function parseKnobs(pairs: readonly string[]): Record<string, KnobValue> {
+export function parseKnobs(pairs: readonly string[]): Record<string, KnobValue> {
   const knobs: Record<string, KnobValue> = {};
   for (const pair of pairs) {
     const at = pair.indexOf("=");

@@ -1,0 +1,114 @@
+// `astarpo sft`: supervised warm-up on a built-in task's reference solutions,
+// with greedy accuracy (the task's own checker) before and after.
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { builtinExamples, builtinTask, BUILTIN_REWARDS, BUILTIN_TASKS, configure } from "../data/index.js";
+import { createBuiltinModel, loadModel, saveModel } from "../models/index.js";
+import { memory } from "../tensor/index.js";
+import { defaultSftConfig, supervisedFineTune } from "../train/sft.js";
+import { evaluateGreedy } from "../train/evaluate.js";
+import { parseKnobs } from "./data.js";
+
+interface SftOptions {
+  task: string;
+  model: string;
+  knob: string[];
+  steps: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  eval: number;
+  out?: string;
+  logEvery: number;
+  json?: boolean;
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${value}`);
+    return n;
+  };
+}
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${value}`);
+    return n;
+  };
+}
+
+export async function runSft(options: SftOptions, print: (line: string) => void = console.log): Promise<{ before: number; after: number }> {
+  const task = builtinTask(options.task);
+  const knobs = parseKnobs(options.knob);
+  const taskConfig = configure(task, knobs);
+  const { model, tokenizer } = options.model.startsWith("builtin:")
+    ? createBuiltinModel(options.model.slice("builtin:".length), options.seed)
+    : await loadModel(options.model);
+  const reward = BUILTIN_REWARDS[task.name];
+  const log = (event: Record<string, unknown>, text: string) => print(options.json ? JSON.stringify(event) : text);
+  try {
+    const testSet = [...take(builtinExamples(task, { config: knobs, seed: options.seed, split: "test", unique: true }), options.eval)];
+    log({ event: "start", task: task.name, config: taskConfig, model: options.model, parameters: model.parameters().reduce((s, p) => s + p.size, 0) },
+      `sft: task ${task.name} ${JSON.stringify(taskConfig)}, model ${options.model}, ${options.steps} steps of ${options.batchSize}`);
+    const before = await evaluateGreedy(model, tokenizer, testSet, reward);
+    log({ event: "eval", step: 0, accuracy: before.accuracy, unparsed: before.unparsed }, `step 0: greedy accuracy ${pct(before.accuracy)} on ${testSet.length} test problems (${before.unparsed} without an answer)`);
+    let tokens = 0, seconds = 0;
+    const optimizer = supervisedFineTune(model, tokenizer, builtinExamples(task, { config: knobs, seed: options.seed, split: "train" }),
+      { steps: options.steps, batchSize: options.batchSize, lr: options.lr }, (s) => {
+        tokens += s.tokens;
+        seconds += s.seconds;
+        if (s.step % options.logEvery === 0 || s.step === options.steps) {
+          log({ event: "step", step: s.step, loss: s.loss, grad_norm: s.gradNorm, tokens_per_s: tokens / seconds, peak_bytes: memory().cpu.peak },
+            `step ${s.step}: loss ${s.loss.toFixed(4)}  grad norm ${s.gradNorm.toFixed(3)}  ${(tokens / seconds).toFixed(0)} tokens/s`);
+          tokens = 0;
+          seconds = 0;
+        }
+      });
+    optimizer.dispose();
+    const after = await evaluateGreedy(model, tokenizer, testSet, reward);
+    log({ event: "eval", step: options.steps, accuracy: after.accuracy, unparsed: after.unparsed, sample: after.samples[0] },
+      `step ${options.steps}: greedy accuracy ${pct(after.accuracy)} (${after.unparsed} without an answer)\n  e.g. ${JSON.stringify(after.samples[0]?.prompt)} -> ${JSON.stringify(after.samples[0]?.completion)}`);
+    if (options.out) {
+      await saveModel(resolve(options.out), model, tokenizer);
+      log({ event: "saved", dir: options.out }, `saved the model to ${options.out}`);
+    }
+    return { before: before.accuracy, after: after.accuracy };
+  } finally {
+    model.dispose();
+  }
+}
+
+function* take<T>(items: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  let i = 0;
+  for (const item of items) {
+    yield item;
+    if (++i >= n) return;
+  }
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+export function register(program: Command): void {
+  program
+    .command("sft")
+    .description("supervised warm-up on a built-in task's reference solutions, with greedy accuracy before and after")
+    .option("--task <name>", `built-in task: ${Object.keys(BUILTIN_TASKS).join(", ")}`, "arithmetic")
+    .option("--model <dir|builtin:NAME>", "a Hugging Face model folder, or a built-in model created from --seed", "builtin:tiny")
+    .option("--knob <name=value>", "task difficulty setting (repeatable; see `astarpo data tasks`)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--steps <n>", "optimizer steps", positiveInt("--steps"), defaultSftConfig.steps)
+    .option("--batch-size <n>", "sequences per step", positiveInt("--batch-size"), defaultSftConfig.batchSize)
+    .option("--lr <rate>", "AdamW learning rate", positiveNumber("--lr"), defaultSftConfig.lr)
+    .option("--seed <n>", "seed of the model (built-in) and of the task stream", positiveInt("--seed"), 0)
+    .option("--eval <n>", "test problems for greedy accuracy", positiveInt("--eval"), 64)
+    .option("--log-every <n>", "print progress every n steps", positiveInt("--log-every"), 25)
+    .option("--out <dir>", "save the trained model here (a Hugging Face folder)")
+    .option("--json", "one JSON object per event instead of text")
+    .action(async (options: SftOptions) => {
+      await runSft(options);
+    });
+}
