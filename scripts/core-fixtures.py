@@ -44,6 +44,10 @@ for (M, N, K) in [(7, 5, 9), (1, 11, 6), (16, 3, 13)]:
             case(f"matmul {M}x{N}x{K} {int(ta)}{int(tb)}", {"a": a, "b": b},
                  lambda a, b, ta=ta, tb=tb: (a.T if ta else a) @ (b.T if tb else b), extra={"transA": ta, "transB": tb})
 
+for (shape_b, tb) in [((5, 6), False), ((3, 6, 5), True)]:
+    case(f"matmul batched {'shared' if len(shape_b) == 2 else 'per-entry'} 0{int(tb)}", {"a": r(3, 4, 5), "b": r(*shape_b)},
+         lambda a, b, tb=tb: a @ (b.transpose(-1, -2) if tb else b), extra={"transA": False, "transB": tb})
+
 case("linear", {"x": r(2, 3, 7), "weight": r(5, 7), "bias": r(5)}, lambda x, weight, bias: F.linear(x, weight, bias))
 case("embedding", {"ids": torch.tensor([[3, 0, 3], [9, 1, 3]], dtype=torch.int32), "table": r(10, 6)},
      lambda ids, table: table[ids.long()])
@@ -85,6 +89,29 @@ case("tokenLogProbs", {"logits": r(2, 3, 17, scale=3)},
 case("entropy", {"logits": r(2, 3, 17, scale=3)},
      lambda logits: -(torch.softmax(logits, -1) * torch.log_softmax(logits, -1)).sum(-1),
      extra={"targets": targets.flatten().tolist(), "temperature": 1.0})
+mask = torch.tensor([[1, 1, 0, 0, 0, 1, 1], [0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1]], dtype=DT)
+case("maskedSum", {"x": r(3, 7)}, lambda x: (x * mask).sum(-1), extra={"mask": mask.flatten().tolist()})
+
+# AdamW over three steps with given gradients, and global-norm clipping.
+adam_p = r(5, 3)
+adam_grads = [r(5, 3) for _ in range(3)]
+adam_cfg = {"lr": 0.05, "betas": [0.8, 0.95], "eps": 1e-6, "weightDecay": 0.1}
+param = torch.nn.Parameter(adam_p.clone())
+adam = torch.optim.AdamW([param], lr=adam_cfg["lr"], betas=tuple(adam_cfg["betas"]), eps=adam_cfg["eps"], weight_decay=adam_cfg["weightDecay"])
+adam_after = []
+for grad in adam_grads:
+    param.grad = grad.clone()
+    adam.step()
+    adam_after.append(param.detach().flatten().tolist())
+clip_grads = [r(4, 3, scale=2), r(6)]
+clip_params = [torch.nn.Parameter(torch.zeros_like(x)) for x in clip_grads]
+for cp, grad in zip(clip_params, clip_grads):
+    cp.grad = grad.clone()
+clip_norm = torch.nn.utils.clip_grad_norm_(clip_params, 0.5).item()
+optim = {"adamw": {"config": adam_cfg, "param": adam_p.flatten().tolist(), "grads": [x.flatten().tolist() for x in adam_grads],
+                   "after": adam_after},
+         "clip": {"maxNorm": 0.5, "grads": [{"shape": list(x.shape), "data": x.flatten().tolist()} for x in clip_grads],
+                  "norm": clip_norm, "clipped": [cp.grad.flatten().tolist() for cp in clip_params]}}
 
 # A tiny decoder trained for three steps from fixed weights (float32, as the project computes).
 cfg = {"vocab": 32, "d_model": 16, "layers": 2, "heads": 2, "kv_heads": 1, "ffn": 24, "rope_theta": 10000.0,
@@ -133,7 +160,7 @@ for _ in range(3):
     loss = -torch.log_softmax(forward(), -1).gather(-1, tgt.unsqueeze(-1)).mean()
     loss.backward(); opt.step(); losses.append(loss.item())
 
-out = {"torch": torch.__version__, "cases": cases,
+out = {"torch": torch.__version__, "cases": cases, "optim": optim,
        "train": {"config": cfg, "weights": init, "ids": ids.flatten().tolist(), "targets": tgt.flatten().tolist(),
                  "lr": 1e-2, "weight_decay": 0.01, "losses": losses}}
 path = os.path.join(os.path.dirname(__file__), "..", "test", "fixtures", "core", "ops.json")

@@ -15,6 +15,11 @@ export interface AdamWConfig {
   weightDecay: number;
 }
 
+export interface AdamWState {
+  step: number;
+  tensors: Map<string, Tensor>;
+}
+
 export const defaultAdamWConfig: AdamWConfig = { lr: 1e-6, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 };
 
 export class AdamW {
@@ -27,6 +32,11 @@ export class AdamW {
       if (!(key in defaultAdamWConfig)) throw new Error(`AdamW: unknown option '${key}' (expected ${Object.keys(defaultAdamWConfig).join(", ")})`);
     }
     this.config = { ...defaultAdamWConfig, ...config };
+    const { lr, betas, eps, weightDecay } = this.config;
+    if (!(lr >= 0)) throw new Error(`AdamW: lr must be >= 0, got ${lr}`);
+    if (!betas.every((b) => b >= 0 && b < 1)) throw new Error(`AdamW: betas must lie in [0, 1), got (${betas.join(", ")})`);
+    if (!(eps > 0)) throw new Error(`AdamW: eps must be > 0, got ${eps}`);
+    if (!(weightDecay >= 0)) throw new Error(`AdamW: weightDecay must be >= 0, got ${weightDecay}`);
   }
 
   get step(): number {
@@ -59,30 +69,50 @@ export class AdamW {
     for (const p of this.params) if (p.grad) p.backend.zero(p.grad.addr, p.grad.bytes);
   }
 
-  /** Named state tensors (`<param>.exp_avg`, `<param>.exp_avg_sq`) and the step, for checkpoints. */
-  stateDict(names: Map<Parameter, string>): { step: number; tensors: Map<string, Tensor> } {
+  private nameOf(p: Parameter, names: ReadonlyMap<Parameter, string>): string {
+    const name = names.get(p) ?? p.name;
+    if (!name) throw new Error(`AdamW: parameter ${p.toString()} has no name; pass the module's namedParameters()`);
+    return name;
+  }
+
+  /**
+   * The state as named tensors (`<param>.exp_avg`, `<param>.exp_avg_sq`) and
+   * the step count, for checkpoints. `names` is a module's namedParameters()
+   * (default: each parameter's own name). The tensors are the optimizer's
+   * own: read or save them, don't dispose them.
+   */
+  stateDict(names: ReadonlyMap<string, Parameter> = new Map()): AdamWState {
+    const byParam = invert(names);
     const tensors = new Map<string, Tensor>();
     for (const p of this.params) {
       const s = this.moments.get(p);
-      const name = names.get(p) ?? p.name;
-      if (!s || !name) continue;
+      if (!s) continue;
+      const name = this.nameOf(p, byParam);
       tensors.set(`${name}.exp_avg`, s.m);
       tensors.set(`${name}.exp_avg_sq`, s.v);
     }
     return { step: this.stepCount, tensors };
   }
 
-  /** Restores what stateDict() returned (values are copied). */
-  loadStateDict(names: Map<Parameter, string>, state: { step: number; tensors: Map<string, Float32Array> }): void {
-    this.stepCount = state.step;
+  /** Restores a state saved by stateDict() (values are copied); an entry that names no parameter is an error. */
+  loadStateDict(state: { step: number; tensors: ReadonlyMap<string, Tensor | Float32Array> }, names: ReadonlyMap<string, Parameter> = new Map()): void {
+    const byParam = invert(names);
+    const used = new Set<string>();
     for (const p of this.params) {
-      const name = names.get(p) ?? p.name;
+      const name = this.nameOf(p, byParam);
       const m = state.tensors.get(`${name}.exp_avg`), v = state.tensors.get(`${name}.exp_avg_sq`);
-      if (!m || !v) continue;
+      if (!m && !v) continue;
+      if (!m || !v) throw new Error(`AdamW state: '${name}' has ${m ? "exp_avg but no exp_avg_sq" : "exp_avg_sq but no exp_avg"}`);
       const s = this.state(p);
-      s.m.write(m);
-      s.v.write(v);
+      for (const [key, into, from] of [[`${name}.exp_avg`, s.m, m], [`${name}.exp_avg_sq`, s.v, v]] as const) {
+        const values = from instanceof Float32Array ? from : from.toFloat32Array();
+        if (values.length !== into.size) throw new Error(`AdamW state: '${key}' has ${values.length} values for a parameter of ${into.size}`);
+        into.write(values);
+        used.add(key);
+      }
     }
+    for (const key of state.tensors.keys()) if (!used.has(key)) throw new Error(`AdamW state: '${key}' matches no parameter`);
+    this.stepCount = state.step;
   }
 
   /** Frees the optimizer state. */
@@ -90,4 +120,10 @@ export class AdamW {
     for (const { m, v } of this.moments.values()) { m.dispose(); v.dispose(); }
     this.moments.clear();
   }
+}
+
+function invert(names: ReadonlyMap<string, Parameter>): Map<Parameter, string> {
+  const out = new Map<Parameter, string>();
+  for (const [name, p] of names) out.set(p, name);
+  return out;
 }

@@ -7,6 +7,13 @@ import { cpu } from "./cpu.js";
 import type { GradNode } from "./autograd.js";
 import { track } from "./scope.js";
 
+// With ASTARPO_DEBUG_LEAKS=1, a tensor collected by the garbage collector
+// before dispose() is reported. The report only warns: memory is never freed
+// from a finalizer, because when that runs is up to the collector.
+const leakWatch = process.env.ASTARPO_DEBUG_LEAKS
+  ? new FinalizationRegistry<string>((what) => console.warn(`astarpo: ${what} was never disposed (its memory leaked)`))
+  : null;
+
 export class Storage {
   private refs = 1;
   constructor(readonly backend: Backend, readonly addr: number, readonly bytes: number) {}
@@ -37,6 +44,7 @@ export class Tensor {
 
   constructor(readonly storage: Storage, readonly shape: readonly number[], readonly dtype: DType, readonly byteOffset = 0) {
     this.size = sizeOf(shape);
+    leakWatch?.register(this, `tensor ${dtype} ${shapeString(shape)}`, this);
   }
 
   get backend(): Backend {
@@ -69,6 +77,7 @@ export class Tensor {
   dispose(): void {
     if (this.isDisposed) return;
     this.isDisposed = true;
+    leakWatch?.unregister(this);
     this.storage.release();
     if (this.grad) {
       this.grad.dispose();
@@ -76,11 +85,16 @@ export class Tensor {
     }
   }
 
+  /** The same memory as a new tensor with no autograd history (owned by the current scope). */
+  detach(): Tensor {
+    return view(this, this.shape);
+  }
+
   /** A copy of the data on the host. */
   toArray(): Float32Array | Int32Array {
     this.assertLive();
-    const out = this.dtype === "i32" ? new Int32Array(this.size) : new Float32Array(this.size);
     if (this.dtype === "bf16") throw new Error("toArray: bf16 tensors are storage only; convert first");
+    const out = this.dtype === "i32" ? new Int32Array(this.size) : new Float32Array(this.size);
     this.backend.read(this.storage.addr, this.byteOffset, out);
     return out;
   }

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  attention, backward, embedding, keep, linear, matmul, mul, rmsNorm, rope, ropeTables, scope, sum, swiglu, tensor,
+  attention, backward, embedding, keep, linear, maskedSum, matmul, mul, rmsNorm, rope, ropeTables, scope, sum, swiglu, tensor,
   tokenLogProbs, type Tensor,
 } from "../../src/tensor/index.js";
 import { AdamW } from "../../src/nn/index.js";
@@ -41,6 +41,7 @@ const ops: Record<string, OpFn> = {
   attention: ({ q, k, v }) => attention(q, k, v),
   swiglu: ({ gate, up }) => swiglu(gate, up),
   tokenLogProbs: ({ logits }, c) => tokenLogProbs(logits, tensor(Int32Array.from(c.targets as number[]), [2, 3]), { temperature: c.temperature as number }).logprobs,
+  maskedSum: ({ x }, c) => maskedSum(x, tensor(Float32Array.from(c.mask as number[]), x.shape)),
   entropy: ({ logits }, c) => tokenLogProbs(logits, tensor(Int32Array.from(c.targets as number[]), [2, 3]), { entropy: true }).entropy!,
 };
 

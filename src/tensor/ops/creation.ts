@@ -15,15 +15,50 @@ function finish(t: Tensor, options: CreateOptions): Tensor {
   return t;
 }
 
-/** A tensor holding `data` (row-major) with the given shape. */
-export function tensor(data: ArrayLike<number>, shape: readonly number[] = [data.length], options: CreateOptions = {}): Tensor {
+/** Numbers nested in arrays, one level per dimension: [[1, 2], [3, 4]]. */
+export type NestedNumbers = ReadonlyArray<number | NestedNumbers>;
+
+/** Flattens a nested array row-major and infers its shape; ragged rows are an error naming their index. */
+function flattenNested(data: NestedNumbers): { values: number[]; shape: number[] } {
+  const shape: number[] = [];
+  for (let level: number | NestedNumbers = data; Array.isArray(level); level = (level as NestedNumbers)[0]) shape.push(level.length);
+  const values: number[] = [];
+  const walk = (node: number | NestedNumbers, depth: number, path: number[]): void => {
+    if (depth === shape.length) {
+      if (typeof node !== "number") throw new Error(`tensor: element [${path.join(", ")}] is not a number`);
+      values.push(node);
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      throw new Error(`tensor: ragged nested array at [${path.join(", ")}] (expected ${shape[depth]} entries)`);
+    }
+    node.forEach((child, i) => walk(child, depth + 1, [...path, i]));
+  };
+  walk(data, 0, []);
+  return { values, shape };
+}
+
+/**
+ * A tensor holding `data`: a flat array (row-major, shape given or 1-D) or
+ * nested arrays whose nesting gives the shape. Int32Array data makes an i32 tensor.
+ */
+export function tensor(data: ArrayLike<number> | NestedNumbers, shape?: readonly number[], options: CreateOptions = {}): Tensor {
+  let flat: ArrayLike<number>;
+  if (Array.isArray(data) && data.length > 0 && Array.isArray(data[0])) {
+    const nested = flattenNested(data as NestedNumbers);
+    flat = nested.values;
+    shape ??= nested.shape;
+  } else {
+    flat = data as ArrayLike<number>;
+  }
+  shape ??= [flat.length];
   const dtype = options.dtype ?? (data instanceof Int32Array ? "i32" : "f32");
   const t = empty(shape, dtype, options.backend ?? cpu);
-  if (data.length !== t.size) {
+  if (flat.length !== t.size) {
     t.dispose();
-    throw new Error(`tensor: ${data.length} values do not fill shape [${shape.join(", ")}] (${t.size} elements)`);
+    throw new Error(`tensor: ${flat.length} values do not fill shape [${shape.join(", ")}] (${t.size} elements)`);
   }
-  t.write(data);
+  t.write(flat);
   return finish(t, options);
 }
 

@@ -5,7 +5,8 @@ import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
 import { empty, type Tensor } from "../tensor.js";
 
-enum BinaryOp { Add = 0, Sub = 1, Mul = 2, Div = 3 }
+/** Kernel codes of backend.binary(). */
+export enum BinaryOp { Add = 0, Sub = 1, Mul = 2, Div = 3 }
 
 interface Broadcast { bn: number; inner: number }
 

@@ -1,11 +1,14 @@
+// Sums and means over everything or over the last dimension.
 import { needsGrad, record } from "../autograd.js";
+import { shapeString } from "../dtype.js";
 import { empty, type Tensor } from "../tensor.js";
+import { BinaryOp } from "./elementwise.js";
 
 function expand(g: Tensor, like: Tensor, perRow: number, scaleBy: number): Tensor {
   // every element of `like` gets its row's (or the only) gradient value
   const out = empty(like.shape, "f32", like.backend);
   like.backend.zero(out.addr, out.bytes);
-  like.backend.binary(0, out.addr, g.addr, out.addr, out.size, g.size, perRow);
+  like.backend.binary(BinaryOp.Add, out.addr, g.addr, out.addr, out.size, g.size, perRow);
   if (scaleBy !== 1) like.backend.axpby(out.addr, out.addr, out.size, 0, scaleBy);
   return out;
 }
@@ -44,5 +47,31 @@ export function meanLastDim(x: Tensor): Tensor {
   x.backend.sumLastDim(x.addr, out.addr, rows, cols);
   x.backend.axpby(out.addr, out.addr, out.size, 0, 1 / cols);
   if (needsGrad(x)) record("meanLastDim", [out], [x], [], ([g]) => [expand(g!, x, cols, 1 / cols)]);
+  return out;
+}
+
+/**
+ * Per-row sum of x * mask over the last dimension: [..., n] -> [...]
+ * (a sequence's log-probability from its tokens' log-probs and a 0/1 response
+ * mask). The mask is a constant: only x receives a gradient.
+ */
+export function maskedSum(x: Tensor, mask: Tensor): Tensor {
+  if (mask.dtype !== "f32" || mask.rank !== x.rank || mask.shape.some((d, i) => d !== x.shape[i])) {
+    throw new Error(`maskedSum: mask ${mask.dtype} ${shapeString(mask.shape)} for values ${shapeString(x.shape)} (f32 of the same shape expected)`);
+  }
+  const cols = x.shape[x.rank - 1];
+  const rows = x.size / cols;
+  const masked = empty(x.shape, "f32", x.backend);
+  x.backend.binary(BinaryOp.Mul, x.addr, mask.addr, masked.addr, x.size, x.size, 1);
+  const out = empty(x.shape.slice(0, -1), "f32", x.backend);
+  x.backend.sumLastDim(masked.addr, out.addr, rows, cols);
+  masked.dispose();
+  if (needsGrad(x)) {
+    record("maskedSum", [out], [x], [mask], ([g], [m]) => {
+      const gx = empty(x.shape, "f32", x.backend);
+      x.backend.binary(BinaryOp.Mul, m.addr, g!.addr, gx.addr, m.size, rows, cols);
+      return [gx];
+    });
+  }
   return out;
 }
