@@ -1,0 +1,183 @@
+// Batched sampling with a KV cache. Prompts of a batch are left-padded to one
+// width and prefilled in a single forward pass; then every live sequence
+// advances one token per step. A sequence that stops leaves the batch (its
+// cache rows are dropped), so it costs nothing afterwards. Each sequence draws
+// from its own seeded generator, so what it samples does not depend on which
+// prompts share its batch or in what order they come.
+import { KVCache, selectPositions, type DecoderModel } from "../models/index.js";
+import { exp, empty, full, linear, noGrad, reshape, Rng, scale, scope, sub, tensor, tokenLogProbs, type Tensor } from "../tensor/index.js";
+import { resolveGenerationConfig, type GenerationConfig, type GenerationTokenizer, type ResolvedGenerationConfig } from "./config.js";
+import { argmax, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
+import { StopStrings } from "./stop-strings.js";
+import { realVocabSize, vocabWeight } from "./vocab-logprobs.js";
+
+export type FinishReason = "stop" | "length";
+
+export interface GeneratedSequence {
+  /** The prompt as the model read it. */
+  promptTokenIds: number[];
+  promptTokenCount: number;
+  /** The sampled tokens, a stop token included. */
+  tokenIds: number[];
+  /** The response's text: without a final stop token, cut after a stop string. */
+  text: string;
+  /** log p(token) of each sampled token (see GenerationConfig.logprobsAtTemperature). */
+  logprobs: number[];
+  /** "stop": a stop token or stop string ended it; "length": maxNewTokens did. */
+  finishReason: FinishReason;
+}
+
+/** A sequence being decoded: one row of the batch. */
+interface Row {
+  index: number;
+  prompt: number[];
+  rng: Rng | null;
+  tokens: number[];
+  logprobs: number[];
+  finish: FinishReason | null;
+}
+
+/** A prompt's token ids: encoded when it is text, checked against the vocabulary when given as ids. */
+function promptIds(prompt: string | readonly number[], index: number, tokenizer: GenerationTokenizer, vocabSize: number): number[] {
+  const ids = typeof prompt === "string" ? tokenizer.encode(prompt) : [...prompt];
+  if (ids.length === 0) throw new Error(`generate: prompt ${index} has no tokens`);
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new Error(`generate: prompt ${index} has token id ${id}, outside the vocabulary [0, ${vocabSize})`);
+  }
+  return ids;
+}
+
+/**
+ * Samples a response to every prompt (text, encoded with the tokenizer's
+ * special tokens, or token ids as given). Results come in prompt order.
+ */
+export function generate(model: DecoderModel, tokenizer: GenerationTokenizer, prompts: ReadonlyArray<string | readonly number[]>,
+  config: GenerationConfig = {}): GeneratedSequence[] {
+  const options = resolveGenerationConfig(config, tokenizer, prompts.length);
+  const vocabSize = realVocabSize(model, tokenizer.vocabSize);
+  const rows: Row[] = prompts.map((prompt, index) => ({
+    index,
+    prompt: promptIds(prompt, index, tokenizer, vocabSize),
+    rng: options.greedy ? null : new Rng(options.seeds?.[index] ?? sequenceSeed(options.seed, index)),
+    tokens: [],
+    logprobs: [],
+    finish: null,
+  }));
+  const stopStrings = new StopStrings(options.stopStrings, tokenizer);
+  const decoder = new BatchDecoder(model, vocabSize, options, rows.length, stopStrings);
+  // Longest prompts first, so each batch pads as little as possible.
+  const order = [...rows].sort((a, b) => b.prompt.length - a.prompt.length || a.index - b.index);
+  noGrad(() => {
+    for (let start = 0; start < order.length; start += options.batchSize) decoder.run(order.slice(start, start + options.batchSize));
+  });
+  const stopIds = new Set(options.stopTokenIds);
+  return rows.map((row) => {
+    const last = row.tokens[row.tokens.length - 1];
+    const textTokens = row.finish === "stop" && stopIds.has(last) ? row.tokens.slice(0, -1) : row.tokens;
+    return {
+      promptTokenIds: row.prompt,
+      promptTokenCount: row.prompt.length,
+      tokenIds: row.tokens,
+      text: stopStrings.cut(tokenizer.decode(textTokens)),
+      logprobs: row.logprobs,
+      finishReason: row.finish ?? "length",
+    };
+  });
+}
+
+class BatchDecoder {
+  private readonly stopIds: Set<number>;
+  private readonly filters: SamplingFilters;
+  private readonly reportTemperature: number;
+  private readonly started = performance.now();
+  private finished = 0;
+  private newTokens = 0;
+
+  constructor(private readonly model: DecoderModel, private readonly vocabSize: number, private readonly options: ResolvedGenerationConfig,
+    private readonly total: number, private readonly stopStrings: StopStrings) {
+    this.stopIds = new Set(options.stopTokenIds);
+    this.filters = { topK: options.topK, topP: options.topP, minP: options.minP };
+    this.reportTemperature = options.logprobsAtTemperature ? options.temperature : 1;
+  }
+
+  /** Decodes one batch of rows to the end, filling their tokens, log-probs and finish reasons. */
+  run(batch: Row[]): void {
+    const width = Math.max(...batch.map((r) => r.prompt.length));
+    const cache = KVCache.create(this.model.config, batch.length, width + this.options.maxNewTokens);
+    try {
+      const keyStart = Int32Array.from(batch, (r) => width - r.prompt.length);
+      const ids = new Int32Array(batch.length * width);
+      batch.forEach((r, b) => ids.set(r.prompt, b * width + keyStart[b]));
+      let live = batch;
+      let step = this.step(cache, ids, width, live, keyStart);
+      for (;;) {
+        const still = live.filter((row, b) => !this.accept(row, step.tokens[b], step.logprobs[b]));
+        this.report();
+        if (still.length === 0) return;
+        if (still.length < live.length) {
+          cache.selectRows(live.flatMap((row, b) => (still.includes(row) ? [b] : [])));
+          live = still;
+        }
+        step = this.step(cache, Int32Array.from(live, (r) => r.tokens[r.tokens.length - 1]), 1, live);
+      }
+    } finally {
+      cache.dispose();
+    }
+  }
+
+  /** Runs the model on `ids` [rows, width] and picks each row's next token. */
+  private step(cache: KVCache, ids: Int32Array, width: number, rows: Row[], keyStart?: Int32Array): { tokens: Int32Array; logprobs: Float32Array } {
+    return scope(() => {
+      const B = rows.length;
+      const hidden = this.model.hidden(tensor(ids, [B, width]), { cache, keyStart });
+      const last = width === 1 ? reshape(hidden, [B, hidden.shape[2]]) : selectPositions(hidden, new Int32Array(B).fill(width - 1));
+      const logits = linear(last, vocabWeight(this.model, this.vocabSize));
+      const tokens = this.options.greedy ? this.greedyTokens(logits) : this.sampledTokens(logits, rows);
+      const { logprobs } = tokenLogProbs(logits, tensor(tokens, [B]), { temperature: this.reportTemperature });
+      return { tokens, logprobs: logprobs.toFloat32Array() };
+    });
+  }
+
+  private greedyTokens(logits: Tensor): Int32Array {
+    const values = logits.toFloat32Array();
+    const V = this.vocabSize;
+    return Int32Array.from({ length: logits.shape[0] }, (_, b) => argmax(values.subarray(b * V, (b + 1) * V)));
+  }
+
+  private sampledTokens(logits: Tensor, rows: Row[]): Int32Array {
+    const probs = distribution(logits, this.options.temperature).toFloat32Array();
+    const V = this.vocabSize;
+    return Int32Array.from(rows, (row, b) => sampleToken(probs.subarray(b * V, (b + 1) * V), this.filters, row.rng!));
+  }
+
+  /** Appends a sampled token; returns whether the row is now finished. */
+  private accept(row: Row, token: number, logprob: number): boolean {
+    row.tokens.push(token);
+    row.logprobs.push(logprob);
+    this.newTokens++;
+    if (this.stopIds.has(token) || this.stopStrings.completedBy(row.tokens)) row.finish = "stop";
+    else if (row.tokens.length >= this.options.maxNewTokens) row.finish = "length";
+    if (row.finish !== null) this.finished++;
+    return row.finish !== null;
+  }
+
+  private report(): void {
+    this.options.onProgress?.({
+      finishedSequences: this.finished,
+      totalSequences: this.total,
+      newTokens: this.newTokens,
+      seconds: (performance.now() - this.started) / 1000,
+    });
+  }
+}
+
+/** softmax(logits / temperature) per row: logits [B, V] -> probabilities [B, V], on the device. */
+function distribution(logits: Tensor, temperature: number): Tensor {
+  const [B, V] = logits.shape;
+  const lse = empty([B], "f32", logits.backend);
+  const unused = empty([B], "f32", logits.backend);
+  const noTargets = full([B], -1, { dtype: "i32", backend: logits.backend });
+  // The fused log-prob kernel's log-sum-exp (of logits / temperature), without a target.
+  logits.backend.tokenLogProbs(logits.addr, noTargets.addr, unused.addr, lse.addr, 0, B, V, 1 / temperature);
+  return exp(sub(scale(logits, 1 / temperature), lse));
+}

@@ -1,0 +1,13 @@
+// Sampling from a decoder (batched, with a KV cache) and scoring given responses under it.
+export {
+  GENERATION_DEFAULTS, logprobTemperature, resolveGenerationConfig,
+  type GenerationConfig, type GenerationProgress, type GenerationTokenizer, type ResolvedGenerationConfig,
+} from "./config.js";
+export { generate, type FinishReason, type GeneratedSequence } from "./generate.js";
+export { argmax, keptTokens, NO_FILTERS, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
+export {
+  scoreResponses, scoreResponsesNoGrad,
+  type PromptAndResponse, type ResponseScores, type ScoredBatch, type ScoreNoGradOptions, type ScoreOptions,
+} from "./score.js";
+export { StopStrings } from "./stop-strings.js";
+export { DEFAULT_MAX_LOGITS_BYTES, realVocabSize, vocabLogProbs, vocabWeight, type VocabLogProbsOptions } from "./vocab-logprobs.js";
