@@ -1,187 +1,558 @@
 // Causal grouped-query attention over [B, T, H, D] queries and [B, S, Hkv, D]
 // keys/values, where S is the capacity of a key/value buffer (a KV cache).
 // Query i of row b sits at position qPos[b] + i and sees keys j with
-// keyStart[b] <= j <= qPos[b] + i and j < kvLen[b]. Each (row, head) task
-// computes its scores with the matrix product, so a task holds T x L scores
-// (L = visible keys) and memory stays linear in the number of heads.
+// keyStart[b] <= j <= qPos[b] + i and j < kvLen[b].
+//
+// Both passes tile over blocks of kKeyBlock keys with a running maximum
+// (flash-attention style), so a task holds the scores of one block of query
+// rows against one block of keys and memory stays linear in the sequence.
+// The query heads that share a kv head are the rows of one tile: keys and
+// values are read once for the whole group (decoding streams the cache once).
+// Scores are kept in base-2 units (scaled by log2 e) so exp is one exp2.
+//
+// The kernels are written once over GCC vector types of W lanes and inlined
+// into one entry per instruction set (AVX-512: 16 lanes, AVX2: 8, portable:
+// 4), picked at each call by astarpo::isa().
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
-#include "gemm.h"
 #include "pool.h"
 #include "registry.h"
-#include "simd.h"
+
+// Wide vectors never cross a call boundary here: every helper is inlined into
+// its instruction set's entry, so the ABI note about passing them is moot.
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 using namespace astarpo;
 
 namespace {
 
-struct Geometry {
-  int64_t B, T, S, H, Hkv, D;
-  float scale;
-  const int32_t* qPos;
-  const int32_t* keyStart;
-  const int32_t* kvLen;
+#define ATTENTION_INLINE inline __attribute__((always_inline))
 
-  int64_t len(int64_t b) const { return kvLen ? kvLen[b] : S; }
-  int64_t start(int64_t b) const { return keyStart ? keyStart[b] : 0; }
-  int64_t pos(int64_t b) const { return qPos ? qPos[b] : len(b) - T; }
-  // visible keys of row b: [first, end) with end over all its queries
-  int64_t first(int64_t b) const { return std::max<int64_t>(0, start(b)); }
-  int64_t end(int64_t b) const { return std::min<int64_t>(len(b), pos(b) + T); }
-  // keys visible to query i, counted from first(b)
-  int64_t visible(int64_t b, int64_t i) const { return std::min<int64_t>(len(b), pos(b) + i + 1) - first(b); }
+constexpr int64_t kKeyBlock = 64;   // keys per block; also the row stride of score tiles
+constexpr int64_t kQueryRows = 64;  // (query, head) rows per score tile
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kLn2 = 0.6931471805599453f;
+constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+
+typedef float F16 __attribute__((vector_size(64)));
+typedef int32_t I16 __attribute__((vector_size(64)));
+typedef float F8 __attribute__((vector_size(32)));
+typedef int32_t I8 __attribute__((vector_size(32)));
+typedef float F4 __attribute__((vector_size(16)));
+typedef int32_t I4 __attribute__((vector_size(16)));
+template <int W> struct VectorTypes;
+template <> struct VectorTypes<16> { using F = F16; using I = I16; };
+template <> struct VectorTypes<8> { using F = F8; using I = I8; };
+template <> struct VectorTypes<4> { using F = F4; using I = I4; };
+
+template <int W>
+struct Simd {
+  using V = typename VectorTypes<W>::F;
+  using I = typename VectorTypes<W>::I;
+  // Register tile: kRows rows x 4 vectors of accumulators (16 of 32 zmm on
+  // AVX-512; 8 of 16 registers elsewhere, leaving room for the operands).
+  // kRows divides kKeyBlock and kQueryRows.
+  static constexpr int kRows = W == 16 ? 4 : 2;
+
+  static ATTENTION_INLINE V load(const float* p) { V v; std::memcpy(&v, p, sizeof v); return v; }
+  static ATTENTION_INLINE void store(float* p, const V& v) { std::memcpy(p, &v, sizeof v); }
+  // A shuffle of lane 0 compiles to one broadcast (folded into the FMA as
+  // {1toW}); GCC builds a brace-initialised vector lane by lane.
+  static ATTENTION_INLINE V splat(float x) { return __builtin_shuffle(V{x}, I{}); }
+
+  static ATTENTION_INLINE float sum(const V& v) {
+    float s = 0;
+    for (int i = 0; i < W; i++) s += v[i];
+    return s;
+  }
+  static ATTENTION_INLINE float max(const V& v) {
+    float m = v[0];
+    for (int i = 1; i < W; i++) m = v[i] > m ? v[i] : m;
+    return m;
+  }
+
+  // 2^x: round to nearest n, a degree-6 Taylor polynomial of 2^f on
+  // f in [-0.5, 0.5] (relative error ~2e-7), n added to the exponent bits.
+  // Exactly 0 below -126, so masked (-inf) scores weigh nothing.
+  static ATTENTION_INLINE V exp2(const V& x) {
+    const V low = splat(-126.0f), round = splat(12582912.0f);  // 1.5 * 2^23: x + round holds round(x) in its low bits
+    V clamped = x < low ? low : x;
+    V shifted = clamped + round;
+    V f = clamped - (shifted - round);
+    V p = splat(1.5403530393381606e-4f);
+    p = p * f + 1.3333558146428443e-3f;
+    p = p * f + 9.618129107628477e-3f;
+    p = p * f + 5.550410866482158e-2f;
+    p = p * f + 0.2402265069591007f;
+    p = p * f + 0.6931471805599453f;
+    p = p * f + 1.0f;
+    I bits = (I)p + (((I)shifted - (I)round) << 23);
+    return x < low ? V{} : (V)bits;
+  }
+
+  // Interleave masks: zip(0) takes lanes 0..W/2 of a and b alternately, zip(1) the upper halves.
+  static ATTENTION_INLINE I zip(int half) {
+    I m;
+    for (int i = 0; i < W / 2; i++) {
+      m[2 * i] = half * W / 2 + i;
+      m[2 * i + 1] = W + half * W / 2 + i;
+    }
+    return m;
+  }
+  // W x W transpose in registers: log2(W) rounds of pairing row i with row i + W/2.
+  static ATTENTION_INLINE void transpose(V* r) {
+    const I lo = zip(0), hi = zip(1);
+    for (int round = 1; round < W; round *= 2) {
+      V t[W];
+      for (int i = 0; i < W / 2; i++) {
+        t[2 * i] = __builtin_shuffle(r[i], r[i + W / 2], lo);
+        t[2 * i + 1] = __builtin_shuffle(r[i], r[i + W / 2], hi);
+      }
+      for (int i = 0; i < W; i++) r[i] = t[i];
+    }
+  }
 };
 
-Geometry readGeometry(const Args& a, size_t at) {
-  Geometry g;
-  g.B = a.i64(at); g.T = a.i64(at + 1); g.S = a.i64(at + 2); g.H = a.i64(at + 3); g.Hkv = a.i64(at + 4); g.D = a.i64(at + 5);
-  g.scale = static_cast<float>(a.num(at + 6));
-  size_t bytes;
-  g.qPos = static_cast<const int32_t*>(a.typed(at + 7, &bytes));
-  if (bytes < static_cast<size_t>(g.B) * 4) g.qPos = nullptr;
-  g.keyStart = static_cast<const int32_t*>(a.typed(at + 8, &bytes));
-  if (bytes < static_cast<size_t>(g.B) * 4) g.keyStart = nullptr;
-  g.kvLen = static_cast<const int32_t*>(a.typed(at + 9, &bytes));
-  if (bytes < static_cast<size_t>(g.B) * 4) g.kvLen = nullptr;
-  return g;
+inline int64_t roundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+// ---------------------------------------------------------------------------
+// Tiles. Row counts are padded to multiples of kRows and widths to multiples
+// of W (with zeros), so every tile is full.
+
+// s[r][c] = alpha * sum_d a[r][d] * kt[d][c], for rows [0, rows), c < kKeyBlock.
+// a: rows at stride lda; kt: D rows of kKeyBlock (keys side by side).
+template <int W>
+ATTENTION_INLINE void scoreTiles(int64_t rows, int64_t D, const float* a, int64_t lda, const float* kt, float* s, float alpha) {
+  using S = Simd<W>;
+  using V = typename S::V;
+  constexpr int R = S::kRows;
+  for (int64_t r0 = 0; r0 < rows; r0 += R)
+    for (int64_t c0 = 0; c0 < kKeyBlock; c0 += 4 * W) {
+      V acc[R][4] = {};
+      const float* ar = a + r0 * lda;
+      for (int64_t d = 0; d < D; d++) {
+        const float* kd = kt + d * kKeyBlock + c0;
+        V k0 = S::load(kd), k1 = S::load(kd + W), k2 = S::load(kd + 2 * W), k3 = S::load(kd + 3 * W);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+          V x = S::splat(ar[r * lda + d]);
+          acc[r][0] += x * k0;
+          acc[r][1] += x * k1;
+          acc[r][2] += x * k2;
+          acc[r][3] += x * k3;
+        }
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; v++) S::store(s + (r0 + r) * kKeyBlock + c0 + v * W, acc[r][v] * alpha);
+    }
 }
 
-const char* checkGeometry(const Geometry& g) {
-  if (g.B <= 0 || g.T <= 0 || g.S <= 0 || g.H <= 0 || g.Hkv <= 0 || g.D <= 0) return "attention: sizes must be positive";
-  if (g.H % g.Hkv != 0) return "attention: heads must be a multiple of kv heads";
-  for (int64_t b = 0; b < g.B; b++) {
-    if (g.len(b) > g.S || g.len(b) < 0) return "attention: kvLen past the key/value capacity";
-    if (g.pos(b) < 0) return "attention: negative query position";
+// out[r] = rowScale[r] * out[r] + sum_{m < count} A(r, m) x[m], for rows
+// [0, rows) and width columns (a multiple of W), with A(r, m) = a[r * aRow +
+// m * aStep]: P V, dS K, P^T dO and dS^T Q are all this. rowScale null means 1.
+template <int W, int Vecs>
+ATTENTION_INLINE void combineTile(int64_t count, const float* a, int64_t aRow, int64_t aStep, const float* x, int64_t ldx,
+                                  float* out, int64_t ldo, const float* rowScale) {
+  using S = Simd<W>;
+  using V = typename S::V;
+  constexpr int R = S::kRows;
+  V acc[R][Vecs];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < Vecs; v++) {
+      acc[r][v] = S::load(out + r * ldo + v * W);
+      if (rowScale) acc[r][v] *= S::splat(rowScale[r]);
+    }
+  for (int64_t m = 0; m < count; m++) {
+    V xv[Vecs];
+#pragma GCC unroll 4
+    for (int v = 0; v < Vecs; v++) xv[v] = S::load(x + m * ldx + v * W);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      V w = S::splat(a[r * aRow + m * aStep]);
+#pragma GCC unroll 4
+      for (int v = 0; v < Vecs; v++) acc[r][v] += w * xv[v];
+    }
   }
-  return nullptr;
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < Vecs; v++) S::store(out + r * ldo + v * W, acc[r][v]);
 }
 
-thread_local std::vector<float> t_scores, t_grads;
-
-float* scratch(std::vector<float>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
-
-// Masked softmax of the scores in place; returns log-sum-exp per query.
-ASTARPO_VECTORIZE void softmaxRow(float* __restrict s, int64_t visible, int64_t width, float* lse) {
-  if (visible <= 0) {
-    for (int64_t j = 0; j < width; j++) s[j] = 0;
-    *lse = -std::numeric_limits<float>::infinity();
-    return;
+template <int W>
+ATTENTION_INLINE void combine(int64_t rows, int64_t width, int64_t count, const float* a, int64_t aRow, int64_t aStep,
+                              const float* x, int64_t ldx, float* out, int64_t ldo, const float* rowScale) {
+  constexpr int R = Simd<W>::kRows;
+  for (int64_t r0 = 0; r0 < rows; r0 += R) {
+    const float* ar = a + r0 * aRow;
+    const float* scale = rowScale ? rowScale + r0 : nullptr;
+    float* o = out + r0 * ldo;
+    int64_t c = 0;
+    for (; c + 4 * W <= width; c += 4 * W) combineTile<W, 4>(count, ar, aRow, aStep, x + c, ldx, o + c, ldo, scale);
+    for (; c < width; c += W) combineTile<W, 1>(count, ar, aRow, aStep, x + c, ldx, o + c, ldo, scale);
   }
-  float m = s[0];
-  for (int64_t j = 1; j < visible; j++) m = s[j] > m ? s[j] : m;
-  float sum = 0;
-  for (int64_t j = 0; j < visible; j++) { s[j] = std::exp(s[j] - m); sum += s[j]; }
-  float inv = 1.0f / sum;
-  for (int64_t j = 0; j < visible; j++) s[j] *= inv;
-  for (int64_t j = visible; j < width; j++) s[j] = 0;
-  *lse = m + std::log(sum);
+}
+
+// dst[d][j] = src[j][d] for j < n keys (rows at stride ld), zero for n <= j < kKeyBlock.
+template <int W>
+ATTENTION_INLINE void transposeKeys(const float* src, int64_t ld, int64_t n, int64_t D, float* dst) {
+  using S = Simd<W>;
+  for (int64_t j0 = 0; j0 < kKeyBlock; j0 += W) {
+    if (j0 + W <= n && D % W == 0) {
+      for (int64_t d0 = 0; d0 < D; d0 += W) {
+        typename S::V r[W];
+        for (int i = 0; i < W; i++) r[i] = S::load(src + (j0 + i) * ld + d0);
+        S::transpose(r);
+        for (int i = 0; i < W; i++) S::store(dst + (d0 + i) * kKeyBlock + j0, r[i]);
+      }
+    } else {
+      for (int64_t d = 0; d < D; d++)
+        for (int64_t j = j0; j < j0 + W; j++) dst[d * kKeyBlock + j] = j < n ? src[j * ld + d] : 0.0f;
+    }
+  }
+}
+
+// Copies `rows` rows of D floats (source stride ld) to rows of `width` floats, zero past D.
+inline void packRows(const float* src, int64_t ld, int64_t rows, int64_t D, float* dst, int64_t width) {
+  for (int64_t r = 0; r < rows; r++) {
+    std::memcpy(dst + r * width, src + r * ld, D * sizeof(float));
+    std::memset(dst + r * width + D, 0, (width - D) * sizeof(float));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The problem and its per-row geometry.
+
+struct Attention {
+  int64_t B, T, S, H, Hkv, D;
+  float scale;
+  const int32_t* qPos;      // null: kvLen - T
+  const int32_t* keyStart;  // null: 0
+  const int32_t* kvLen;     // null: S
+  const float *q, *k, *v, *dout;
+  float* out;  // written by the forward pass, read by the backward
+  float* lse;  // the forward pass may skip it (null)
+  float *dq, *dk, *dv;
+
+  int64_t group() const { return H / Hkv; }
+  int64_t len(int64_t b) const { return kvLen ? kvLen[b] : S; }
+  int64_t firstKey(int64_t b) const { return keyStart ? keyStart[b] : 0; }
+  int64_t pos(int64_t b) const { return qPos ? qPos[b] : len(b) - T; }
+  // one past the last key query i of row b sees
+  int64_t keyLimit(int64_t b, int64_t i) const { return std::min(len(b), pos(b) + i + 1); }
+  const float* qRow(int64_t b, int64_t i, int64_t h) const { return q + ((b * T + i) * H + h) * D; }
+  int64_t kvOffset(int64_t b, int64_t j, int64_t kvh) const { return ((b * S + j) * Hkv + kvh) * D; }
+};
+
+// Per-thread scratch, grown on demand and reused across calls.
+struct Scratch {
+  std::vector<float> buffer;
+  void take(const std::vector<int64_t>& sizes, std::vector<float*>& parts) {
+    int64_t total = 0;
+    for (int64_t n : sizes) total += roundUp(n, 16);
+    if (static_cast<int64_t>(buffer.size()) < total) buffer.resize(total);
+    float* p = buffer.data();
+    parts.clear();
+    for (int64_t n : sizes) { parts.push_back(p); p += roundUp(n, 16); }
+  }
+};
+thread_local Scratch t_scratch;
+
+// Sets the scores past each row's last visible key to -inf (`limits`: one past
+// it, relative to the block, one per row; n: keys in the block).
+inline void maskScores(float* s, int64_t rows, const int64_t* limits, int64_t n) {
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t visible = std::clamp<int64_t>(limits[r], 0, n);
+    for (int64_t c = visible; c < kKeyBlock; c++) s[r * kKeyBlock + c] = kMinusInf;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Forward: one task = (row b, kv head, block of queries), all heads of the group.
+
+template <int W>
+ATTENTION_INLINE void forwardTask(const Attention& p, int64_t b, int64_t kvh, int64_t i0, int64_t queries) {
+  using S = Simd<W>;
+  using V = typename S::V;
+  const int64_t group = p.group(), D = p.D, Dp = roundUp(D, W);
+  const int64_t rows = queries * group, rowsP = roundUp(rows, S::kRows);
+  const int64_t first = std::max<int64_t>(0, p.firstKey(b)), end = p.keyLimit(b, i0 + queries - 1);
+  const bool inPlace = D % W == 0;
+  std::vector<float*> part;
+  t_scratch.take({rowsP * Dp, rowsP * Dp, rowsP * kKeyBlock, D * kKeyBlock, inPlace ? 0 : kKeyBlock * Dp, 3 * rowsP}, part);
+  float *qp = part[0], *acc = part[1], *s = part[2], *kt = part[3], *vp = part[4];
+  float *rowMax = part[5], *rowSum = rowMax + rowsP, *rowScale = rowSum + rowsP;
+  std::vector<int64_t> limits(rowsP, 0);
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t i = i0 + r / group, h = kvh * group + r % group;
+    packRows(p.qRow(b, i, h), D, 1, D, qp + r * Dp, Dp);
+  }
+  std::memset(qp + rows * Dp, 0, (rowsP - rows) * Dp * sizeof(float));
+  std::memset(acc, 0, rowsP * Dp * sizeof(float));
+  std::fill(rowMax, rowMax + rowsP, kMinusInf);
+  std::fill(rowSum, rowSum + rowsP, 0.0f);
+  const int64_t ldkv = p.Hkv * D;
+  for (int64_t j0 = first; j0 < end; j0 += kKeyBlock) {
+    const int64_t n = std::min(kKeyBlock, end - j0);
+    const float* kb = p.k + p.kvOffset(b, j0, kvh);
+    const float* vb = p.v + p.kvOffset(b, j0, kvh);
+    transposeKeys<W>(kb, ldkv, n, D, kt);
+    if (!inPlace) packRows(vb, ldkv, n, D, vp, Dp);
+    scoreTiles<W>(rowsP, D, qp, Dp, kt, s, p.scale * kLog2e);
+    for (int64_t r = 0; r < rows; r++) limits[r] = p.keyLimit(b, i0 + r / group) - j0;
+    maskScores(s, rowsP, limits.data(), n);
+    for (int64_t r = 0; r < rowsP; r++) {
+      float* sr = s + r * kKeyBlock;
+      if (limits[r] <= 0) {  // sees nothing here (yet)
+        std::memset(sr, 0, kKeyBlock * sizeof(float));
+        rowScale[r] = 1.0f;
+        continue;
+      }
+      V m = S::load(sr);
+      for (int64_t c = W; c < kKeyBlock; c += W) { V x = S::load(sr + c); m = x > m ? x : m; }
+      const float newMax = std::max(rowMax[r], S::max(m));
+      const V shift = S::splat(newMax);
+      V total{};
+      for (int64_t c = 0; c < kKeyBlock; c += W) {
+        V e = S::exp2(S::load(sr + c) - shift);
+        S::store(sr + c, e);
+        total += e;
+      }
+      rowScale[r] = S::exp2(S::splat(rowMax[r] - newMax))[0];
+      rowSum[r] = rowSum[r] * rowScale[r] + S::sum(total);
+      rowMax[r] = newMax;
+    }
+    combine<W>(rowsP, Dp, n, s, kKeyBlock, 1, inPlace ? vb : vp, inPlace ? ldkv : Dp, acc, Dp, rowScale);
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t i = i0 + r / group, h = kvh * group + r % group;
+    float* o = p.out + ((b * p.T + i) * p.H + h) * D;
+    const float inv = rowSum[r] > 0 ? 1.0f / rowSum[r] : 0.0f;
+    for (int64_t d = 0; d < D; d++) o[d] = acc[r * Dp + d] * inv;
+    if (p.lse) p.lse[(b * p.H + h) * p.T + i] = rowSum[r] > 0 ? (rowMax[r] + std::log2(rowSum[r])) * kLn2 : kMinusInf;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Backward: one task = (row b, kv head): it owns dq of the group's heads and
+// dk, dv of the kv head, so tasks never write the same memory. Per key block
+// it walks the query rows that see the block, recomputing P from lse.
+
+template <int W>
+ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
+  using S = Simd<W>;
+  using V = typename S::V;
+  const int64_t group = p.group(), D = p.D, Dp = roundUp(D, W), T = p.T;
+  const int64_t rows = T * group, rowsP = roundUp(rows, S::kRows), ldkv = p.Hkv * D, ldq = p.H * D;
+  const int64_t first = std::max<int64_t>(0, p.firstKey(b)), end = p.keyLimit(b, T - 1);
+  const bool inPlace = D % W == 0;
+  std::vector<float*> part;
+  t_scratch.take({rowsP * Dp, rowsP * Dp, rowsP * Dp, 2 * rowsP, 2 * kQueryRows * kKeyBlock, 2 * D * kKeyBlock,
+                  inPlace ? 0 : kKeyBlock * Dp, 2 * kKeyBlock * Dp}, part);
+  float *qp = part[0], *dop = part[1], *dqAcc = part[2], *lse2 = part[3], *delta = lse2 + rowsP;
+  float *prob = part[4], *dscore = prob + kQueryRows * kKeyBlock, *kt = part[5], *vt = kt + D * kKeyBlock;
+  float *kp = part[6], *dkAcc = part[7], *dvAcc = dkAcc + kKeyBlock * Dp;
+  std::vector<int64_t> limits(kQueryRows, 0);
+
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t i = r / group, h = kvh * group + r % group, at = (b * T + i) * ldq + h * D;
+    packRows(p.q + at, D, 1, D, qp + r * Dp, Dp);
+    packRows(p.dout + at, D, 1, D, dop + r * Dp, Dp);
+    float dot = 0;
+    for (int64_t d = 0; d < D; d++) dot += p.dout[at + d] * p.out[at + d];
+    delta[r] = dot;
+    lse2[r] = p.lse[(b * p.H + h) * T + i] * kLog2e;
+  }
+  std::memset(qp + rows * Dp, 0, (rowsP - rows) * Dp * sizeof(float));
+  std::memset(dop + rows * Dp, 0, (rowsP - rows) * Dp * sizeof(float));
+  std::fill(lse2 + rows, lse2 + rowsP, 0.0f);
+  std::fill(delta + rows, delta + rowsP, 0.0f);
+  std::memset(dqAcc, 0, rowsP * Dp * sizeof(float));
+  for (int64_t j = 0; j < p.S; j++) {
+    std::memset(p.dk + p.kvOffset(b, j, kvh), 0, D * sizeof(float));
+    std::memset(p.dv + p.kvOffset(b, j, kvh), 0, D * sizeof(float));
+  }
+
+  const float scale2 = p.scale * kLog2e;
+  for (int64_t j0 = first; j0 < end; j0 += kKeyBlock) {
+    const int64_t n = std::min(kKeyBlock, end - j0);
+    const float* kb = p.k + p.kvOffset(b, j0, kvh);
+    transposeKeys<W>(kb, ldkv, n, D, kt);
+    transposeKeys<W>(p.v + p.kvOffset(b, j0, kvh), ldkv, n, D, vt);
+    if (!inPlace) packRows(kb, ldkv, n, D, kp, Dp);
+    std::memset(dkAcc, 0, 2 * kKeyBlock * Dp * sizeof(float));
+    // the first query that sees key j0 (earlier ones see none of this block)
+    const int64_t firstRow = std::max<int64_t>(0, j0 - p.pos(b)) * group / S::kRows * S::kRows;
+    for (int64_t r0 = firstRow; r0 < rowsP; r0 += kQueryRows) {
+      const int64_t chunk = std::min(kQueryRows, rowsP - r0);
+      for (int64_t r = 0; r < chunk; r++) limits[r] = r0 + r < rows ? p.keyLimit(b, (r0 + r) / group) - j0 : 0;
+      scoreTiles<W>(chunk, D, qp + r0 * Dp, Dp, kt, prob, scale2);
+      maskScores(prob, chunk, limits.data(), n);
+      scoreTiles<W>(chunk, D, dop + r0 * Dp, Dp, vt, dscore, 1.0f);
+      for (int64_t r = 0; r < chunk; r++) {
+        float *pr = prob + r * kKeyBlock, *gr = dscore + r * kKeyBlock;
+        if (limits[r] <= 0) {
+          std::memset(pr, 0, kKeyBlock * sizeof(float));
+          std::memset(gr, 0, kKeyBlock * sizeof(float));
+          continue;
+        }
+        const V shift = S::splat(lse2[r0 + r]), mean = S::splat(delta[r0 + r]);
+        for (int64_t c = 0; c < kKeyBlock; c += W) {
+          V pv = S::exp2(S::load(pr + c) - shift);
+          S::store(pr + c, pv);
+          S::store(gr + c, pv * (S::load(gr + c) - mean) * p.scale);
+        }
+      }
+      combine<W>(kKeyBlock, Dp, chunk, prob, 1, kKeyBlock, dop + r0 * Dp, Dp, dvAcc, Dp, nullptr);
+      combine<W>(kKeyBlock, Dp, chunk, dscore, 1, kKeyBlock, qp + r0 * Dp, Dp, dkAcc, Dp, nullptr);
+      combine<W>(chunk, Dp, n, dscore, kKeyBlock, 1, inPlace ? kb : kp, inPlace ? ldkv : Dp, dqAcc + r0 * Dp, Dp, nullptr);
+    }
+    for (int64_t j = 0; j < n; j++) {
+      std::memcpy(p.dk + p.kvOffset(b, j0 + j, kvh), dkAcc + j * Dp, D * sizeof(float));
+      std::memcpy(p.dv + p.kvOffset(b, j0 + j, kvh), dvAcc + j * Dp, D * sizeof(float));
+    }
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t i = r / group, h = kvh * group + r % group;
+    std::memcpy(p.dq + (b * T + i) * ldq + h * D, dqAcc + r * Dp, D * sizeof(float));
+  }
+}
+
+// One entry per instruction set: the templates above are inlined into each,
+// so each compiles with that set's registers and instructions.
+#define ATTENTION_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma")))
+#define ATTENTION_AVX2 __attribute__((target("avx2,fma")))
+
+ATTENTION_AVX512 void forwardAvx512(const Attention& p, int64_t b, int64_t kvh, int64_t i0, int64_t n) { forwardTask<16>(p, b, kvh, i0, n); }
+ATTENTION_AVX2 void forwardAvx2(const Attention& p, int64_t b, int64_t kvh, int64_t i0, int64_t n) { forwardTask<8>(p, b, kvh, i0, n); }
+void forwardPortable(const Attention& p, int64_t b, int64_t kvh, int64_t i0, int64_t n) { forwardTask<4>(p, b, kvh, i0, n); }
+ATTENTION_AVX512 void backwardAvx512(const Attention& p, int64_t b, int64_t kvh) { backwardTask<16>(p, b, kvh); }
+ATTENTION_AVX2 void backwardAvx2(const Attention& p, int64_t b, int64_t kvh) { backwardTask<8>(p, b, kvh); }
+void backwardPortable(const Attention& p, int64_t b, int64_t kvh) { backwardTask<4>(p, b, kvh); }
+
+// ---------------------------------------------------------------------------
+// Arguments.
+
+// A per-row Int32Array of at least B entries, or the number 0 for the default (null).
+bool readRows(napi_env env, const Args& a, size_t at, const char* fn, const char* name, int64_t B, const int32_t** out) {
+  *out = nullptr;
+  if (at >= a.count) return true;
+  napi_valuetype type;
+  napi_typeof(env, a.raw[at], &type);
+  if (type == napi_number && a.num(at) == 0) return true;
+  bool typed = false;
+  napi_is_typedarray(env, a.raw[at], &typed);
+  napi_typedarray_type kind = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  if (typed) napi_get_typedarray_info(env, a.raw[at], &kind, &length, &data, nullptr, nullptr);
+  if (!typed || kind != napi_int32_array || static_cast<int64_t>(length) < B) {
+    std::string msg = std::string(fn) + ": " + name + " must be an Int32Array of B = " + std::to_string(B) + " entries, or 0";
+    throwError(env, msg.c_str());
+    return false;
+  }
+  *out = static_cast<const int32_t*>(data);
+  return true;
+}
+
+// Reads B, T, S, H, Hkv, D, scale, qPos, keyStart, kvLen from argument `at` on; false after throwing.
+bool readGeometry(napi_env env, const Args& a, size_t at, const char* fn, Attention& p) {
+  const char* names[] = {"B", "T", "S", "H", "Hkv", "D"};
+  int64_t* sizes[] = {&p.B, &p.T, &p.S, &p.H, &p.Hkv, &p.D};
+  for (int n = 0; n < 6; n++) {
+    double x = a.num(at + n);
+    if (!(x >= 1 && x <= (1 << 30) && x == std::floor(x))) {
+      std::string msg = std::string(fn) + ": " + names[n] + " must be a positive integer, got " + std::to_string(x);
+      throwError(env, msg.c_str());
+      return false;
+    }
+    *sizes[n] = static_cast<int64_t>(x);
+  }
+  if (p.H % p.Hkv != 0) {
+    std::string msg = std::string(fn) + ": H = " + std::to_string(p.H) + " is not a multiple of Hkv = " + std::to_string(p.Hkv);
+    throwError(env, msg.c_str());
+    return false;
+  }
+  p.scale = static_cast<float>(a.num(at + 6));
+  if (!readRows(env, a, at + 7, fn, "qPos", p.B, &p.qPos) || !readRows(env, a, at + 8, fn, "keyStart", p.B, &p.keyStart) ||
+      !readRows(env, a, at + 9, fn, "kvLen", p.B, &p.kvLen))
+    return false;
+  for (int64_t b = 0; b < p.B; b++) {
+    if (p.kvLen && (p.kvLen[b] < 0 || p.kvLen[b] > p.S)) {
+      std::string msg = std::string(fn) + ": kvLen[" + std::to_string(b) + "] = " + std::to_string(p.kvLen[b]) +
+                        " is outside 0..S = " + std::to_string(p.S);
+      throwError(env, msg.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+bool nonNull(napi_env env, const char* fn, std::initializer_list<std::pair<const char*, const void*>> pointers) {
+  for (auto& [name, ptr] : pointers) {
+    if (ptr) continue;
+    std::string msg = std::string(fn) + ": " + name + " is a null address";
+    throwError(env, msg.c_str());
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
 
 // attentionForward(q, k, v, out, lse|0, B, T, S, H, Hkv, D, scale, qPos|0, keyStart|0, kvLen|0)
+// lse [B, H, T]: log-sum-exp of each query's scaled scores (-inf where it sees no key).
 ASTARPO_EXPORT(attentionForward) {
   Args a(env, info);
-  const float* q = a.ptr<float>(0);
-  const float* k = a.ptr<float>(1);
-  const float* v = a.ptr<float>(2);
-  float* out = a.ptr<float>(3);
-  float* lse = a.ptr<float>(4);
-  Geometry g = readGeometry(a, 5);
-  if (const char* err = checkGeometry(g)) { throwError(env, err); return nullptr; }
-  int64_t group = g.H / g.Hkv, qStride = g.H * g.D, kvStride = g.Hkv * g.D;
-  parallelTasks(static_cast<int>(g.B * g.H), [&](int task) {
-    int64_t b = task / g.H, h = task % g.H, kvh = h / group;
-    const float* qb = q + b * g.T * qStride + h * g.D;
-    float* ob = out + b * g.T * qStride + h * g.D;
-    int64_t first = g.first(b), L = g.end(b) - first;
-    float* lseRow = lse ? lse + (b * g.H + h) * g.T : nullptr;
-    if (L <= 0) {
-      for (int64_t i = 0; i < g.T; i++) {
-        std::memset(ob + i * qStride, 0, g.D * sizeof(float));
-        if (lseRow) lseRow[i] = -std::numeric_limits<float>::infinity();
-      }
-      return;
-    }
-    const float* kb = k + (b * g.S + first) * kvStride + kvh * g.D;
-    const float* vb = v + (b * g.S + first) * kvStride + kvh * g.D;
-    float* s = scratch(t_scores, static_cast<size_t>(g.T * L));
-    gemm(g.T, L, g.D, qb, qStride, false, kb, kvStride, true, s, L, g.scale, 0.0f, nullptr);
-    for (int64_t i = 0; i < g.T; i++) {
-      float l;
-      softmaxRow(s + i * L, std::min<int64_t>(g.visible(b, i), L), L, &l);
-      if (lseRow) lseRow[i] = l;
-    }
-    gemm(g.T, g.D, L, s, L, false, vb, kvStride, false, ob, qStride, 1.0f, 0.0f, nullptr);
+  Attention p{};
+  p.q = a.ptr<float>(0);
+  p.k = a.ptr<float>(1);
+  p.v = a.ptr<float>(2);
+  p.out = a.ptr<float>(3);
+  p.lse = a.ptr<float>(4);
+  if (!nonNull(env, "attentionForward", {{"q", p.q}, {"k", p.k}, {"v", p.v}, {"out", p.out}})) return nullptr;
+  if (!readGeometry(env, a, 5, "attentionForward", p)) return nullptr;
+  // Enough query blocks per (row, kv head) for about kQueryRows rows each.
+  const int64_t queriesPerTask = std::max<int64_t>(1, kQueryRows / p.group());
+  const int64_t blocks = (p.T + queriesPerTask - 1) / queriesPerTask;
+  auto task = isa() == Isa::Avx512 ? forwardAvx512 : isa() == Isa::Avx2 ? forwardAvx2 : forwardPortable;
+  parallelTasks(static_cast<int>(p.B * p.Hkv * blocks), [&](int t) {
+    // the last query blocks see the most keys: hand them out first
+    const int64_t block = blocks - 1 - t % blocks, bh = t / blocks, i0 = block * queriesPerTask;
+    task(p, bh / p.Hkv, bh % p.Hkv, i0, std::min(queriesPerTask, p.T - i0));
   });
   return nullptr;
 }
 
 // attentionBackward(q, k, v, out, lse, dout, dq, dk, dv, B, T, S, H, Hkv, D, scale, qPos|0, keyStart|0, kvLen|0)
-// Overwrites dq, dk and dv; key positions no query sees get 0.
+// Overwrites dq, dk and dv; dk and dv sum over the query heads of each kv
+// head, and key positions no query sees get 0.
 ASTARPO_EXPORT(attentionBackward) {
   Args a(env, info);
-  const float* q = a.ptr<float>(0);
-  const float* k = a.ptr<float>(1);
-  const float* v = a.ptr<float>(2);
-  const float* out = a.ptr<float>(3);
-  const float* lse = a.ptr<float>(4);
-  const float* dout = a.ptr<float>(5);
-  float* dq = a.ptr<float>(6);
-  float* dk = a.ptr<float>(7);
-  float* dv = a.ptr<float>(8);
-  Geometry g = readGeometry(a, 9);
-  if (const char* err = checkGeometry(g)) { throwError(env, err); return nullptr; }
-  if (!lse) { throwError(env, "attentionBackward: the forward pass must save lse"); return nullptr; }
-  int64_t group = g.H / g.Hkv, qStride = g.H * g.D, kvStride = g.Hkv * g.D;
-  // One task per (row, kv head): the query heads sharing a kv head add into the same dk/dv.
-  parallelTasks(static_cast<int>(g.B * g.Hkv), [&](int task) {
-    int64_t b = task / g.Hkv, kvh = task % g.Hkv;
-    for (int64_t j = 0; j < g.S; j++) {
-      std::memset(dk + (b * g.S + j) * kvStride + kvh * g.D, 0, g.D * sizeof(float));
-      std::memset(dv + (b * g.S + j) * kvStride + kvh * g.D, 0, g.D * sizeof(float));
-    }
-    int64_t first = g.first(b), L = g.end(b) - first;
-    for (int64_t h = kvh * group; h < (kvh + 1) * group; h++) {
-      const float* qb = q + b * g.T * qStride + h * g.D;
-      const float* ob = out + b * g.T * qStride + h * g.D;
-      const float* dob = dout + b * g.T * qStride + h * g.D;
-      float* dqb = dq + b * g.T * qStride + h * g.D;
-      if (L <= 0) {
-        for (int64_t i = 0; i < g.T; i++) std::memset(dqb + i * qStride, 0, g.D * sizeof(float));
-        continue;
-      }
-      const float* kb = k + (b * g.S + first) * kvStride + kvh * g.D;
-      const float* vb = v + (b * g.S + first) * kvStride + kvh * g.D;
-      float* dkb = dk + (b * g.S + first) * kvStride + kvh * g.D;
-      float* dvb = dv + (b * g.S + first) * kvStride + kvh * g.D;
-      const float* lseRow = lse + (b * g.H + h) * g.T;
-      float* p = scratch(t_scores, static_cast<size_t>(g.T * L));
-      float* dp = scratch(t_grads, static_cast<size_t>(g.T * L));
-      gemm(g.T, L, g.D, qb, qStride, false, kb, kvStride, true, p, L, g.scale, 0.0f, nullptr);
-      for (int64_t i = 0; i < g.T; i++) {
-        int64_t vis = std::min<int64_t>(g.visible(b, i), L);
-        float* row = p + i * L;
-        for (int64_t j = 0; j < L; j++) row[j] = j < vis ? std::exp(row[j] - lseRow[i]) : 0.0f;
-      }
-      gemm(L, g.D, g.T, p, L, true, dob, qStride, false, dvb, kvStride, 1.0f, 1.0f, nullptr);
-      gemm(g.T, L, g.D, dob, qStride, false, vb, kvStride, true, dp, L, 1.0f, 0.0f, nullptr);
-      for (int64_t i = 0; i < g.T; i++) {
-        float di = 0;
-        for (int64_t d = 0; d < g.D; d++) di += dob[i * qStride + d] * ob[i * qStride + d];
-        float* pr = p + i * L;
-        float* dr = dp + i * L;
-        for (int64_t j = 0; j < L; j++) dr[j] = pr[j] * (dr[j] - di);
-      }
-      gemm(g.T, g.D, L, dp, L, false, kb, kvStride, false, dqb, qStride, g.scale, 0.0f, nullptr);
-      gemm(L, g.D, g.T, dp, L, true, qb, qStride, false, dkb, kvStride, g.scale, 1.0f, nullptr);
-    }
-  });
+  Attention p{};
+  p.q = a.ptr<float>(0);
+  p.k = a.ptr<float>(1);
+  p.v = a.ptr<float>(2);
+  p.out = a.ptr<float>(3);
+  p.lse = a.ptr<float>(4);
+  p.dout = a.ptr<float>(5);
+  p.dq = a.ptr<float>(6);
+  p.dk = a.ptr<float>(7);
+  p.dv = a.ptr<float>(8);
+  if (!nonNull(env, "attentionBackward", {{"q", p.q}, {"k", p.k}, {"v", p.v}, {"out", p.out}, {"lse (saved by the forward pass)", p.lse},
+                                          {"dout", p.dout}, {"dq", p.dq}, {"dk", p.dk}, {"dv", p.dv}}))
+    return nullptr;
+  if (!readGeometry(env, a, 9, "attentionBackward", p)) return nullptr;
+  auto task = isa() == Isa::Avx512 ? backwardAvx512 : isa() == Isa::Avx2 ? backwardAvx2 : backwardPortable;
+  parallelTasks(static_cast<int>(p.B * p.Hkv), [&](int t) { task(p, t / p.Hkv, t % p.Hkv); });
   return nullptr;
 }
