@@ -62,11 +62,11 @@ enum class Unary : int { Neg = 0, Exp = 1, Log = 2, Square = 3, Sqrt = 4, Silu =
 ASTARPO_VECTORIZE void unaryRange(int kind, const float* __restrict x, float* __restrict out, int64_t begin, int64_t end) {
   switch (static_cast<Unary>(kind)) {
     case Unary::Neg: for (int64_t i = begin; i < end; i++) out[i] = -x[i]; break;
-    case Unary::Exp: for (int64_t i = begin; i < end; i++) out[i] = std::exp(x[i]); break;
+    case Unary::Exp: for (int64_t i = begin; i < end; i++) out[i] = expApprox(x[i]); break;
     case Unary::Log: for (int64_t i = begin; i < end; i++) out[i] = std::log(x[i]); break;
     case Unary::Square: for (int64_t i = begin; i < end; i++) out[i] = x[i] * x[i]; break;
     case Unary::Sqrt: for (int64_t i = begin; i < end; i++) out[i] = std::sqrt(x[i]); break;
-    case Unary::Silu: for (int64_t i = begin; i < end; i++) out[i] = x[i] / (1.0f + std::exp(-x[i])); break;
+    case Unary::Silu: for (int64_t i = begin; i < end; i++) out[i] = x[i] / (1.0f + expApprox(-x[i])); break;
     case Unary::Relu: for (int64_t i = begin; i < end; i++) out[i] = x[i] > 0 ? x[i] : 0.0f; break;
     case Unary::Tanh: for (int64_t i = begin; i < end; i++) out[i] = std::tanh(x[i]); break;
     case Unary::Abs: for (int64_t i = begin; i < end; i++) out[i] = std::fabs(x[i]); break;

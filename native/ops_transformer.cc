@@ -48,14 +48,14 @@ ASTARPO_VECTORIZE void ropeRow(const float* __restrict x, float* __restrict out,
 
 ASTARPO_VECTORIZE void swigluRange(const float* __restrict g, const float* __restrict u, float* __restrict out,
                                    int64_t begin, int64_t end) {
-  for (int64_t i = begin; i < end; i++) out[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+  for (int64_t i = begin; i < end; i++) out[i] = g[i] / (1.0f + expApprox(-g[i])) * u[i];
 }
 
 ASTARPO_VECTORIZE void swigluBackwardRange(const float* __restrict g, const float* __restrict u,
                                            const float* __restrict d, float* __restrict dg, float* __restrict du,
                                            int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; i++) {
-    float sig = 1.0f / (1.0f + std::exp(-g[i]));
+    float sig = 1.0f / (1.0f + expApprox(-g[i]));
     float silu = g[i] * sig;
     du[i] = d[i] * silu;
     dg[i] = d[i] * u[i] * sig * (1.0f + g[i] * (1.0f - sig));
@@ -182,11 +182,11 @@ ASTARPO_EXPORT(unaryBackward) {
       float v = x[i], d;
       switch (kind) {
         case 0: d = -1; break;                                  // neg
-        case 1: d = std::exp(v); break;                         // exp
+        case 1: d = expApprox(v); break;                         // exp
         case 2: d = 1.0f / v; break;                            // log
         case 3: d = 2 * v; break;                               // square
         case 4: d = 0.5f / std::sqrt(v); break;                 // sqrt
-        case 5: { float s = 1.0f / (1.0f + std::exp(-v)); d = s * (1 + v * (1 - s)); break; }  // silu
+        case 5: { float s = 1.0f / (1.0f + expApprox(-v)); d = s * (1 + v * (1 - s)); break; }  // silu
         case 6: d = v > 0 ? 1.0f : 0.0f; break;                 // relu
         case 7: { float t = std::tanh(v); d = 1 - t * t; break; } // tanh
         default: d = v > 0 ? 1.0f : v < 0 ? -1.0f : 0.0f;       // abs

@@ -34,7 +34,8 @@ export function benchTrainStep(report: Report, configName: string, steps: number
 export function benchTensorOpOverhead(report: Report): void {
   const a = keep(tensor([1, 2, 3, 4])), b = keep(tensor([4, 3, 2, 1]));
   try {
-    const t = timeCalls(() => noGrad(() => add(a, b).dispose()), 9, 0.01);
+    // enough warm-up calls for the JIT to compile the whole path before timing
+    const t = timeCalls(() => noGrad(() => add(a, b).dispose()), 9, 0.01, 20_000);
     report.add("op_overhead_us", t.median * 1e6, "us", null, "tensor add, 4 elements (alloc + kernel + free)");
   } finally {
     a.dispose();

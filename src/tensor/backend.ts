@@ -11,6 +11,8 @@ export interface MemoryStats {
   peak: number;
   /** Number of live allocations. */
   blocks: number;
+  /** Freed bytes the device keeps for reuse (not counted in live or peak). */
+  cached: number;
 }
 
 type Addr = number;
@@ -23,6 +25,8 @@ export interface Backend {
   free(addr: Addr): void;
   memoryStats(): MemoryStats;
   resetPeak(): void;
+  /** Returns memory kept for reuse to the system. */
+  releaseCache(): void;
   /** host -> device at a byte offset */
   write(addr: Addr, byteOffset: number, data: ArrayBufferView): void;
   /** device -> host at a byte offset */

@@ -2,10 +2,10 @@
 import type { Backend, MemoryStats } from "./backend.js";
 import { native } from "./native.js";
 
-const statsBuffer = new Float64Array(3);
+const statsBuffer = new Float64Array(4);
 
 const kernelNames = [
-  "alloc", "free", "resetPeak", "copy", "zero", "fill", "gemm", "binary", "unary", "unaryBackward", "axpby", "sum",
+  "alloc", "free", "resetPeak", "releaseCache", "copy", "zero", "fill", "gemm", "binary", "unary", "unaryBackward", "axpby", "sum",
   "reduceBroadcast", "sumLastDim", "allFinite", "rmsNorm", "rmsNormBackward", "ropeTables", "rope", "swiglu",
   "swigluBackward", "embedding", "embeddingBackward", "gatherRows", "writeRows", "tokenLogProbs",
   "tokenLogProbsBackward", "adamw", "attentionForward", "attentionBackward",
@@ -26,7 +26,7 @@ export const cpu: Backend = {
   ...(bindKernels() as unknown as Omit<Backend, "name" | "memoryStats" | "write" | "read">),
   memoryStats(): MemoryStats {
     native.memoryStats(statsBuffer);
-    return { live: statsBuffer[0], peak: statsBuffer[1], blocks: statsBuffer[2] };
+    return { live: statsBuffer[0], peak: statsBuffer[1], blocks: statsBuffer[2], cached: statsBuffer[3] };
   },
   write: native.copyIn as Backend["write"],
   read: native.copyOut as Backend["read"],

@@ -5,7 +5,7 @@ export { cpu } from "./cpu.js";
 export { Storage, Tensor, empty, view } from "./tensor.js";
 export { keep, scope, untracked } from "./scope.js";
 export { backward, isGradEnabled, needsGrad, noGrad, record, GradNode } from "./autograd.js";
-export { memory, resetPeakMemory } from "./memory.js";
+export { memory, releaseCachedMemory, resetPeakMemory } from "./memory.js";
 export { Rng } from "./random.js";
 export * from "./ops/creation.js";
 export * from "./ops/elementwise.js";

@@ -15,6 +15,27 @@ test("native alloc/free is counted in live and peak bytes", () => {
   assert.equal(stats[0], before);
 });
 
+test("freed blocks are cached by size class and reused; live bytes count only blocks in use", () => {
+  const stats = new Float64Array(4);
+  native.releaseCache();
+  native.memoryStats(stats);
+  const [live] = stats;
+  const p = native.alloc(10_000);
+  native.free(p);
+  native.memoryStats(stats);
+  assert.equal(stats[0], live);
+  assert.ok(stats[3] >= 10_000 && stats[3] <= 10_000 * 1.125, `cached ${stats[3]}`);
+  const q = native.alloc(9_990); // the same size class
+  assert.equal(q, p);
+  native.memoryStats(stats);
+  assert.equal(stats[0], live + 9_990);
+  assert.equal(stats[3], 0);
+  native.free(q);
+  native.releaseCache();
+  native.memoryStats(stats);
+  assert.equal(stats[3], 0);
+});
+
 test("copyIn/copyOut round-trip through native memory", () => {
   const p = native.alloc(16);
   native.copyIn(p, 0, new Float32Array([1, 2, 3, 4]));

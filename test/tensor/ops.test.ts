@@ -192,3 +192,18 @@ test("noGrad and detach record nothing", () => {
     assert.throws(() => backward(sum(d)), /does not depend on anything that requires a gradient/);
   });
 });
+
+test("exp (the vectorised kernel behind softmax, SiLU and log-probs) is within 2 ulp over the float range", () => {
+  scope(() => {
+    const xs = Float32Array.from({ length: 200_001 }, (_, i) => -87 + (i / 200_000) * 175.7);
+    const out = noGrad(() => exp(tensor(xs))).toArray();
+    let worst = 0;
+    xs.forEach((x, i) => {
+      const expected = Math.fround(Math.exp(x));
+      worst = Math.max(worst, Math.abs(out[i] - expected) / (expected * 2 ** -23));
+    });
+    assert.ok(worst <= 2, `worst error ${worst} ulp`);
+    const edges = noGrad(() => exp(tensor([-Infinity, -100, 0, 100, Infinity, Number.NaN]))).toArray();
+    assert.deepEqual(Array.from(edges), [0, 0, 1, Infinity, Infinity, Number.NaN]);
+  });
+});
