@@ -1,0 +1,40 @@
+// A per-check work budget: parsing, exact arithmetic and point evaluation
+// tick it inside their loops, so a pathological answer (a 10^6-digit power, a
+// huge factorial, a long expression) ends the check with a null verdict
+// instead of stalling a training step. No signals, no worker thread.
+
+export interface BudgetLimits {
+  /** Abstract work units (about one per parsed token, evaluated node, or 64 bits of exact arithmetic). */
+  maxSteps: number;
+  /** Wall-clock limit in milliseconds, checked every 256 units. */
+  maxMs: number;
+}
+
+export const DEFAULT_BUDGET: BudgetLimits = { maxSteps: 200_000, maxMs: 50 };
+
+export class BudgetExceeded extends Error {
+  constructor(what: string) {
+    super(`verification budget exhausted (${what})`);
+  }
+}
+
+export class Budget {
+  private steps: number;
+  private readonly deadline: number;
+  private sinceClock = 0;
+
+  constructor(limits: BudgetLimits = DEFAULT_BUDGET) {
+    this.steps = limits.maxSteps;
+    this.deadline = performance.now() + limits.maxMs;
+  }
+
+  tick(units = 1): void {
+    this.steps -= units;
+    if (this.steps < 0) throw new BudgetExceeded("step limit");
+    this.sinceClock += units;
+    if (this.sinceClock >= 256) {
+      this.sinceClock = 0;
+      if (performance.now() > this.deadline) throw new BudgetExceeded("time limit");
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// Counts of verdicts by outcome and reason, so that parse failures and
+// exhausted budgets are reported apart from wrong answers.
+import type { VerifyReason, VerifyResult } from "./verify.js";
+
+export interface VerdictSummary {
+  total: number;
+  correct: number;
+  wrong: number;
+  /** Null verdicts: unparsable answers, exhausted budgets, undecidable values. */
+  undecided: number;
+  byReason: Partial<Record<VerifyReason, number>>;
+}
+
+export class VerdictCounts {
+  private summary: VerdictSummary = VerdictCounts.empty();
+
+  private static empty(): VerdictSummary {
+    return { total: 0, correct: 0, wrong: 0, undecided: 0, byReason: {} };
+  }
+
+  record(result: Pick<VerifyResult, "verdict" | "reason">): void {
+    const s = this.summary;
+    s.total++;
+    if (result.verdict === true) s.correct++;
+    else if (result.verdict === false) s.wrong++;
+    else s.undecided++;
+    s.byReason[result.reason] = (s.byReason[result.reason] ?? 0) + 1;
+  }
+
+  /** A copy of the counts so far. */
+  snapshot(): VerdictSummary {
+    return { ...this.summary, byReason: { ...this.summary.byReason } };
+  }
+
+  /** Returns the counts so far and starts again from zero (e.g. once per logged step). */
+  take(): VerdictSummary {
+    const s = this.summary;
+    this.summary = VerdictCounts.empty();
+    return s;
+  }
+}
