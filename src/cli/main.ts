@@ -22,6 +22,7 @@ function packageVersion(): string {
 /** Each command module exports `register(program)`; the list is the CLI. */
 const commands: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./data.js"),
+  () => import("./generate.js"),
   () => import("./sft.js"),
 ];
 

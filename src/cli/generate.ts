@@ -1,0 +1,137 @@
+// `astarpo generate`: sample from a model folder (or a built-in model) the way
+// training's rollouts do, as text or as JSON lines with token ids and log-probs.
+import { existsSync, statSync } from "node:fs";
+import type { Command } from "commander";
+import { generate, type GeneratedSequence, type GenerationProgress } from "../generate/index.js";
+import { createBuiltinModel, loadModel, type DecoderModel } from "../models/index.js";
+import type { Tokenizer } from "../tokenize/index.js";
+
+export interface GenerateOptions {
+  model: string;
+  prompt: string;
+  chat?: boolean;
+  system?: string;
+  maxNewTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  minP?: number;
+  greedy?: boolean;
+  seed?: number;
+  num?: number;
+  stop?: string[];
+  batchSize?: number;
+  json?: boolean;
+}
+
+const BUILTIN_PREFIX = "builtin:";
+
+/** A model folder, or `builtin:<preset>` (weights from seed 0). */
+export async function openModel(spec: string): Promise<{ model: DecoderModel; tokenizer: Tokenizer }> {
+  if (spec.startsWith(BUILTIN_PREFIX)) return createBuiltinModel(spec.slice(BUILTIN_PREFIX.length), 0);
+  if (!existsSync(spec)) throw new Error(`--model ${spec}: no such folder`);
+  if (!statSync(spec).isDirectory()) throw new Error(`--model ${spec}: not a folder (expected a Hugging Face model folder with config.json)`);
+  return loadModel(spec);
+}
+
+/** The prompt's token ids: the chat template's rendering with --chat, else the text with the tokenizer's special tokens. */
+function promptIds(tokenizer: Tokenizer, options: GenerateOptions): number[] {
+  if (options.system !== undefined && !options.chat) throw new Error("--system needs --chat");
+  if (!options.chat) return tokenizer.encode(options.prompt);
+  const messages = [...(options.system !== undefined ? [{ role: "system", content: options.system }] : []), { role: "user", content: options.prompt }];
+  return tokenizer.encode(tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }), { addSpecialTokens: false });
+}
+
+export interface Samples {
+  sequences: GeneratedSequence[];
+  tokensPerSecond: number;
+}
+
+/** Samples `num` responses to the prompt. */
+export async function sample(options: GenerateOptions, onProgress?: (progress: GenerationProgress) => void): Promise<Samples> {
+  const { model, tokenizer } = await openModel(options.model);
+  try {
+    const prompt = promptIds(tokenizer, options);
+    const started = performance.now();
+    const sequences = generate(model, tokenizer, new Array<number[]>(options.num ?? 1).fill(prompt), {
+      maxNewTokens: options.maxNewTokens,
+      temperature: options.temperature,
+      topP: options.topP,
+      topK: options.topK,
+      minP: options.minP,
+      greedy: options.greedy,
+      seed: options.seed,
+      stopStrings: options.stop,
+      batchSize: options.batchSize,
+      onProgress,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const newTokens = sequences.reduce((n, s) => n + s.tokenIds.length, 0);
+    return { sequences, tokensPerSecond: newTokens / seconds };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Plain text (the responses, headed by their number when there are several) or one JSON object per line. */
+export function formatSamples({ sequences, tokensPerSecond }: Samples, json: boolean): string {
+  if (json) {
+    return sequences.map((s) => JSON.stringify({
+      text: s.text,
+      token_ids: s.tokenIds,
+      logprobs: s.logprobs,
+      finish_reason: s.finishReason,
+      prompt_tokens: s.promptTokenCount,
+      tokens_per_second: tokensPerSecond,
+    })).join("\n");
+  }
+  if (sequences.length === 1) return sequences[0].text;
+  return sequences.map((s, i) => `--- sample ${i + 1} (${s.tokenIds.length} tokens, ${s.finishReason}) ---\n${s.text}`).join("\n");
+}
+
+function number(flag: string, check: (n: number) => boolean, expected: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || !check(n)) throw new Error(`${flag} ${value}: expected ${expected}`);
+    return n;
+  };
+}
+
+const positiveInteger = (flag: string) => number(flag, (n) => Number.isInteger(n) && n > 0, "a positive integer");
+
+/** Rewrites one stderr line at most once a second while sampling. */
+function progressPrinter(): (progress: GenerationProgress) => void {
+  let last = 0;
+  return ({ newTokens, seconds, finishedSequences, totalSequences }) => {
+    if (seconds - last < 1 || !process.stderr.isTTY) return;
+    last = seconds;
+    process.stderr.write(`\r${newTokens} tokens, ${(newTokens / seconds).toFixed(1)} tokens/s, ${finishedSequences}/${totalSequences} done`);
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command("generate")
+    .description("sample responses to a prompt from a model folder or a built-in model")
+    .requiredOption("--model <dir>", `a Hugging Face model folder, or ${BUILTIN_PREFIX}<preset> (tiny, small) for a seeded built-in model`)
+    .requiredOption("--prompt <text>", "the prompt")
+    .option("--chat", "render the prompt as a user message with the model's chat template")
+    .option("--system <text>", "with --chat: a system message before the prompt")
+    .option("--max-new-tokens <n>", "most tokens per response", positiveInteger("--max-new-tokens"), 256)
+    .option("--temperature <t>", "divide the logits by this", number("--temperature", (n) => n > 0, "a number > 0"), 1)
+    .option("--top-p <p>", "nucleus sampling mass (1 = off)", number("--top-p", (n) => n > 0 && n <= 1, "a number in (0, 1]"), 1)
+    .option("--top-k <k>", "keep the k most likely tokens (0 = off)", number("--top-k", (n) => Number.isInteger(n) && n >= 0, "an integer >= 0"), 0)
+    .option("--min-p <m>", "drop tokens below m times the most likely one (0 = off)", number("--min-p", (n) => n >= 0 && n < 1, "a number in [0, 1)"), 0)
+    .option("--greedy", "always take the most likely token")
+    .option("--seed <s>", "sampling seed (response i uses a stream derived from it)", number("--seed", Number.isSafeInteger, "an integer"), 0)
+    .option("--num <n>", "responses to sample", positiveInteger("--num"), 1)
+    .option("--stop <text>", "end a response at this text (repeatable)", (value: string, all: string[] = []) => [...all, value])
+    .option("--batch-size <n>", "responses decoded together", positiveInteger("--batch-size"), 16)
+    .option("--json", "one JSON object per response: text, token_ids, logprobs, finish_reason, prompt_tokens, tokens_per_second")
+    .action(async (options: GenerateOptions) => {
+      const samples = await sample(options, progressPrinter());
+      const newTokens = samples.sequences.reduce((n, s) => n + s.tokenIds.length, 0);
+      process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}${newTokens} tokens, ${samples.tokensPerSecond.toFixed(1)} tokens/s\n`);
+      process.stdout.write(`${formatSamples(samples, options.json === true)}\n`);
+    });
+}
