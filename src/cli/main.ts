@@ -24,6 +24,7 @@ const commands: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./data.js"),
   () => import("./generate.js"),
   () => import("./sft.js"),
+  () => import("./verify.js"),
 ];
 
 export async function main(argv: string[]): Promise<void> {

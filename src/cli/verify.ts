@@ -1,0 +1,133 @@
+// `astarpo verify`: the reward verifier on one pair (prints true, false or
+// null) or on a JSONL file of {gold, pred} rows (one JSON verdict per row and
+// a summary; with `expected` in the rows, accuracy and false
+// positive/negative counts too).
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import type { Command } from "commander";
+import {
+  AUTO_EXTRACT, EXTRACT_STRATEGIES, verifyResponse, type ExtractStrategy, type ResponseOptions, type Strictness, type VerifyResult,
+} from "../rewards/index.js";
+
+const STRICTNESS: readonly Strictness[] = ["equivalent", "hendrycks", "gsm8k-paper"];
+
+interface VerifyCommandOptions {
+  gold?: string;
+  pred?: string;
+  cases?: string;
+  strictness: string;
+  extract?: string;
+  relTol?: string;
+  explain?: boolean;
+}
+
+export interface CaseSummary {
+  rows: number;
+  true: number;
+  false: number;
+  null: number;
+  /** Present when some rows carry `expected`. */
+  expected?: { rows: number; accuracy: number; false_positives: number; false_negatives: number; precision: number; recall: number };
+}
+
+function responseOptions(o: VerifyCommandOptions): ResponseOptions {
+  if (!STRICTNESS.includes(o.strictness as Strictness)) {
+    throw new Error(`--strictness ${o.strictness}: expected one of ${STRICTNESS.join(", ")}`);
+  }
+  const extract = (o.extract ?? AUTO_EXTRACT.join(",")).split(",").map((s) => s.trim());
+  for (const s of extract) {
+    if (!EXTRACT_STRATEGIES.includes(s as ExtractStrategy)) throw new Error(`--extract ${s}: expected some of ${EXTRACT_STRATEGIES.join(", ")}`);
+  }
+  const relTol = o.relTol === undefined ? undefined : Number(o.relTol);
+  if (relTol !== undefined && !(relTol >= 0)) throw new Error(`--rel-tol ${o.relTol}: expected a number >= 0`);
+  return { strictness: o.strictness as Strictness, extract: extract as ExtractStrategy[], relTol, requireFinished: false };
+}
+
+function rowJson(r: VerifyResult): Record<string, unknown> {
+  const out: Record<string, unknown> = { verdict: r.verdict, reason: r.reason, gold_parsed: r.goldParsed, pred_extracted: r.predExtracted };
+  if (r.detail !== undefined) out.detail = r.detail;
+  return out;
+}
+
+function textField(row: Record<string, unknown>, key: string, where: string): string {
+  const v = row[key];
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  throw new Error(`${where}: ${v === undefined ? `missing key "${key}"` : `"${key}" must be a string or number`}`);
+}
+
+/** Verifies every row of a JSONL file, writing one JSON line per row, and returns the summary. */
+export async function verifyCasesFile(path: string, options: ResponseOptions, write: (line: string) => void): Promise<CaseSummary> {
+  const summary: CaseSummary = { rows: 0, true: 0, false: 0, null: 0 };
+  let withExpected = 0;
+  let agreed = 0;
+  let truePositives = 0;
+  let falsePositives = 0;
+  let falseNegatives = 0;
+  const lines = createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Infinity });
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (line.trim() === "") continue;
+    const where = `${path}:${lineNumber}`;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof row !== "object" || row === null || Array.isArray(row)) throw new Error(`${where}: a row must be a JSON object`);
+    const fields = row as Record<string, unknown>;
+    const result = verifyResponse(textField(fields, "gold", where), textField(fields, "pred", where), options);
+    const out = rowJson(result);
+    summary.rows++;
+    summary[String(result.verdict) as "true" | "false" | "null"]++;
+    if ("expected" in fields) {
+      const expected = fields.expected;
+      if (expected !== true && expected !== false && expected !== null) throw new Error(`${where}: "expected" must be true, false or null`);
+      withExpected++;
+      if (result.verdict === expected) agreed++;
+      if (result.verdict === true) expected === true ? truePositives++ : falsePositives++;
+      else if (expected === true) falseNegatives++;
+      out.expected = expected;
+      out.agrees = result.verdict === expected;
+    }
+    write(JSON.stringify(out));
+  }
+  if (withExpected > 0) {
+    summary.expected = {
+      rows: withExpected,
+      accuracy: agreed / withExpected,
+      false_positives: falsePositives,
+      false_negatives: falseNegatives,
+      precision: truePositives + falsePositives === 0 ? 1 : truePositives / (truePositives + falsePositives),
+      recall: truePositives + falseNegatives === 0 ? 1 : truePositives / (truePositives + falseNegatives),
+    };
+  }
+  return summary;
+}
+
+export function register(program: Command): void {
+  program
+    .command("verify")
+    .description("check answers as the rewards do: --gold G --pred P prints true, false or null; --cases FILE.jsonl checks {gold, pred} rows")
+    .option("--gold <answer>", "the reference answer (or a solution with \\boxed{} or ####)")
+    .option("--pred <response>", "the predicted answer or a whole response")
+    .option("--cases <file>", "a JSONL file of rows with gold and pred (expected: true/false/null optional)")
+    .option("--strictness <mode>", `${STRICTNESS.join(", ")}`, "equivalent")
+    .option("--extract <strategies>", `comma-separated, tried in order: ${EXTRACT_STRATEGIES.join(", ")}`)
+    .option("--rel-tol <x>", "relative tolerance of numeric comparison (default 1e-9)")
+    .option("--explain", "with --gold/--pred: print the whole verdict as JSON")
+    .action(async (o: VerifyCommandOptions) => {
+      const options = responseOptions(o);
+      if (o.cases !== undefined) {
+        if (o.gold !== undefined || o.pred !== undefined) throw new Error("give either --cases or --gold and --pred, not both");
+        const summary = await verifyCasesFile(o.cases, options, (line) => process.stdout.write(line + "\n"));
+        process.stdout.write(JSON.stringify({ summary }) + "\n");
+        return;
+      }
+      if (o.gold === undefined || o.pred === undefined) throw new Error("give --gold and --pred, or --cases FILE.jsonl");
+      const result = verifyResponse(o.gold, o.pred, options);
+      process.stdout.write((o.explain ? JSON.stringify(rowJson(result)) : String(result.verdict)) + "\n");
+    });
+}
