@@ -2,6 +2,7 @@
 // nothing behind, and errors do not leak.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { keep, memory, resetPeakMemory, scope, tensor, zeros, add } from "../../src/tensor/index.js";
 import { AdamW } from "../../src/nn/index.js";
 import { randomBatch, TinyDecoder, trainStep, type PeerConfig } from "../../bench/lib/tiny-decoder.js";
@@ -60,4 +61,20 @@ test("a training step leaks nothing and peak memory is measured", () => {
   assert.ok(memory().cpu.peak > afterFirst, "the step's activations show in the peak");
   assert.ok(losses[3] < losses[0], `loss did not fall: ${losses.join(", ")}`);
   model.dispose(); opt.dispose(); ids.dispose(); targets.dispose();
+});
+
+test("with ASTARPO_DEBUG_LEAKS=1 a tensor collected without dispose() is reported, and disposed ones are not", () => {
+  const script = [
+    'import { tensor, keep } from "./src/tensor/index.ts";',
+    "keep(tensor([1, 2, 3])).dispose();",
+    "keep(tensor([4, 5]));",
+    "globalThis.gc();",
+    "await new Promise((resolve) => setTimeout(resolve, 50));",
+  ].join("\n");
+  const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", script], {
+    env: { ...process.env, ASTARPO_DEBUG_LEAKS: "1" }, encoding: "utf8", timeout: 60_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /tensor f32 \[2\] was never disposed/);
+  assert.doesNotMatch(run.stderr, /\[3\] was never disposed/);
 });
