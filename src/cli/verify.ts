@@ -1,7 +1,8 @@
 // `astarpo verify`: the reward verifier on one pair (prints true, false or
 // null) or on a JSONL file of {gold, pred} rows (one JSON verdict per row and
 // a summary; with `expected` in the rows, accuracy and false
-// positive/negative counts too).
+// positive/negative counts too). Rows may override the command's options
+// with `strictness`, `extract` and `finished`; other fields are ignored.
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
@@ -43,6 +44,25 @@ function responseOptions(o: VerifyCommandOptions): ResponseOptions {
   return { strictness: o.strictness as Strictness, extract: extract as ExtractStrategy[], relTol, requireFinished: false };
 }
 
+function rowOptions(row: Record<string, unknown>, options: ResponseOptions, where: string): ResponseOptions {
+  const { strictness, extract, finished } = row;
+  if (strictness === undefined && extract === undefined && finished === undefined) return options;
+  if (strictness !== undefined && !STRICTNESS.includes(strictness as Strictness)) {
+    throw new Error(`${where}: "strictness" must be one of ${STRICTNESS.join(", ")}`);
+  }
+  if (extract !== undefined && !(Array.isArray(extract) && extract.every((s) => EXTRACT_STRATEGIES.includes(s)))) {
+    throw new Error(`${where}: "extract" must be a list of ${EXTRACT_STRATEGIES.join(", ")}`);
+  }
+  if (finished !== undefined && typeof finished !== "boolean") throw new Error(`${where}: "finished" must be true or false`);
+  return {
+    ...options,
+    strictness: (strictness as Strictness | undefined) ?? options.strictness,
+    extract: (extract as ExtractStrategy[] | undefined) ?? options.extract,
+    finished: finished ?? true,
+    requireFinished: true,
+  };
+}
+
 function rowJson(r: VerifyResult): Record<string, unknown> {
   const out: Record<string, unknown> = { verdict: r.verdict, reason: r.reason, gold_parsed: r.goldParsed, pred_extracted: r.predExtracted };
   if (r.detail !== undefined) out.detail = r.detail;
@@ -78,7 +98,7 @@ export async function verifyCasesFile(path: string, options: ResponseOptions, wr
     }
     if (typeof row !== "object" || row === null || Array.isArray(row)) throw new Error(`${where}: a row must be a JSON object`);
     const fields = row as Record<string, unknown>;
-    const result = verifyResponse(textField(fields, "gold", where), textField(fields, "pred", where), options);
+    const result = verifyResponse(textField(fields, "gold", where), textField(fields, "pred", where), rowOptions(fields, options, where));
     const out = rowJson(result);
     summary.rows++;
     summary[String(result.verdict) as "true" | "false" | "null"]++;
@@ -116,7 +136,7 @@ export function register(program: Command): void {
     .option("--cases <file>", "a JSONL file of rows with gold and pred (expected: true/false/null optional)")
     .option("--strictness <mode>", `${STRICTNESS.join(", ")}`, "equivalent")
     .option("--extract <strategies>", `comma-separated, tried in order: ${EXTRACT_STRATEGIES.join(", ")}`)
-    .option("--rel-tol <x>", "relative tolerance of numeric comparison (default 1e-9)")
+    .option("--rel-tol <x>", "relative tolerance of numeric comparison (default 1e-12)")
     .option("--explain", "with --gold/--pred: print the whole verdict as JSON")
     .action(async (o: VerifyCommandOptions) => {
       const options = responseOptions(o);

@@ -104,7 +104,7 @@ function lastNumber(text: string): string | null {
   return all ? all[all.length - 1].replace(/,/g, "") : null;
 }
 
-const WRAPPERS: Array<[string, string]> = [["$$", "$$"], ["$", "$"], ["\\(", "\\)"], ["\\[", "\\]"], ["**", "**"], ["__", "__"]];
+const WRAPPERS: Array<[string, string]> = [["$$", "$$"], ["$", "$"], ["\\(", "\\)"], ["\\[", "\\]"]];
 
 /** Strips what surrounds an answer: math delimiters, markdown bold, a final period, an outer \boxed. */
 export function cleanAnswer(raw: string): string {
@@ -116,6 +116,11 @@ export function cleanAnswer(raw: string): string {
         s = s.slice(open.length, s.length - close.length).trim();
         changed = true;
       }
+    }
+    // Markdown bold around or half around the answer (`**73**`, `**Answer:** 73`); never a power at either end.
+    if (/^(\*\*|__)|(\*\*|__)$/.test(s)) {
+      s = s.replace(/^(\*\*|__)|(\*\*|__)$/g, "").trim();
+      changed = true;
     }
     if (/[.,;:]$/.test(s)) {
       s = s.slice(0, -1).trim();

@@ -515,7 +515,7 @@ class Parser {
       this.i++;
       return this.withSubscript(letterSymbol(word));
     }
-    if (word.length === 2 && word !== "no") {
+    if (word.length === 2 && word.toLowerCase() !== "no") {
       this.i++;
       return letterSymbol(word[0]);
     }

@@ -42,7 +42,7 @@ export type Strictness = "equivalent" | "hendrycks" | "gsm8k-paper";
 
 export interface AnswerOptions {
   strictness?: Strictness;
-  /** Relative tolerance of numeric comparisons (default 1e-9). */
+  /** Relative tolerance of numeric comparisons (default 1e-12). */
   relTol?: number;
   /** Work and time limit of one check (default 200,000 steps, 50 ms). */
   budget?: Partial<BudgetLimits>;
@@ -57,7 +57,7 @@ export interface ResponseOptions extends AnswerOptions {
   finished?: boolean;
 }
 
-export const DEFAULT_REL_TOL = 1e-9;
+export const DEFAULT_REL_TOL = 1e-12;
 
 /** The answer in a reference: the last \boxed{} of a MATH solution, after `####` in GSM8K, else all of it. */
 export function goldAnswer(reference: string): string {
