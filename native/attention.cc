@@ -14,11 +14,13 @@
 // into one entry per instruction set (AVX-512: 16 lanes, AVX2: 8, portable:
 // 4), picked at each call by astarpo::isa().
 #include <algorithm>
+#include <cstddef>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 #include "pool.h"
 #include "registry.h"
@@ -65,15 +67,37 @@ struct Simd {
   // {1toW}); GCC builds a brace-initialised vector lane by lane.
   static ATTENTION_INLINE V splat(float x) { return __builtin_shuffle(V{x}, I{}); }
 
-  static ATTENTION_INLINE float sum(const V& v) {
-    float s = 0;
-    for (int i = 0; i < W; i++) s += v[i];
-    return s;
+  // Constant index vectors are spelled out lane by lane from a pack, so
+  // GCC sees constants (a vector filled in a loop is built at run time).
+  template <int By, std::size_t... L>
+  static ATTENTION_INLINE I rotation(std::index_sequence<L...>) { return I{static_cast<int32_t>((L + By) % W)...}; }
+  template <std::size_t... L>
+  static ATTENTION_INLINE I iota(std::index_sequence<L...>) { return I{static_cast<int32_t>(L)...}; }
+  // zip<0> interleaves the lower halves of two vectors, zip<1> the upper halves.
+  template <int Half, std::size_t... L>
+  static ATTENTION_INLINE I zip(std::index_sequence<L...>) {
+    return I{static_cast<int32_t>((L % 2) * W + Half * W / 2 + L / 2)...};
   }
-  static ATTENTION_INLINE float max(const V& v) {
-    float m = v[0];
-    for (int i = 1; i < W; i++) m = v[i] > m ? v[i] : m;
-    return m;
+  using Lanes = std::make_index_sequence<W>;
+
+  // Lanes i < count of x, fill in the others.
+  static ATTENTION_INLINE V keepBelow(const V& x, int64_t count, float fill) {
+    const int32_t keep = static_cast<int32_t>(std::min<int64_t>(count, W));
+    return iota(Lanes{}) < __builtin_shuffle(I{keep}, I{}) ? x : splat(fill);
+  }
+  // Folds the lanes pairwise, By lanes apart, down to lane 0.
+  template <int By = W / 2>
+  static ATTENTION_INLINE float sum(V v) {
+    v += __builtin_shuffle(v, rotation<By>(Lanes{}));
+    if constexpr (By > 1) return sum<By / 2>(v);
+    else return v[0];
+  }
+  template <int By = W / 2>
+  static ATTENTION_INLINE float max(V v) {
+    V r = __builtin_shuffle(v, rotation<By>(Lanes{}));
+    v = r > v ? r : v;
+    if constexpr (By > 1) return max<By / 2>(v);
+    else return v[0];
   }
 
   // 2^x: round to nearest n, a degree-6 Taylor polynomial of 2^f on
@@ -95,18 +119,9 @@ struct Simd {
     return x < low ? V{} : (V)bits;
   }
 
-  // Interleave masks: zip(0) takes lanes 0..W/2 of a and b alternately, zip(1) the upper halves.
-  static ATTENTION_INLINE I zip(int half) {
-    I m;
-    for (int i = 0; i < W / 2; i++) {
-      m[2 * i] = half * W / 2 + i;
-      m[2 * i + 1] = W + half * W / 2 + i;
-    }
-    return m;
-  }
   // W x W transpose in registers: log2(W) rounds of pairing row i with row i + W/2.
   static ATTENTION_INLINE void transpose(V* r) {
-    const I lo = zip(0), hi = zip(1);
+    const I lo = zip<0>(Lanes{}), hi = zip<1>(Lanes{});
     for (int round = 1; round < W; round *= 2) {
       V t[W];
       for (int i = 0; i < W / 2; i++) {
@@ -124,15 +139,18 @@ inline int64_t roundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 // Tiles. Row counts are padded to multiples of kRows and widths to multiples
 // of W (with zeros), so every tile is full.
 
-// s[r][c] = alpha * sum_d a[r][d] * kt[d][c], for rows [0, rows), c < kKeyBlock.
-// a: rows at stride lda; kt: D rows of kKeyBlock (keys side by side).
-template <int W>
-ATTENTION_INLINE void scoreTiles(int64_t rows, int64_t D, const float* a, int64_t lda, const float* kt, float* s, float alpha) {
+// s[r][c] = alpha * sum_d a[r][d] * kt[d][c], for rows [0, rows) and the
+// columns c < columns(r0) of each tile of rows from r0 (rounded up to whole
+// tiles; later columns are left as they are). a: rows at stride lda; kt: D
+// rows of kKeyBlock (keys side by side).
+template <int W, class Columns>
+ATTENTION_INLINE void scoreTiles(int64_t rows, int64_t D, const float* a, int64_t lda, const float* kt, float* s, float alpha,
+                                 Columns columns) {
   using S = Simd<W>;
   using V = typename S::V;
   constexpr int R = S::kRows;
   for (int64_t r0 = 0; r0 < rows; r0 += R)
-    for (int64_t c0 = 0; c0 < kKeyBlock; c0 += 4 * W) {
+    for (int64_t c0 = 0, end = columns(r0); c0 < end; c0 += 4 * W) {
       V acc[R][4] = {};
       const float* ar = a + r0 * lda;
       for (int64_t d = 0; d < D; d++) {
@@ -188,17 +206,24 @@ ATTENTION_INLINE void combineTile(int64_t count, const float* a, int64_t aRow, i
     for (int v = 0; v < Vecs; v++) S::store(out + r * ldo + v * W, acc[r][v]);
 }
 
-template <int W>
-ATTENTION_INLINE void combine(int64_t rows, int64_t width, int64_t count, const float* a, int64_t aRow, int64_t aStep,
-                              const float* x, int64_t ldx, float* out, int64_t ldo, const float* rowScale) {
+// combineTile over rows [0, rows); the tile of rows from r0 sums over
+// m in range(r0) = [begin, end) only (the rest of A is zero there), and is
+// skipped when that is empty and no rowScale applies.
+template <int W, class Range>
+ATTENTION_INLINE void combine(int64_t rows, int64_t width, const float* a, int64_t aRow, int64_t aStep,
+                              const float* x, int64_t ldx, float* out, int64_t ldo, const float* rowScale, Range range) {
   constexpr int R = Simd<W>::kRows;
   for (int64_t r0 = 0; r0 < rows; r0 += R) {
-    const float* ar = a + r0 * aRow;
+    const auto [begin, end] = range(r0);
+    if (begin >= end && !rowScale) continue;
+    const int64_t count = std::max<int64_t>(0, end - begin);
+    const float* ar = a + r0 * aRow + begin * aStep;
+    const float* xr = x + begin * ldx;
     const float* scale = rowScale ? rowScale + r0 : nullptr;
     float* o = out + r0 * ldo;
     int64_t c = 0;
-    for (; c + 4 * W <= width; c += 4 * W) combineTile<W, 4>(count, ar, aRow, aStep, x + c, ldx, o + c, ldo, scale);
-    for (; c < width; c += W) combineTile<W, 1>(count, ar, aRow, aStep, x + c, ldx, o + c, ldo, scale);
+    for (; c + 4 * W <= width; c += 4 * W) combineTile<W, 4>(count, ar, aRow, aStep, xr + c, ldx, o + c, ldo, scale);
+    for (; c < width; c += W) combineTile<W, 1>(count, ar, aRow, aStep, xr + c, ldx, o + c, ldo, scale);
   }
 }
 
@@ -267,13 +292,13 @@ struct Scratch {
 };
 thread_local Scratch t_scratch;
 
-// Sets the scores past each row's last visible key to -inf (`limits`: one past
-// it, relative to the block, one per row; n: keys in the block).
-inline void maskScores(float* s, int64_t rows, const int64_t* limits, int64_t n) {
-  for (int64_t r = 0; r < rows; r++) {
-    int64_t visible = std::clamp<int64_t>(limits[r], 0, n);
-    for (int64_t c = visible; c < kKeyBlock; c++) s[r * kKeyBlock + c] = kMinusInf;
-  }
+// Keys of a block that some row of the tile from r0 sees: `limits` holds one
+// past each row's last visible key, relative to the block (<= 0: none).
+template <int R>
+ATTENTION_INLINE int64_t tileKeys(const int64_t* limits, int64_t r0, int64_t n) {
+  int64_t most = 0;
+  for (int r = 0; r < R; r++) most = std::max(most, limits[r0 + r]);
+  return std::min(most, n);
 }
 
 // ---------------------------------------------------------------------------
@@ -283,8 +308,9 @@ template <int W>
 ATTENTION_INLINE void forwardTask(const Attention& p, int64_t b, int64_t kvh, int64_t i0, int64_t queries) {
   using S = Simd<W>;
   using V = typename S::V;
-  const int64_t group = p.group(), D = p.D, Dp = roundUp(D, W);
-  const int64_t rows = queries * group, rowsP = roundUp(rows, S::kRows);
+  constexpr int R = S::kRows;
+  const int64_t group = p.group(), D = p.D, Dp = roundUp(D, W), ldkv = p.Hkv * D;
+  const int64_t rows = queries * group, rowsP = roundUp(rows, R);
   const int64_t first = std::max<int64_t>(0, p.firstKey(b)), end = p.keyLimit(b, i0 + queries - 1);
   const bool inPlace = D % W == 0;
   std::vector<float*> part;
@@ -292,37 +318,39 @@ ATTENTION_INLINE void forwardTask(const Attention& p, int64_t b, int64_t kvh, in
   float *qp = part[0], *acc = part[1], *s = part[2], *kt = part[3], *vp = part[4];
   float *rowMax = part[5], *rowSum = rowMax + rowsP, *rowScale = rowSum + rowsP;
   std::vector<int64_t> limits(rowsP, 0);
-  for (int64_t r = 0; r < rows; r++) {
-    int64_t i = i0 + r / group, h = kvh * group + r % group;
-    packRows(p.qRow(b, i, h), D, 1, D, qp + r * Dp, Dp);
-  }
+  for (int64_t r = 0; r < rows; r++) packRows(p.qRow(b, i0 + r / group, kvh * group + r % group), D, 1, D, qp + r * Dp, Dp);
   std::memset(qp + rows * Dp, 0, (rowsP - rows) * Dp * sizeof(float));
   std::memset(acc, 0, rowsP * Dp * sizeof(float));
   std::fill(rowMax, rowMax + rowsP, kMinusInf);
   std::fill(rowSum, rowSum + rowsP, 0.0f);
-  const int64_t ldkv = p.Hkv * D;
   for (int64_t j0 = first; j0 < end; j0 += kKeyBlock) {
     const int64_t n = std::min(kKeyBlock, end - j0);
     const float* kb = p.k + p.kvOffset(b, j0, kvh);
     const float* vb = p.v + p.kvOffset(b, j0, kvh);
     transposeKeys<W>(kb, ldkv, n, D, kt);
     if (!inPlace) packRows(vb, ldkv, n, D, vp, Dp);
-    scoreTiles<W>(rowsP, D, qp, Dp, kt, s, p.scale * kLog2e);
     for (int64_t r = 0; r < rows; r++) limits[r] = p.keyLimit(b, i0 + r / group) - j0;
-    maskScores(s, rowsP, limits.data(), n);
+    auto keysOf = [&](int64_t r0) { return tileKeys<R>(limits.data(), r0, n); };
+    scoreTiles<W>(rowsP, D, qp, Dp, kt, s, p.scale * kLog2e, keysOf);
+    // Online softmax: P = 2^(s - running max); earlier sums and outputs shrink by rowScale.
     for (int64_t r = 0; r < rowsP; r++) {
       float* sr = s + r * kKeyBlock;
-      if (limits[r] <= 0) {  // sees nothing here (yet)
-        std::memset(sr, 0, kKeyBlock * sizeof(float));
-        rowScale[r] = 1.0f;
+      const int64_t visible = std::clamp<int64_t>(limits[r], 0, n), columns = roundUp(keysOf(r / R * R), W);
+      rowScale[r] = 1.0f;
+      if (visible == 0) {
+        std::memset(sr, 0, columns * sizeof(float));
         continue;
       }
-      V m = S::load(sr);
-      for (int64_t c = W; c < kKeyBlock; c += W) { V x = S::load(sr + c); m = x > m ? x : m; }
-      const float newMax = std::max(rowMax[r], S::max(m));
+      std::fill(sr + visible, sr + columns, kMinusInf);
+      V most = S::load(sr);
+      for (int64_t c = W; c < columns; c += W) {
+        V x = S::load(sr + c);
+        most = x > most ? x : most;
+      }
+      const float newMax = std::max(rowMax[r], S::max(most));
       const V shift = S::splat(newMax);
       V total{};
-      for (int64_t c = 0; c < kKeyBlock; c += W) {
+      for (int64_t c = 0; c < columns; c += W) {
         V e = S::exp2(S::load(sr + c) - shift);
         S::store(sr + c, e);
         total += e;
@@ -331,10 +359,11 @@ ATTENTION_INLINE void forwardTask(const Attention& p, int64_t b, int64_t kvh, in
       rowSum[r] = rowSum[r] * rowScale[r] + S::sum(total);
       rowMax[r] = newMax;
     }
-    combine<W>(rowsP, Dp, n, s, kKeyBlock, 1, inPlace ? vb : vp, inPlace ? ldkv : Dp, acc, Dp, rowScale);
+    combine<W>(rowsP, Dp, s, kKeyBlock, 1, inPlace ? vb : vp, inPlace ? ldkv : Dp, acc, Dp, rowScale,
+               [&](int64_t r0) { return std::pair<int64_t, int64_t>(0, keysOf(r0)); });
   }
   for (int64_t r = 0; r < rows; r++) {
-    int64_t i = i0 + r / group, h = kvh * group + r % group;
+    const int64_t i = i0 + r / group, h = kvh * group + r % group;
     float* o = p.out + ((b * p.T + i) * p.H + h) * D;
     const float inv = rowSum[r] > 0 ? 1.0f / rowSum[r] : 0.0f;
     for (int64_t d = 0; d < D; d++) o[d] = acc[r * Dp + d] * inv;
@@ -345,21 +374,23 @@ ATTENTION_INLINE void forwardTask(const Attention& p, int64_t b, int64_t kvh, in
 // ---------------------------------------------------------------------------
 // Backward: one task = (row b, kv head): it owns dq of the group's heads and
 // dk, dv of the kv head, so tasks never write the same memory. Per key block
-// it walks the query rows that see the block, recomputing P from lse.
+// it walks the query rows that see the block, recomputing P from lse:
+//   dV += P^T dO,  G = scale * P * (dO V^T - rowsum(dO * O)),  dK += G^T Q,  dQ += G K.
 
 template <int W>
 ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
   using S = Simd<W>;
   using V = typename S::V;
+  constexpr int R = S::kRows;
   const int64_t group = p.group(), D = p.D, Dp = roundUp(D, W), T = p.T;
-  const int64_t rows = T * group, rowsP = roundUp(rows, S::kRows), ldkv = p.Hkv * D, ldq = p.H * D;
-  const int64_t first = std::max<int64_t>(0, p.firstKey(b)), end = p.keyLimit(b, T - 1);
+  const int64_t rows = T * group, rowsP = roundUp(rows, R), ldkv = p.Hkv * D, ldq = p.H * D;
+  const int64_t first = std::max<int64_t>(0, p.firstKey(b)), end = p.keyLimit(b, T - 1), pos = p.pos(b);
   const bool inPlace = D % W == 0;
   std::vector<float*> part;
   t_scratch.take({rowsP * Dp, rowsP * Dp, rowsP * Dp, 2 * rowsP, 2 * kQueryRows * kKeyBlock, 2 * D * kKeyBlock,
                   inPlace ? 0 : kKeyBlock * Dp, 2 * kKeyBlock * Dp}, part);
   float *qp = part[0], *dop = part[1], *dqAcc = part[2], *lse2 = part[3], *delta = lse2 + rowsP;
-  float *prob = part[4], *dscore = prob + kQueryRows * kKeyBlock, *kt = part[5], *vt = kt + D * kKeyBlock;
+  float *prob = part[4], *grad = prob + kQueryRows * kKeyBlock, *kt = part[5], *vt = kt + D * kKeyBlock;
   float *kp = part[6], *dkAcc = part[7], *dvAcc = dkAcc + kKeyBlock * Dp;
   std::vector<int64_t> limits(kQueryRows, 0);
 
@@ -374,8 +405,6 @@ ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
   }
   std::memset(qp + rows * Dp, 0, (rowsP - rows) * Dp * sizeof(float));
   std::memset(dop + rows * Dp, 0, (rowsP - rows) * Dp * sizeof(float));
-  std::fill(lse2 + rows, lse2 + rowsP, 0.0f);
-  std::fill(delta + rows, delta + rowsP, 0.0f);
   std::memset(dqAcc, 0, rowsP * Dp * sizeof(float));
   for (int64_t j = 0; j < p.S; j++) {
     std::memset(p.dk + p.kvOffset(b, j, kvh), 0, D * sizeof(float));
@@ -390,31 +419,38 @@ ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
     transposeKeys<W>(p.v + p.kvOffset(b, j0, kvh), ldkv, n, D, vt);
     if (!inPlace) packRows(kb, ldkv, n, D, kp, Dp);
     std::memset(dkAcc, 0, 2 * kKeyBlock * Dp * sizeof(float));
-    // the first query that sees key j0 (earlier ones see none of this block)
-    const int64_t firstRow = std::max<int64_t>(0, j0 - p.pos(b)) * group / S::kRows * S::kRows;
+    // rows before the first query that sees key j0 see nothing of this block
+    const int64_t firstRow = std::max<int64_t>(0, j0 - pos) * group / R * R;
     for (int64_t r0 = firstRow; r0 < rowsP; r0 += kQueryRows) {
-      const int64_t chunk = std::min(kQueryRows, rowsP - r0);
-      for (int64_t r = 0; r < chunk; r++) limits[r] = r0 + r < rows ? p.keyLimit(b, (r0 + r) / group) - j0 : 0;
-      scoreTiles<W>(chunk, D, qp + r0 * Dp, Dp, kt, prob, scale2);
-      maskScores(prob, chunk, limits.data(), n);
-      scoreTiles<W>(chunk, D, dop + r0 * Dp, Dp, vt, dscore, 1.0f);
+      const int64_t chunk = std::min(kQueryRows, rowsP - r0), real = std::min(chunk, rows - r0);
+      for (int64_t r = 0; r < chunk; r++) limits[r] = r < real ? p.keyLimit(b, (r0 + r) / group) - j0 : 0;
+      auto keysOf = [&](int64_t t0) { return tileKeys<R>(limits.data(), t0, n); };
+      scoreTiles<W>(chunk, D, qp + r0 * Dp, Dp, kt, prob, scale2, keysOf);
+      scoreTiles<W>(chunk, D, dop + r0 * Dp, Dp, vt, grad, 1.0f, keysOf);
       for (int64_t r = 0; r < chunk; r++) {
-        float *pr = prob + r * kKeyBlock, *gr = dscore + r * kKeyBlock;
-        if (limits[r] <= 0) {
-          std::memset(pr, 0, kKeyBlock * sizeof(float));
-          std::memset(gr, 0, kKeyBlock * sizeof(float));
+        float *pr = prob + r * kKeyBlock, *gr = grad + r * kKeyBlock;
+        const int64_t visible = std::clamp<int64_t>(limits[r], 0, n), columns = roundUp(keysOf(r / R * R), W);
+        if (visible == 0) {  // also rows without any visible key, whose lse is -inf
+          std::memset(pr, 0, columns * sizeof(float));
+          std::memset(gr, 0, columns * sizeof(float));
           continue;
         }
-        const V shift = S::splat(lse2[r0 + r]), mean = S::splat(delta[r0 + r]);
-        for (int64_t c = 0; c < kKeyBlock; c += W) {
-          V pv = S::exp2(S::load(pr + c) - shift);
+        const V shift = S::splat(lse2[r0 + r]), mean = S::splat(delta[r0 + r]), scale = S::splat(p.scale);
+        for (int64_t c = 0; c < columns; c += W) {
+          V pv = S::exp2(S::keepBelow(S::load(pr + c), visible - c, kMinusInf) - shift);
           S::store(pr + c, pv);
-          S::store(gr + c, pv * (S::load(gr + c) - mean) * p.scale);
+          S::store(gr + c, pv * (S::load(gr + c) - mean) * scale);
         }
       }
-      combine<W>(kKeyBlock, Dp, chunk, prob, 1, kKeyBlock, dop + r0 * Dp, Dp, dvAcc, Dp, nullptr);
-      combine<W>(kKeyBlock, Dp, chunk, dscore, 1, kKeyBlock, qp + r0 * Dp, Dp, dkAcc, Dp, nullptr);
-      combine<W>(chunk, Dp, n, dscore, kKeyBlock, 1, inPlace ? kb : kp, inPlace ? ldkv : Dp, dqAcc + r0 * Dp, Dp, nullptr);
+      // key tile j sums over the rows that see its first key (rows see keys up to their position)
+      auto rowsSeeing = [&](int64_t j) {
+        if (j >= n) return std::pair<int64_t, int64_t>(0, 0);
+        return std::pair<int64_t, int64_t>(std::clamp<int64_t>((j0 + j - pos) * group - r0, 0, real), real);
+      };
+      combine<W>(kKeyBlock, Dp, prob, 1, kKeyBlock, dop + r0 * Dp, Dp, dvAcc, Dp, nullptr, rowsSeeing);
+      combine<W>(kKeyBlock, Dp, grad, 1, kKeyBlock, qp + r0 * Dp, Dp, dkAcc, Dp, nullptr, rowsSeeing);
+      combine<W>(chunk, Dp, grad, kKeyBlock, 1, inPlace ? kb : kp, inPlace ? ldkv : Dp, dqAcc + r0 * Dp, Dp, nullptr,
+                 [&](int64_t t0) { return std::pair<int64_t, int64_t>(0, keysOf(t0)); });
     }
     for (int64_t j = 0; j < n; j++) {
       std::memcpy(p.dk + p.kvOffset(b, j0 + j, kvh), dkAcc + j * Dp, D * sizeof(float));
