@@ -10,7 +10,12 @@ export interface BudgetLimits {
   maxMs: number;
 }
 
-export const DEFAULT_BUDGET: BudgetLimits = { maxSteps: 200_000, maxMs: 50 };
+/**
+ * The step limit is the deterministic bound (at most a few tens of
+ * milliseconds of work); the clock is only a safety net, loose enough that a
+ * GC pause or a busy machine does not turn a verdict into null.
+ */
+export const DEFAULT_BUDGET: BudgetLimits = { maxSteps: 200_000, maxMs: 1000 };
 
 export class BudgetExceeded extends Error {
   constructor(what: string) {

@@ -10,7 +10,9 @@ function gcd(a: bigint, b: bigint): bigint {
 
 function bitLength(n: bigint): number {
   if (n < 0n) n = -n;
-  return n === 0n ? 0 : n.toString(16).length * 4;
+  if (n === 0n) return 0;
+  const hex = n.toString(16);
+  return (hex.length - 1) * 4 + Math.floor(Math.log2(parseInt(hex[0], 16))) + 1;
 }
 
 /** The integer k-th root of n >= 0 when it is exact, else null (Newton's method). */

@@ -44,7 +44,7 @@ export interface AnswerOptions {
   strictness?: Strictness;
   /** Relative tolerance of numeric comparisons (default 1e-12). */
   relTol?: number;
-  /** Work and time limit of one check (default 200,000 steps, 50 ms). */
+  /** Work and time limit of one check (default 200,000 steps, 1 s). */
   budget?: Partial<BudgetLimits>;
 }
 
