@@ -64,9 +64,16 @@ export class AdamW {
     }
   }
 
-  /** Zeroes gradients in place (keeps their memory: the next backward reuses it). */
+  /**
+   * Frees the gradients (p.grad becomes null, as torch's zero_grad(set_to_none=True)):
+   * the next backward then stores its gradients instead of adding them to zeros,
+   * and the block cache hands the same memory back.
+   */
   zeroGrad(): void {
-    for (const p of this.params) if (p.grad) p.backend.zero(p.grad.addr, p.grad.bytes);
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
   }
 
   private nameOf(p: Parameter, names: ReadonlyMap<Parameter, string>): string {
