@@ -246,11 +246,27 @@ ATTENTION_INLINE void transposeKeys(const float* src, int64_t ld, int64_t n, int
   }
 }
 
-// Copies `rows` rows of D floats (source stride ld) to rows of `width` floats, zero past D.
-inline void packRows(const float* src, int64_t ld, int64_t rows, int64_t D, float* dst, int64_t width) {
-  for (int64_t r = 0; r < rows; r++) {
-    std::memcpy(dst + r * width, src + r * ld, D * sizeof(float));
-    std::memset(dst + r * width + D, 0, (width - D) * sizeof(float));
+template <int W>
+ATTENTION_INLINE float dot(const float* a, const float* b, int64_t n) {
+  using S = Simd<W>;
+  typename S::V acc{};
+  int64_t i = 0;
+  for (; i + W <= n; i += W) acc += S::load(a + i) * S::load(b + i);
+  float total = S::sum(acc);
+  for (; i < n; i++) total += a[i] * b[i];
+  return total;
+}
+
+// Copies the first n floats of `rows` rows (source stride lds) to rows of
+// stride ldd, zero from n up to width: packs rows, and writes packed rows back.
+template <int W>
+ATTENTION_INLINE void copyRows(const float* src, int64_t lds, int64_t rows, int64_t n, float* dst, int64_t ldd, int64_t width) {
+  using S = Simd<W>;
+  for (int64_t r = 0; r < rows; r++, src += lds, dst += ldd) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) S::store(dst + i, S::load(src + i));
+    for (; i < n; i++) dst[i] = src[i];
+    for (; i < width; i++) dst[i] = 0.0f;
   }
 }
 
@@ -318,7 +334,7 @@ ATTENTION_INLINE void forwardTask(const Attention& p, int64_t b, int64_t kvh, in
   float *qp = part[0], *acc = part[1], *s = part[2], *kt = part[3], *vp = part[4];
   float *rowMax = part[5], *rowSum = rowMax + rowsP, *rowScale = rowSum + rowsP;
   std::vector<int64_t> limits(rowsP, 0);
-  for (int64_t r = 0; r < rows; r++) packRows(p.qRow(b, i0 + r / group, kvh * group + r % group), D, 1, D, qp + r * Dp, Dp);
+  for (int64_t r = 0; r < rows; r++) copyRows<W>(p.qRow(b, i0 + r / group, kvh * group + r % group), 0, 1, D, qp + r * Dp, 0, Dp);
   std::memset(qp + rows * Dp, 0, (rowsP - rows) * Dp * sizeof(float));
   std::memset(acc, 0, rowsP * Dp * sizeof(float));
   std::fill(rowMax, rowMax + rowsP, kMinusInf);
@@ -328,7 +344,7 @@ ATTENTION_INLINE void forwardTask(const Attention& p, int64_t b, int64_t kvh, in
     const float* kb = p.k + p.kvOffset(b, j0, kvh);
     const float* vb = p.v + p.kvOffset(b, j0, kvh);
     transposeKeys<W>(kb, ldkv, n, D, kt);
-    if (!inPlace) packRows(vb, ldkv, n, D, vp, Dp);
+    if (!inPlace) copyRows<W>(vb, ldkv, n, D, vp, Dp, Dp);
     for (int64_t r = 0; r < rows; r++) limits[r] = p.keyLimit(b, i0 + r / group) - j0;
     auto keysOf = [&](int64_t r0) { return tileKeys<R>(limits.data(), r0, n); };
     scoreTiles<W>(rowsP, D, qp, Dp, kt, s, p.scale * kLog2e, keysOf);
@@ -396,20 +412,23 @@ ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
 
   for (int64_t r = 0; r < rows; r++) {
     const int64_t i = r / group, h = kvh * group + r % group, at = (b * T + i) * ldq + h * D;
-    packRows(p.q + at, D, 1, D, qp + r * Dp, Dp);
-    packRows(p.dout + at, D, 1, D, dop + r * Dp, Dp);
-    float dot = 0;
-    for (int64_t d = 0; d < D; d++) dot += p.dout[at + d] * p.out[at + d];
-    delta[r] = dot;
+    copyRows<W>(p.q + at, 0, 1, D, qp + r * Dp, 0, Dp);
+    copyRows<W>(p.dout + at, 0, 1, D, dop + r * Dp, 0, Dp);
+    delta[r] = dot<W>(p.dout + at, p.out + at, D);
     lse2[r] = p.lse[(b * p.H + h) * T + i] * kLog2e;
   }
   std::memset(qp + rows * Dp, 0, (rowsP - rows) * Dp * sizeof(float));
   std::memset(dop + rows * Dp, 0, (rowsP - rows) * Dp * sizeof(float));
   std::memset(dqAcc, 0, rowsP * Dp * sizeof(float));
-  for (int64_t j = 0; j < p.S; j++) {
-    std::memset(p.dk + p.kvOffset(b, j, kvh), 0, D * sizeof(float));
-    std::memset(p.dv + p.kvOffset(b, j, kvh), 0, D * sizeof(float));
-  }
+  // keys no query sees get zero gradients; the key blocks below write all others
+  auto zeroKeys = [&](int64_t from, int64_t to) {
+    for (int64_t j = from; j < to; j++) {
+      std::memset(p.dk + p.kvOffset(b, j, kvh), 0, D * sizeof(float));
+      std::memset(p.dv + p.kvOffset(b, j, kvh), 0, D * sizeof(float));
+    }
+  };
+  zeroKeys(0, std::min(first, p.S));
+  zeroKeys(std::max(first, end), p.S);
 
   const float scale2 = p.scale * kLog2e;
   for (int64_t j0 = first; j0 < end; j0 += kKeyBlock) {
@@ -417,7 +436,7 @@ ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
     const float* kb = p.k + p.kvOffset(b, j0, kvh);
     transposeKeys<W>(kb, ldkv, n, D, kt);
     transposeKeys<W>(p.v + p.kvOffset(b, j0, kvh), ldkv, n, D, vt);
-    if (!inPlace) packRows(kb, ldkv, n, D, kp, Dp);
+    if (!inPlace) copyRows<W>(kb, ldkv, n, D, kp, Dp, Dp);
     std::memset(dkAcc, 0, 2 * kKeyBlock * Dp * sizeof(float));
     // rows before the first query that sees key j0 see nothing of this block
     const int64_t firstRow = std::max<int64_t>(0, j0 - pos) * group / R * R;
@@ -452,14 +471,12 @@ ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
       combine<W>(chunk, Dp, grad, kKeyBlock, 1, inPlace ? kb : kp, inPlace ? ldkv : Dp, dqAcc + r0 * Dp, Dp, nullptr,
                  [&](int64_t t0) { return std::pair<int64_t, int64_t>(0, keysOf(t0)); });
     }
-    for (int64_t j = 0; j < n; j++) {
-      std::memcpy(p.dk + p.kvOffset(b, j0 + j, kvh), dkAcc + j * Dp, D * sizeof(float));
-      std::memcpy(p.dv + p.kvOffset(b, j0 + j, kvh), dvAcc + j * Dp, D * sizeof(float));
-    }
+    copyRows<W>(dkAcc, Dp, n, D, p.dk + p.kvOffset(b, j0, kvh), ldkv, D);
+    copyRows<W>(dvAcc, Dp, n, D, p.dv + p.kvOffset(b, j0, kvh), ldkv, D);
   }
   for (int64_t r = 0; r < rows; r++) {
     const int64_t i = r / group, h = kvh * group + r % group;
-    std::memcpy(p.dq + (b * T + i) * ldq + h * D, dqAcc + r * Dp, D * sizeof(float));
+    copyRows<W>(dqAcc + r * Dp, 0, 1, D, p.dq + (b * T + i) * ldq + h * D, 0, D);
   }
 }
 

@@ -139,6 +139,10 @@ const cases: Geometry[] = [
   { B: 2, T: 6, S: 6, H: 2, Hkv: 1, D: 16, kvLen: [3, 6] },
   // more queries than key slots; a row whose padding covers the whole cache
   { B: 2, T: 8, S: 4, H: 3, Hkv: 3, D: 20, qPos: [0, 0], keyStart: [0, 4], kvLen: [4, 4] },
+  // several query blocks and row chunks per task with grouped heads (prefill into a cache)
+  { B: 1, T: 40, S: 100, H: 14, Hkv: 2, D: 64 },
+  // a wide head: several column tiles
+  { B: 2, T: 3, S: 40, H: 4, Hkv: 1, D: 128, kvLen: [40, 17] },
   // large scores stay finite (running max), a scale other than 1/sqrt(D)
   { B: 1, T: 70, S: 90, H: 4, Hkv: 2, D: 24, scale: 3, keyStart: [7] },
 ];
