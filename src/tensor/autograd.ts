@@ -115,8 +115,9 @@ export function backward(root: Tensor, seed?: Tensor): void {
     const first: Array<Tensor | null> = new Array(start.outputs).fill(null);
     if (seed) {
       if (seed.size !== root.size) throw new Error(`backward: seed ${shapeString(seed.shape)} does not match root ${shapeString(root.shape)}`);
-      const copy = new Tensor(seed.storage, seed.shape, seed.dtype, seed.byteOffset);
-      seed.storage.retain();
+      // a copy: gradients are accumulated in place, and the caller's seed must not change
+      const copy = new Tensor(new Storage(seed.backend, seed.backend.alloc(seed.bytes), seed.bytes), root.shape, "f32");
+      seed.backend.copy(copy.addr, seed.addr, seed.bytes);
       first[root.outputIndex] = copy;
     } else {
       first[root.outputIndex] = filled(root, 1);

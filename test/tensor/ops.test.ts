@@ -173,6 +173,11 @@ test("gradients accumulate across backward calls and the tape is released", () =
     const w = tensor([1, 2, 3], [3], { requiresGrad: true });
     for (let i = 0; i < 2; i++) backward(sum(mul(w, w)));
     assert.deepEqual(Array.from(w.grad!.toArray()), [4, 8, 12]);
+    const twice = tensor([1, 1], [2], { requiresGrad: true });
+    const seed = tensor([0.5, 2]);
+    for (let i = 0; i < 2; i++) backward(reshape(add(twice, twice), [2, 1]), seed);
+    assert.deepEqual(Array.from(twice.grad!.toArray()), [2, 8]);
+    assert.deepEqual(Array.from(seed.toArray()), [0.5, 2], "backward changed the caller's seed");
     const y = sum(mul(w, w));
     backward(y);
     assert.throws(() => backward(y), /already released/);

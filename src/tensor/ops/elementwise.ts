@@ -3,7 +3,7 @@
 // prefix padded with trailing 1s (one value per row or block).
 import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
-import { empty, type Tensor } from "../tensor.js";
+import { empty, view, type Tensor } from "../tensor.js";
 
 /** Kernel codes of backend.binary(). */
 export enum BinaryOp { Add = 0, Sub = 1, Mul = 2, Div = 3 }
@@ -75,10 +75,12 @@ function binary(op: BinaryOp, name: string, a: Tensor, b: Tensor): Tensor {
     record(name, [out], [a, b], saved, ([g], s) => {
       const grad = g!;
       switch (op) {
+        // a's gradient is g itself: a second handle on its memory, no copy (b's is a copy,
+        // since gradients are accumulated in place and the two must not alias)
         case BinaryOp.Add:
-          return [a.requiresGrad ? reduceTo(grad, a, { bn: a.size, inner: 1 }) : null, b.requiresGrad ? reduceTo(grad, b, bc) : null];
+          return [a.requiresGrad ? view(grad, a.shape) : null, b.requiresGrad ? reduceTo(grad, b, bc) : null];
         case BinaryOp.Sub:
-          return [a.requiresGrad ? reduceTo(grad, a, { bn: a.size, inner: 1 }) : null, b.requiresGrad ? reduceTo(grad, b, bc, -1) : null];
+          return [a.requiresGrad ? view(grad, a.shape) : null, b.requiresGrad ? reduceTo(grad, b, bc, -1) : null];
         case BinaryOp.Mul: {
           const [sa, sb] = s;
           const ga = a.requiresGrad ? binaryRaw(BinaryOp.Mul, grad, sb, bc) : null;
