@@ -5,7 +5,7 @@
 // from its own seeded generator, so what it samples does not depend on which
 // prompts share its batch or in what order they come.
 import { KVCache, selectPositions, type DecoderModel } from "../models/index.js";
-import { exp, empty, full, linear, noGrad, reshape, Rng, scale, scope, sub, tensor, tokenLogProbs, type Tensor } from "../tensor/index.js";
+import { exp, empty, full, linear, noGrad, reshape, Rng, scale, scope, sliceRows, tensor, tokenLogProbs, type Tensor } from "../tensor/index.js";
 import { resolveGenerationConfig, type GenerationConfig, type GenerationTokenizer, type ResolvedGenerationConfig } from "./config.js";
 import { argmax, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
 import { StopStrings } from "./stop-strings.js";
@@ -91,6 +91,7 @@ class BatchDecoder {
   private readonly reportTemperature: number;
   private readonly started = performance.now();
   private finished = 0;
+  private host: Float32Array | null = null;
   private newTokens = 0;
 
   constructor(private readonly model: DecoderModel, private readonly vocabSize: number, private readonly options: ResolvedGenerationConfig,
@@ -139,15 +140,30 @@ class BatchDecoder {
   }
 
   private greedyTokens(logits: Tensor): Int32Array {
-    const values = logits.toFloat32Array();
+    const values = this.hostRows(logits.shape[0]);
+    logits.backend.read(logits.addr, 0, values);
     const V = this.vocabSize;
     return Int32Array.from({ length: logits.shape[0] }, (_, b) => argmax(values.subarray(b * V, (b + 1) * V)));
   }
 
   private sampledTokens(logits: Tensor, rows: Row[]): Int32Array {
-    const probs = distribution(logits, this.options.temperature).toFloat32Array();
+    const probs = this.hostRows(rows.length);
     const V = this.vocabSize;
+    const invTemperature = 1 / this.options.temperature;
+    const lse = rowLogSumExp(logits, invTemperature);
+    // Row by row, shifted by a host scalar: a per-row broadcast would cost a division per element.
+    rows.forEach((_, b) => scope(() => {
+      const p = exp(scale(sliceRows(logits, b, 1), invTemperature, -lse[b]));
+      p.backend.read(p.addr, 0, probs.subarray(b * V, (b + 1) * V));
+    }));
     return Int32Array.from(rows, (row, b) => sampleToken(probs.subarray(b * V, (b + 1) * V), this.filters, row.rng!));
+  }
+
+  /** Host memory for `rows` rows of the vocabulary, reused across steps (a fresh 5 MB array costs more than filling it). */
+  private hostRows(rows: number): Float32Array {
+    const size = this.options.batchSize * this.vocabSize;
+    if (this.host === null) this.host = new Float32Array(size);
+    return this.host.subarray(0, rows * this.vocabSize);
   }
 
   /** Appends a sampled token; returns whether the row is now finished. */
@@ -171,13 +187,12 @@ class BatchDecoder {
   }
 }
 
-/** softmax(logits / temperature) per row: logits [B, V] -> probabilities [B, V], on the device. */
-function distribution(logits: Tensor, temperature: number): Tensor {
+/** log sum exp(logits / temperature) of each row of logits [B, V], on the host: the fused log-prob kernel's normaliser, without a target. */
+function rowLogSumExp(logits: Tensor, invTemperature: number): Float32Array {
   const [B, V] = logits.shape;
   const lse = empty([B], "f32", logits.backend);
   const unused = empty([B], "f32", logits.backend);
   const noTargets = full([B], -1, { dtype: "i32", backend: logits.backend });
-  // The fused log-prob kernel's log-sum-exp (of logits / temperature), without a target.
-  logits.backend.tokenLogProbs(logits.addr, noTargets.addr, unused.addr, lse.addr, 0, B, V, 1 / temperature);
-  return exp(sub(scale(logits, 1 / temperature), lse));
+  logits.backend.tokenLogProbs(logits.addr, noTargets.addr, unused.addr, lse.addr, 0, B, V, invTemperature);
+  return lse.toFloat32Array();
 }
