@@ -17,3 +17,4 @@ export { openCheckpoint, saveCheckpoint, Checkpoint } from "./models/safetensors
 export { DecoderModel, KVCache, loadModel, saveModel, createBuiltinModel, selectPositions, randomParameters, uninitialisedParameters } from "./models/index.js";
 export type { HiddenOptions, ForwardOptions, LoadedModel, LoadModelOptions, SaveModelOptions, ParameterFactory } from "./models/index.js";
 export * from "./data/index.js";
+export * from "./generate/index.js";
