@@ -6,7 +6,7 @@ export interface GenerationTokenizer {
   readonly vocabSize: number;
   readonly eosTokenIds: readonly number[];
   encode(text: string): number[];
-  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
+  decode(ids: readonly number[]): string;
 }
 
 export interface GenerationConfig {

@@ -161,7 +161,7 @@ class BatchDecoder {
 
   /** Host memory for `rows` rows of the vocabulary, reused across steps (a fresh 5 MB array costs more than filling it). */
   private hostRows(rows: number): Float32Array {
-    const size = this.options.batchSize * this.vocabSize;
+    const size = Math.min(this.options.batchSize, this.total) * this.vocabSize;
     if (this.host === null) this.host = new Float32Array(size);
     return this.host.subarray(0, rows * this.vocabSize);
   }
