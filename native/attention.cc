@@ -37,6 +37,7 @@ namespace {
 
 constexpr int64_t kKeyBlock = 64;   // keys per block; also the row stride of score tiles
 constexpr int64_t kQueryRows = 64;  // (query, head) rows per score tile
+constexpr int64_t kParallelChunk = 1 << 15;  // floats per thread, at least, when summing buffers
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr float kLn2 = 0.6931471805599453f;
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
@@ -329,10 +330,10 @@ ATTENTION_INLINE void forwardTask(const Attention& p, int64_t b, int64_t kvh, in
   const int64_t rows = queries * group, rowsP = roundUp(rows, R);
   const int64_t first = std::max<int64_t>(0, p.firstKey(b)), end = p.keyLimit(b, i0 + queries - 1);
   const bool inPlace = D % W == 0;
-  std::vector<float*> part;
-  t_scratch.take({rowsP * Dp, rowsP * Dp, rowsP * kKeyBlock, D * kKeyBlock, inPlace ? 0 : kKeyBlock * Dp, 3 * rowsP}, part);
-  float *qp = part[0], *acc = part[1], *s = part[2], *kt = part[3], *vp = part[4];
-  float *rowMax = part[5], *rowSum = rowMax + rowsP, *rowScale = rowSum + rowsP;
+  std::vector<float*> buf;
+  t_scratch.take({rowsP * Dp, rowsP * Dp, rowsP * kKeyBlock, D * kKeyBlock, inPlace ? 0 : kKeyBlock * Dp, 3 * rowsP}, buf);
+  float *qp = buf[0], *acc = buf[1], *s = buf[2], *kt = buf[3], *vp = buf[4];
+  float *rowMax = buf[5], *rowSum = rowMax + rowsP, *rowScale = rowSum + rowsP;
   std::vector<int64_t> limits(rowsP, 0);
   for (int64_t r = 0; r < rows; r++) copyRows<W>(p.qRow(b, i0 + r / group, kvh * group + r % group), 0, 1, D, qp + r * Dp, 0, Dp);
   std::memset(qp + rows * Dp, 0, (rowsP - rows) * Dp * sizeof(float));
@@ -388,13 +389,33 @@ ATTENTION_INLINE void forwardTask(const Attention& p, int64_t b, int64_t kvh, in
 }
 
 // ---------------------------------------------------------------------------
-// Backward: one task = (row b, kv head): it owns dq of the group's heads and
-// dk, dv of the kv head, so tasks never write the same memory. Per key block
-// it walks the query rows that see the block, recomputing P from lse:
+// Backward: one task = (row b, kv head, part of its key blocks). It owns dk,
+// dv of its keys and writes dq of the group's heads (all rows, zero where its
+// keys contribute nothing) to its own buffer `dq`, so tasks never write the
+// same memory. Per key block it walks the query rows that see the block,
+// recomputing P from lse:
 //   dV += P^T dO,  G = scale * P * (dO V^T - rowsum(dO * O)),  dK += G^T Q,  dQ += G K.
 
+// The key blocks [from, to) of part `part` of `parts` of a row whose blocks
+// start at `first`: contiguous runs of about equal work, each block weighing
+// the queries that see its first key.
+std::pair<int64_t, int64_t> partBlocks(const Attention& p, int64_t b, int64_t first, int64_t end, int part, int parts) {
+  const int64_t blocks = end > first ? (end - first + kKeyBlock - 1) / kKeyBlock : 0, pos = p.pos(b);
+  auto weight = [&](int64_t m) { return p.T - std::clamp<int64_t>(first + m * kKeyBlock - pos, 0, p.T); };
+  int64_t total = 0;
+  for (int64_t m = 0; m < blocks; m++) total += weight(m);
+  int64_t from = blocks, to = blocks, before = 0;
+  for (int64_t m = 0; m < blocks; m++) {
+    const int64_t owner = total > 0 ? before * parts / total : 0;
+    if (owner == part && from == blocks) from = m;
+    if (owner > part) { to = m; break; }
+    before += weight(m);
+  }
+  return {std::min(from, to), to};
+}
+
 template <int W>
-ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
+ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh, int part, int parts, float* dq) {
   using S = Simd<W>;
   using V = typename S::V;
   constexpr int R = S::kRows;
@@ -402,12 +423,12 @@ ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
   const int64_t rows = T * group, rowsP = roundUp(rows, R), ldkv = p.Hkv * D, ldq = p.H * D;
   const int64_t first = std::max<int64_t>(0, p.firstKey(b)), end = p.keyLimit(b, T - 1), pos = p.pos(b);
   const bool inPlace = D % W == 0;
-  std::vector<float*> part;
+  std::vector<float*> buf;
   t_scratch.take({rowsP * Dp, rowsP * Dp, rowsP * Dp, 2 * rowsP, 2 * kQueryRows * kKeyBlock, 2 * D * kKeyBlock,
-                  inPlace ? 0 : kKeyBlock * Dp, 2 * kKeyBlock * Dp}, part);
-  float *qp = part[0], *dop = part[1], *dqAcc = part[2], *lse2 = part[3], *delta = lse2 + rowsP;
-  float *prob = part[4], *grad = prob + kQueryRows * kKeyBlock, *kt = part[5], *vt = kt + D * kKeyBlock;
-  float *kp = part[6], *dkAcc = part[7], *dvAcc = dkAcc + kKeyBlock * Dp;
+                  inPlace ? 0 : kKeyBlock * Dp, 2 * kKeyBlock * Dp}, buf);
+  float *qp = buf[0], *dop = buf[1], *dqAcc = buf[2], *lse2 = buf[3], *delta = lse2 + rowsP;
+  float *prob = buf[4], *grad = prob + kQueryRows * kKeyBlock, *kt = buf[5], *vt = kt + D * kKeyBlock;
+  float *kp = buf[6], *dkAcc = buf[7], *dvAcc = dkAcc + kKeyBlock * Dp;
   std::vector<int64_t> limits(kQueryRows, 0);
 
   for (int64_t r = 0; r < rows; r++) {
@@ -427,11 +448,14 @@ ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
       std::memset(p.dv + p.kvOffset(b, j, kvh), 0, D * sizeof(float));
     }
   };
-  zeroKeys(0, std::min(first, p.S));
-  zeroKeys(std::max(first, end), p.S);
+  if (part == 0) {
+    zeroKeys(0, std::min(first, p.S));
+    zeroKeys(std::max(first, end), p.S);
+  }
+  const auto [fromBlock, toBlock] = partBlocks(p, b, first, end, part, parts);
 
   const float scale2 = p.scale * kLog2e;
-  for (int64_t j0 = first; j0 < end; j0 += kKeyBlock) {
+  for (int64_t j0 = first + fromBlock * kKeyBlock; j0 < first + toBlock * kKeyBlock; j0 += kKeyBlock) {
     const int64_t n = std::min(kKeyBlock, end - j0);
     const float* kb = p.k + p.kvOffset(b, j0, kvh);
     transposeKeys<W>(kb, ldkv, n, D, kt);
@@ -476,7 +500,7 @@ ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
   }
   for (int64_t r = 0; r < rows; r++) {
     const int64_t i = r / group, h = kvh * group + r % group;
-    copyRows<W>(dqAcc + r * Dp, 0, 1, D, p.dq + (b * T + i) * ldq + h * D, 0, D);
+    copyRows<W>(dqAcc + r * Dp, 0, 1, D, dq + (b * T + i) * ldq + h * D, 0, D);
   }
 }
 
@@ -488,9 +512,15 @@ ATTENTION_INLINE void backwardTask(const Attention& p, int64_t b, int64_t kvh) {
 ATTENTION_AVX512 void forwardAvx512(const Attention& p, int64_t b, int64_t kvh, int64_t i0, int64_t n) { forwardTask<16>(p, b, kvh, i0, n); }
 ATTENTION_AVX2 void forwardAvx2(const Attention& p, int64_t b, int64_t kvh, int64_t i0, int64_t n) { forwardTask<8>(p, b, kvh, i0, n); }
 void forwardPortable(const Attention& p, int64_t b, int64_t kvh, int64_t i0, int64_t n) { forwardTask<4>(p, b, kvh, i0, n); }
-ATTENTION_AVX512 void backwardAvx512(const Attention& p, int64_t b, int64_t kvh) { backwardTask<16>(p, b, kvh); }
-ATTENTION_AVX2 void backwardAvx2(const Attention& p, int64_t b, int64_t kvh) { backwardTask<8>(p, b, kvh); }
-void backwardPortable(const Attention& p, int64_t b, int64_t kvh) { backwardTask<4>(p, b, kvh); }
+ATTENTION_AVX512 void backwardAvx512(const Attention& p, int64_t b, int64_t kvh, int part, int parts, float* dq) {
+  backwardTask<16>(p, b, kvh, part, parts, dq);
+}
+ATTENTION_AVX2 void backwardAvx2(const Attention& p, int64_t b, int64_t kvh, int part, int parts, float* dq) {
+  backwardTask<8>(p, b, kvh, part, parts, dq);
+}
+void backwardPortable(const Attention& p, int64_t b, int64_t kvh, int part, int parts, float* dq) {
+  backwardTask<4>(p, b, kvh, part, parts, dq);
+}
 
 // ---------------------------------------------------------------------------
 // Arguments.
@@ -606,6 +636,22 @@ ASTARPO_EXPORT(attentionBackward) {
     return nullptr;
   if (!readGeometry(env, a, 9, "attentionBackward", p)) return nullptr;
   auto task = isa() == Isa::Avx512 ? backwardAvx512 : isa() == Isa::Avx2 ? backwardAvx2 : backwardPortable;
-  parallelTasks(static_cast<int>(p.B * p.Hkv), [&](int t) { task(p, t / p.Hkv, t % p.Hkv); });
+  // Fewer (row, kv head) pairs than threads: split their key blocks into
+  // parts, each with its own dq buffer (dq itself for part 0), summed after.
+  const int64_t pairs = p.B * p.Hkv, qSize = p.B * p.T * p.H * p.D;
+  const int parts = static_cast<int>(std::clamp<int64_t>((threadCount() + pairs - 1) / pairs, 1, (p.S + kKeyBlock - 1) / kKeyBlock));
+  std::vector<float> partial(static_cast<size_t>((parts - 1) * qSize));
+  parallelTasks(static_cast<int>(pairs * parts), [&](int t) {
+    const int part = t % parts;
+    const int64_t pair = t / parts;
+    task(p, pair / p.Hkv, pair % p.Hkv, part, parts, part == 0 ? p.dq : partial.data() + (part - 1) * qSize);
+  });
+  if (parts > 1)
+    parallelFor(qSize, kParallelChunk, [&](int64_t from, int64_t to) {
+      for (int k = 0; k < parts - 1; k++) {
+        const float* add = partial.data() + k * qSize;
+        for (int64_t i = from; i < to; i++) p.dq[i] += add[i];
+      }
+    });
   return nullptr;
 }

@@ -143,8 +143,9 @@ const cases: Geometry[] = [
   { B: 1, T: 40, S: 100, H: 14, Hkv: 2, D: 64 },
   // a wide head: several column tiles
   { B: 2, T: 3, S: 40, H: 4, Hkv: 1, D: 128, kvLen: [40, 17] },
-  // large scores stay finite (running max), a scale other than 1/sqrt(D)
-  { B: 1, T: 70, S: 90, H: 4, Hkv: 2, D: 24, scale: 3, keyStart: [7] },
+  // large scores stay finite (running max), a scale other than 1/sqrt(D); one
+  // (row, kv head) pair, so with several threads the backward splits its keys
+  { B: 1, T: 70, S: 150, H: 4, Hkv: 1, D: 24, scale: 3, keyStart: [7], kvLen: [140] },
 ];
 
 function isas(): string[] {
