@@ -3,7 +3,7 @@
 // inequality accepts an interval, a gold assignment `x = 5` accepts `5`, a
 // gold number accepts a prediction chain `a + b = ... = 5`; not the reverse.
 import {
-  exactValue, FloatEvaluator, POINT_SEED, POINTS_NEEDED, POINTS_TRIED, randomSource, samplePoint, type EvalMode,
+  exactValue, FloatEvaluator, isReliable, POINT_SEED, POINTS_NEEDED, POINTS_TRIED, randomSource, samplePoint, type EvalMode,
 } from "./evaluate.js";
 import { children, contains, freeSymbols, withChildren, type Expr } from "./expr.js";
 import { BudgetExceeded } from "./budget.js";
@@ -44,7 +44,8 @@ export function compareAnswers(gold: Expr, pred: Expr, ctx: CompareContext): Jud
     if (g.k === "bracket" || p.k === "bracket" || g.k === "union" || p.k === "union") {
       const gp = intervalPieces(g);
       const pp = intervalPieces(p);
-      return gp && pp ? comparePieces(gp, pp, compare) : DIFFERENT;
+      if (gp && pp) return comparePieces(gp, pp, compare);
+      return g.k === "union" && p.k === "union" ? compareUnordered(g.parts, p.parts, compare) : DIFFERENT;
     }
 
     if (g.k === "text" || p.k === "text") return g.k === "text" && p.k === "text" && g.s === p.s ? matched("text") : DIFFERENT;
@@ -153,5 +154,7 @@ function compareAtPoint(
   if (eg.rangeLost || ep.rangeLost) return "out-of-range";
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? "undefined" : "different";
   if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b ? "equal" : "different";
-  return Math.abs(a - b) <= relTol * Math.max(eg.scale, ep.scale) ? "equal" : "different";
+  const scale = Math.max(eg.scale, ep.scale);
+  if (!isReliable(Math.max(Math.abs(a), Math.abs(b)), scale)) return "undefined";
+  return Math.abs(a - b) <= relTol * scale ? "equal" : "different";
 }

@@ -221,7 +221,7 @@ export class FloatEvaluator {
         const ns = this.scale;
         const d = this.value(e.den);
         const ds = this.scale;
-        if (d === 0) return this.leaf(NaN);
+        if (isNoise(d, ds)) return this.leaf(NaN);
         const v = n / d;
         this.checkRange(v, Number.isFinite(n) && Number.isFinite(d) && n !== 0);
         return this.result(v, ns / Math.abs(d) + (Math.abs(n) * ds) / (d * d));
@@ -257,6 +257,7 @@ export class FloatEvaluator {
     const bs = this.scale;
     const x = this.value(expExpr);
     const xs = this.scale;
+    if (x < 0 && isNoise(b, bs)) return this.leaf(NaN);
     let v = Math.pow(b, x);
     if (b < 0 && !Number.isInteger(x)) {
       // (-8)^(1/3) = -2: a rational exponent with an odd denominator has a real value.
@@ -277,9 +278,31 @@ export class FloatEvaluator {
       argScale = Math.max(argScale, this.scale);
     }
     const x = args[0];
+    if (atPole(name, x, argScale)) return this.leaf(NaN);
     const v = applyFunction(name, args);
     this.checkRange(v, args.every(Number.isFinite));
     return this.result(v, Math.abs(derivativeBound(name, x, v)) * argScale);
+  }
+}
+
+/**
+ * A value within rounding noise of zero, given the magnitudes it came from:
+ * dividing by it (or taking its logarithm) would turn noise into an
+ * arbitrary number, so the result counts as undefined (1/sin(pi) is 1/0,
+ * not 8e15).
+ */
+const NOISE = 1e-13;
+function isNoise(v: number, scale: number): boolean {
+  return Math.abs(v) <= NOISE * Math.max(scale, Math.abs(v));
+}
+
+/** Whether a function is evaluated at (or within noise of) a pole or a log's zero. */
+function atPole(name: FnName, x: number, scale: number): boolean {
+  switch (name) {
+    case "ln": case "log": return isNoise(x, scale);
+    case "tan": case "sec": return isNoise(Math.cos(x), scale);
+    case "cot": case "csc": return isNoise(Math.sin(x), scale);
+    default: return false;
   }
 }
 
@@ -328,7 +351,8 @@ function derivativeBound(name: FnName, x: number, v: number): number {
     case "ln": case "log": return 1 / Math.abs(x);
     case "tan": case "cot": return 1 + v * v;
     case "sec": case "csc": return v * v;
-    case "arcsin": case "arccos": return 1 / Math.sqrt(Math.abs(1 - x * x));
+    // At the ends of the domain (arcsin 1) the input is exact in practice.
+    case "arcsin": case "arccos": return Math.abs(x) >= 1 ? 1 : 1 / Math.sqrt(1 - x * x);
     case "binom": return (Math.abs(v) + 1) * Math.log(Math.abs(x) + 2);
     default: return 1;
   }
@@ -358,11 +382,23 @@ export function gamma(z: number): number {
   return Math.sqrt(2 * Math.PI) * Math.pow(t, z + 0.5) * Math.exp(-t) * a;
 }
 
+/**
+ * Whether a double result still says something: the magnitudes it came from
+ * (its error scale) are at most a million times the value, or than 1 for
+ * small values, so that rounding error stays far below any difference that
+ * matters. sin(pi) = 1e-16 passes (a zero within noise); sin(e^{e^4}) and
+ * sqrt(sin(pi)) do not: their rounding error swamps them.
+ */
+const MAX_AMPLIFICATION = 1e6;
+export function isReliable(value: number, scale: number): boolean {
+  return Number.isFinite(scale) && scale / Math.max(1, Math.abs(value)) <= MAX_AMPLIFICATION;
+}
+
 export const POINT_SEED = 0x5eed;
 /** Random points that must agree before two expressions with variables count as equal. */
-export const POINTS_NEEDED = 4;
+export const POINTS_NEEDED = 5;
 /** Points tried at most (points where both sides are undefined are skipped). */
-export const POINTS_TRIED = 12;
+export const POINTS_TRIED = 16;
 
 /** A small deterministic generator, so that verdicts are reproducible. */
 export function randomSource(seed: number): () => number {
@@ -376,9 +412,13 @@ export function randomSource(seed: number): () => number {
   };
 }
 
-/** Values for the free variables: magnitudes in [0.5, 2.5] of both signs, never integers. */
+/**
+ * Values for the free variables: both signs, magnitudes log-uniform in
+ * [0.2, 12] (so piecewise answers such as |x-2| are seen on both sides of
+ * small breakpoints), never exactly an integer.
+ */
 export function samplePoint(symbols: Iterable<string>, random: () => number): Map<string, number> {
   const env = new Map<string, number>();
-  for (const s of symbols) env.set(s, (random() < 0.5 ? -1 : 1) * (0.5 + 2 * random()));
+  for (const s of symbols) env.set(s, (random() < 0.5 ? -1 : 1) * 0.2 * Math.pow(60, random()));
   return env;
 }

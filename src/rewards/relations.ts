@@ -3,7 +3,7 @@
 // their sides agree (possibly mirrored, x<3 is 3>x) or when L-R of one is a
 // constant multiple of L-R of the other (positive for inequalities), checked
 // at random points.
-import { FloatEvaluator, POINT_SEED, POINTS_NEEDED, POINTS_TRIED, randomSource, samplePoint, type EvalMode } from "./evaluate.js";
+import { FloatEvaluator, isReliable, POINT_SEED, POINTS_NEEDED, POINTS_TRIED, randomSource, samplePoint, type EvalMode } from "./evaluate.js";
 import { freeSymbols, type Expr, type RelOp } from "./expr.js";
 import { DIFFERENT, matched, undecided, type CompareContext, type Comparator, type Judgement } from "./judgement.js";
 import { compareOrdered, type Piece } from "./structures.js";
@@ -65,6 +65,7 @@ function proportional(gold: Relation, pred: Relation, ctx: CompareContext): Judg
       lost = true;
       continue;
     }
+    if (!isReliable(a, eg.scale) || !isReliable(b, ep.scale)) continue;
     if (Number.isNaN(a) || Number.isNaN(b)) {
       if (Number.isNaN(a) !== Number.isNaN(b)) return DIFFERENT;
       continue;
