@@ -74,10 +74,13 @@ struct Simd {
   static ATTENTION_INLINE I rotation(std::index_sequence<L...>) { return I{static_cast<int32_t>((L + By) % W)...}; }
   template <std::size_t... L>
   static ATTENTION_INLINE I iota(std::index_sequence<L...>) { return I{static_cast<int32_t>(L)...}; }
-  // zip<0> interleaves the lower halves of two vectors, zip<1> the upper halves.
-  template <int Half, std::size_t... L>
-  static ATTENTION_INLINE I zip(std::index_sequence<L...>) {
-    return I{static_cast<int32_t>((L % 2) * W + Half * W / 2 + L / 2)...};
+  // Lane l of the lower (Upper = 0) or upper half of a block swap between
+  // vectors a and b: blocks of Block lanes alternate a, b, taking the even
+  // blocks of each, or the odd ones. Every level is an in-lane shuffle or a
+  // 128-bit block move, which AVX2 and SSE have too.
+  template <int Block, int Upper, std::size_t... L>
+  static ATTENTION_INLINE I blockSwap(std::index_sequence<L...>) {
+    return I{static_cast<int32_t>((L / Block) % 2 * W + L / (2 * Block) * 2 * Block + Upper * Block + L % Block)...};
   }
   using Lanes = std::make_index_sequence<W>;
 
@@ -120,17 +123,18 @@ struct Simd {
     return x < low ? V{} : (V)bits;
   }
 
-  // W x W transpose in registers: log2(W) rounds of pairing row i with row i + W/2.
+  // W x W transpose in registers: at each level rows i and i + Block swap
+  // the off-diagonal blocks of Block x Block.
+  template <int Block = 1>
   static ATTENTION_INLINE void transpose(V* r) {
-    const I lo = zip<0>(Lanes{}), hi = zip<1>(Lanes{});
-    for (int round = 1; round < W; round *= 2) {
-      V t[W];
-      for (int i = 0; i < W / 2; i++) {
-        t[2 * i] = __builtin_shuffle(r[i], r[i + W / 2], lo);
-        t[2 * i + 1] = __builtin_shuffle(r[i], r[i + W / 2], hi);
-      }
-      for (int i = 0; i < W; i++) r[i] = t[i];
+    const I lower = blockSwap<Block, 0>(Lanes{}), upper = blockSwap<Block, 1>(Lanes{});
+    for (int i = 0; i < W; i++) {
+      if ((i / Block) % 2) continue;
+      const V a = r[i], b = r[i + Block];
+      r[i] = __builtin_shuffle(a, b, lower);
+      r[i + Block] = __builtin_shuffle(a, b, upper);
     }
+    if constexpr (2 * Block < W) transpose<2 * Block>(r);
   }
 };
 
