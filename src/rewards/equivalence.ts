@@ -3,7 +3,7 @@
 // inequality accepts an interval, a gold assignment `x = 5` accepts `5`, a
 // gold number accepts a prediction chain `a + b = ... = 5`; not the reverse.
 import {
-  exactValue, FloatEvaluator, isReliable, POINT_SEED, POINTS_NEEDED, POINTS_TRIED, randomSource, samplePoint, type EvalMode,
+  exactValue, FloatEvaluator, isReliable, PointSampler, POINT_SEED, POINTS_NEEDED, POINTS_TRIED, randomSource, type EvalMode,
 } from "./evaluate.js";
 import { children, contains, freeSymbols, withChildren, type Expr } from "./expr.js";
 import { BudgetExceeded } from "./budget.js";
@@ -132,11 +132,11 @@ function compareScalarsIn(mode: EvalMode, g: Expr, p: Expr, relTol: number): Jud
     const r = compareAtPoint(new Map(), g, p, mode, relTol);
     return r === "equal" ? matched("numeric") : r === "different" ? DIFFERENT : undecided(r);
   }
-  const random = randomSource(POINT_SEED);
+  const points = new PointSampler([...symbols].sort(), randomSource(POINT_SEED));
   let agreed = 0;
   let lost = false;
   for (let k = 0; k < POINTS_TRIED && agreed < POINTS_NEEDED; k++) {
-    const r = compareAtPoint(samplePoint(symbols, random), g, p, mode, relTol);
+    const r = compareAtPoint(points.next(), g, p, mode, relTol);
     if (r === "different") return DIFFERENT;
     if (r === "equal") agreed++;
     if (r === "out-of-range") lost = true;

@@ -396,9 +396,9 @@ export function isReliable(value: number, scale: number): boolean {
 
 export const POINT_SEED = 0x5eed;
 /** Random points that must agree before two expressions with variables count as equal. */
-export const POINTS_NEEDED = 5;
+export const POINTS_NEEDED = 6;
 /** Points tried at most (points where both sides are undefined are skipped). */
-export const POINTS_TRIED = 16;
+export const POINTS_TRIED = 18;
 
 /** A small deterministic generator, so that verdicts are reproducible. */
 export function randomSource(seed: number): () => number {
@@ -412,13 +412,40 @@ export function randomSource(seed: number): () => number {
   };
 }
 
+const SIGNS_BY_STRATA = 6;
+
 /**
- * Values for the free variables: both signs, magnitudes log-uniform in
- * [0.2, 12] (so piecewise answers such as |x-2| are seen on both sides of
- * small breakpoints), never exactly an integer.
+ * Values for the free variables, stratified: in every six consecutive points
+ * each variable takes both signs in each of three magnitude bands of
+ * [0.2, 12] (log scale), in its own random order, so that piecewise answers
+ * such as |x-2| are seen on both sides of small breakpoints and variables'
+ * signs vary independently. Never exactly an integer or zero.
  */
-export function samplePoint(symbols: Iterable<string>, random: () => number): Map<string, number> {
-  const env = new Map<string, number>();
-  for (const s of symbols) env.set(s, (random() < 0.5 ? -1 : 1) * 0.2 * Math.pow(60, random()));
-  return env;
+export class PointSampler {
+  private readonly orders: Map<string, number[]>;
+  private k = 0;
+
+  constructor(private readonly symbols: readonly string[], private readonly random: () => number) {
+    this.orders = new Map(symbols.map((s) => [s, shuffled(SIGNS_BY_STRATA, random)]));
+  }
+
+  next(): Map<string, number> {
+    const env = new Map<string, number>();
+    for (const s of this.symbols) {
+      const cell = this.orders.get(s)![this.k % SIGNS_BY_STRATA];
+      const band = Math.floor(cell / 2);
+      env.set(s, (cell % 2 === 0 ? 1 : -1) * 0.2 * Math.pow(60, (band + this.random()) / 3));
+    }
+    this.k++;
+    return env;
+  }
+}
+
+function shuffled(n: number, random: () => number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
 }

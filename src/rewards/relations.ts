@@ -3,7 +3,7 @@
 // their sides agree (possibly mirrored, x<3 is 3>x) or when L-R of one is a
 // constant multiple of L-R of the other (positive for inequalities), checked
 // at random points.
-import { FloatEvaluator, isReliable, POINT_SEED, POINTS_NEEDED, POINTS_TRIED, randomSource, samplePoint, type EvalMode } from "./evaluate.js";
+import { FloatEvaluator, isReliable, PointSampler, POINT_SEED, POINTS_NEEDED, POINTS_TRIED, randomSource, type EvalMode } from "./evaluate.js";
 import { freeSymbols, type Expr, type RelOp } from "./expr.js";
 import { DIFFERENT, matched, undecided, type CompareContext, type Comparator, type Judgement } from "./judgement.js";
 import { compareOrdered, type Piece } from "./structures.js";
@@ -51,12 +51,12 @@ function proportional(gold: Relation, pred: Relation, ctx: CompareContext): Judg
   const symbols = freeSymbols(dg, freeSymbols(dp));
   if (symbols.size === 0) return DIFFERENT;
   const mode: EvalMode = { budget: ctx.budget, percentAsFraction: false };
-  const random = randomSource(POINT_SEED);
+  const points = new PointSampler([...symbols].sort(), randomSource(POINT_SEED));
   let ratio = NaN;
   let agreed = 0;
   let lost = false;
   for (let k = 0; k < POINTS_TRIED && agreed < POINTS_NEEDED; k++) {
-    const env = samplePoint(symbols, random);
+    const env = points.next();
     const eg = new FloatEvaluator(mode, env);
     const a = eg.value(dg);
     const ep = new FloatEvaluator(mode, env);
