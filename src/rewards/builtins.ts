@@ -78,3 +78,6 @@ export function patternFormat(pattern: RegExp): RewardFn {
   const re = new RegExp(pattern.source, pattern.flags.replace("g", "").replace("y", ""));
   return rewardPerItem((c) => (re.test(c.text) ? 1 : 0));
 }
+
+/** The accuracy reward for a file task's `reward` name (src/data/tasks: "math", "gsm8k"). */
+export const ACCURACY_REWARDS = { math: mathAccuracy, gsm8k: gsm8kAccuracy } as const;

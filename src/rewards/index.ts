@@ -2,7 +2,7 @@
 export type { ChatMessage, Completion, RewardBatch, RewardFn, RewardValue } from "./types.js";
 export { rewardPerItem, combineRewards, scoreBatch, checkBatch, type ItemReward, type WeightedReward } from "./reward.js";
 export {
-  mathAccuracy, gsm8kAccuracy, answerFormat, patternFormat, DEFAULT_GOLD_COLUMNS, type AccuracyOptions, type CountedRewardFn,
+  mathAccuracy, gsm8kAccuracy, answerFormat, patternFormat, ACCURACY_REWARDS, DEFAULT_GOLD_COLUMNS, type AccuracyOptions, type CountedRewardFn,
 } from "./builtins.js";
 export { VerdictCounts, type VerdictSummary } from "./counts.js";
 export {

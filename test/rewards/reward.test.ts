@@ -83,3 +83,9 @@ test("format rewards", async () => {
   const think = patternFormat(/^<think>[\s\S]*<\/think>/g);
   assert.deepEqual(await think(batch(["<think>a</think> b", "<think>a</think> c", "b"], [{}, {}, {}])), [1, 1, 0]);
 });
+
+test("file tasks' reward names map to the accuracy rewards", async () => {
+  const { ACCURACY_REWARDS } = await import("../../src/rewards/index.js");
+  assert.deepEqual(await ACCURACY_REWARDS.math()(batch(["\\boxed{\\frac{2}{4}}"], [{ answer: "\\frac12" }])), [1]);
+  assert.deepEqual(await ACCURACY_REWARDS.gsm8k()(batch(["#### 7"], [{ answer: "7" }])), [1]);
+});
