@@ -41,7 +41,6 @@ function sum(terms: Expr[]): Expr {
 }
 
 function translateUnicode(s: string): string {
-  // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(s)) return s;
   let out = "";
   for (const ch of s) out += UNICODE.get(ch) ?? ch;
