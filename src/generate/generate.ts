@@ -6,7 +6,7 @@
 // prompts share its batch or in what order they come.
 import { KVCache, selectPositions, type DecoderModel } from "../models/index.js";
 import { exp, empty, full, linear, noGrad, reshape, Rng, scale, scope, sliceRows, tensor, tokenLogProbs, type Tensor } from "../tensor/index.js";
-import { resolveGenerationConfig, type GenerationConfig, type GenerationTokenizer, type ResolvedGenerationConfig } from "./config.js";
+import { logprobTemperature, resolveGenerationConfig, type GenerationConfig, type GenerationTokenizer, type ResolvedGenerationConfig } from "./config.js";
 import { argmax, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
 import { StopStrings } from "./stop-strings.js";
 import { realVocabSize, vocabWeight } from "./vocab-logprobs.js";
@@ -98,7 +98,7 @@ class BatchDecoder {
     private readonly total: number, private readonly stopStrings: StopStrings) {
     this.stopIds = new Set(options.stopTokenIds);
     this.filters = { topK: options.topK, topP: options.topP, minP: options.minP };
-    this.reportTemperature = options.logprobsAtTemperature ? options.temperature : 1;
+    this.reportTemperature = logprobTemperature(options);
   }
 
   /** Decodes one batch of rows to the end, filling their tokens, log-probs and finish reasons. */
