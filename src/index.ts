@@ -18,3 +18,4 @@ export { DecoderModel, KVCache, loadModel, saveModel, createBuiltinModel, select
 export type { HiddenOptions, ForwardOptions, LoadedModel, LoadModelOptions, SaveModelOptions, ParameterFactory } from "./models/index.js";
 export * from "./data/index.js";
 export * from "./generate/index.js";
+export * from "./rewards/index.js";

@@ -10,7 +10,7 @@ export { SeededRandom, shuffled } from "./random.js";
 export { readSplitFile, splitByList, splitBySeed, type SeededSplitOptions, type Split } from "./split.js";
 export type { FileTask, GroundTruth } from "./tasks/task.js";
 export { GSM8K_INSTRUCTION, gsm8kFinalAnswer, gsm8kTask } from "./tasks/gsm8k.js";
-export { MATH_INSTRUCTION, lastBoxed, mathTask } from "./tasks/math.js";
+export { MATH_INSTRUCTION, mathTask } from "./tasks/math.js";
 export {
   builtinExamples,
   configure,

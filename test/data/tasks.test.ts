@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { GSM8K_INSTRUCTION, MATH_INSTRUCTION, gsm8kFinalAnswer, gsm8kTask, lastBoxed, mathTask } from "../../src/data/index.js";
+import { GSM8K_INSTRUCTION, MATH_INSTRUCTION, gsm8kFinalAnswer, gsm8kTask, mathTask } from "../../src/data/index.js";
+import { lastBoxed } from "../../src/rewards/index.js";
 
 test("the instructions are the paper's, word for word, each after one space", () => {
   assert.equal(GSM8K_INSTRUCTION, ' Let\'s think step by step and output the final answer after "####".');
