@@ -26,6 +26,7 @@ import {
 } from "../data/index.js";
 import type { ChatMessage } from "../rewards/types.js";
 import { loadTokenizer } from "../tokenize/index.js";
+import { nonNegativeInteger } from "./options.js";
 
 export interface InspectOptions {
   task: string;
@@ -200,14 +201,6 @@ export function listTasks(): string {
   return lines.join("\n");
 }
 
-function integer(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} ${value}: expected a non-negative integer`);
-    return n;
-  };
-}
-
 export function register(program: Command): void {
   const data = program.command("data").description("read data files and built-in tasks the way training does");
   data
@@ -222,14 +215,14 @@ export function register(program: Command): void {
     .option("--solution-column <name>", "a worked solution holding the answer")
     .option("--chat", "make prompts chat messages for the model's chat template")
     .option("--tokenizer <dir>", "a model folder: count tokens and render chat templates with its tokenizer")
-    .option("--max-prompt-tokens <n>", "drop prompts longer than this (needs --tokenizer)", integer("--max-prompt-tokens"))
+    .option("--max-prompt-tokens <n>", "drop prompts longer than this (needs --tokenizer)", nonNegativeInteger("--max-prompt-tokens"))
     .option("--on-bad-row <policy>", "stop at a malformed row, or skip and count it: stop, skip", "stop")
-    .option("--limit <rows>", "read at most this many rows", integer("--limit"))
-    .option("--show <n>", "examples to print", integer("--show"), 2)
-    .option("--seed <n>", "built-in tasks: the generator's seed", integer("--seed"), 0)
+    .option("--limit <rows>", "read at most this many rows", nonNegativeInteger("--limit"))
+    .option("--show <n>", "examples to print", nonNegativeInteger("--show"), 2)
+    .option("--seed <n>", "built-in tasks: the generator's seed", nonNegativeInteger("--seed"), 0)
     .option("--split <name>", "built-in tasks: train or test", "train")
     .option("--knob <name=value>", "built-in tasks: a difficulty knob (repeatable)", (value: string, all: string[] = []) => [...all, value])
-    .option("--count <n>", "built-in tasks: examples to generate for the summary", integer("--count"), 1000)
+    .option("--count <n>", "built-in tasks: examples to generate for the summary", nonNegativeInteger("--count"), 1000)
     .action(async (file: string | undefined, options: InspectOptions) => {
       process.stdout.write(`${await inspect(file, options)}\n`);
     });

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { generate, type GeneratedSequence, type GenerationProgress } from "../generate/index.js";
 import { createBuiltinModel, loadModel, type DecoderModel } from "../models/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
+import { numberOption, positiveInteger, positiveNumber } from "./options.js";
 
 export interface GenerateOptions {
   model: string;
@@ -89,16 +90,6 @@ export function formatSamples({ sequences, tokensPerSecond }: Samples, json: boo
   return sequences.map((s, i) => `--- sample ${i + 1} (${s.tokenIds.length} tokens, ${s.finishReason}) ---\n${s.text}`).join("\n");
 }
 
-function number(flag: string, check: (n: number) => boolean, expected: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || !check(n)) throw new Error(`${flag} ${value}: expected ${expected}`);
-    return n;
-  };
-}
-
-const positiveInteger = (flag: string) => number(flag, (n) => Number.isInteger(n) && n > 0, "a positive integer");
-
 /** Rewrites one stderr line at most once a second while sampling. */
 function progressPrinter(): (progress: GenerationProgress) => void {
   let last = 0;
@@ -118,12 +109,12 @@ export function register(program: Command): void {
     .option("--chat", "render the prompt as a user message with the model's chat template")
     .option("--system <text>", "with --chat: a system message before the prompt")
     .option("--max-new-tokens <n>", "most tokens per response", positiveInteger("--max-new-tokens"), 256)
-    .option("--temperature <t>", "divide the logits by this", number("--temperature", (n) => n > 0, "a number > 0"), 1)
-    .option("--top-p <p>", "nucleus sampling mass (1 = off)", number("--top-p", (n) => n > 0 && n <= 1, "a number in (0, 1]"), 1)
-    .option("--top-k <k>", "keep the k most likely tokens (0 = off)", number("--top-k", (n) => Number.isInteger(n) && n >= 0, "an integer >= 0"), 0)
-    .option("--min-p <m>", "drop tokens below m times the most likely one (0 = off)", number("--min-p", (n) => n >= 0 && n < 1, "a number in [0, 1)"), 0)
+    .option("--temperature <t>", "divide the logits by this", positiveNumber("--temperature"), 1)
+    .option("--top-p <p>", "nucleus sampling mass (1 = off)", numberOption("--top-p", (n) => n > 0 && n <= 1, "a number in (0, 1]"), 1)
+    .option("--top-k <k>", "keep the k most likely tokens (0 = off)", numberOption("--top-k", (n) => Number.isInteger(n) && n >= 0, "an integer >= 0"), 0)
+    .option("--min-p <m>", "drop tokens below m times the most likely one (0 = off)", numberOption("--min-p", (n) => n >= 0 && n < 1, "a number in [0, 1)"), 0)
     .option("--greedy", "always take the most likely token")
-    .option("--seed <s>", "sampling seed (response i uses a stream derived from it)", number("--seed", Number.isSafeInteger, "an integer"), 0)
+    .option("--seed <s>", "sampling seed (response i uses a stream derived from it)", numberOption("--seed", Number.isSafeInteger, "an integer"), 0)
     .option("--num <n>", "responses to sample", positiveInteger("--num"), 1)
     .option("--stop <text>", "end a response at this text (repeatable)", (value: string, all: string[] = []) => [...all, value])
     .option("--batch-size <n>", "responses decoded together", positiveInteger("--batch-size"), 16)

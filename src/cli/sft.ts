@@ -8,6 +8,7 @@ import { memory } from "../tensor/index.js";
 import { defaultSftConfig, supervisedFineTune } from "../train/sft.js";
 import { evaluateGreedy } from "../train/evaluate.js";
 import { parseKnobs } from "./data.js";
+import { nonNegativeInteger, positiveInteger, positiveNumber } from "./options.js";
 
 interface SftOptions {
   task: string;
@@ -21,22 +22,6 @@ interface SftOptions {
   out?: string;
   logEvery: number;
   json?: boolean;
-}
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${value}`);
-    return n;
-  };
-}
-
-function positiveNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${value}`);
-    return n;
-  };
 }
 
 export async function runSft(options: SftOptions, print: (line: string) => void = console.log): Promise<{ before: number; after: number }> {
@@ -100,12 +85,12 @@ export function register(program: Command): void {
     .option("--task <name>", `built-in task: ${Object.keys(BUILTIN_TASKS).join(", ")}`, "arithmetic")
     .option("--model <dir|builtin:NAME>", "a Hugging Face model folder, or a built-in model created from --seed", "builtin:tiny")
     .option("--knob <name=value>", "task difficulty setting (repeatable; see `astarpo data tasks`)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--steps <n>", "optimizer steps", positiveInt("--steps"), defaultSftConfig.steps)
-    .option("--batch-size <n>", "sequences per step", positiveInt("--batch-size"), defaultSftConfig.batchSize)
+    .option("--steps <n>", "optimizer steps", nonNegativeInteger("--steps"), defaultSftConfig.steps)
+    .option("--batch-size <n>", "sequences per step", positiveInteger("--batch-size"), defaultSftConfig.batchSize)
     .option("--lr <rate>", "AdamW learning rate", positiveNumber("--lr"), defaultSftConfig.lr)
-    .option("--seed <n>", "seed of the model (built-in) and of the task stream", positiveInt("--seed"), 0)
-    .option("--eval <n>", "test problems for greedy accuracy", positiveInt("--eval"), 64)
-    .option("--log-every <n>", "print progress every n steps", positiveInt("--log-every"), 25)
+    .option("--seed <n>", "seed of the model (built-in) and of the task stream", nonNegativeInteger("--seed"), 0)
+    .option("--eval <n>", "test problems for greedy accuracy", nonNegativeInteger("--eval"), 64)
+    .option("--log-every <n>", "print progress every n steps", nonNegativeInteger("--log-every"), 25)
     .option("--out <dir>", "save the trained model here (a Hugging Face folder)")
     .option("--json", "one JSON object per event instead of text")
     .action(async (options: SftOptions) => {
