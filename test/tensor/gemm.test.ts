@@ -1,17 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { native } from "../../src/tensor/native.js";
+import { Rng } from "../../src/tensor/random.js";
 
-// A small seeded generator so a failure names a case that reproduces.
+// A seeded generator so a failure names a case that reproduces.
 function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.uniform();
 }
 
 interface Case {
