@@ -13,41 +13,43 @@ function expand(g: Tensor, like: Tensor, perRow: number, scaleBy: number): Tenso
   return out;
 }
 
+/** Sum of all elements times `factor`, shape []. */
+function reduceAll(x: Tensor, factor: number, name: string): Tensor {
+  const out = empty([], "f32", x.backend);
+  out.write([x.backend.sum(x.addr, x.size, 0) * factor]);
+  if (needsGrad(x)) record(name, [out], [x], [], ([g]) => [expand(g!, x, x.size, factor)]);
+  return out;
+}
+
+/** Sum over the last dimension times `factor`: [..., n] -> [...]. */
+function reduceLastDim(x: Tensor, factor: number, name: string): Tensor {
+  const cols = x.shape[x.rank - 1];
+  const rows = x.size / cols;
+  const out = empty(x.shape.slice(0, -1), "f32", x.backend);
+  x.backend.sumLastDim(x.addr, out.addr, rows, cols);
+  if (factor !== 1) x.backend.axpby(out.addr, out.addr, out.size, 0, factor);
+  if (needsGrad(x)) record(name, [out], [x], [], ([g]) => [expand(g!, x, cols, factor)]);
+  return out;
+}
+
 /** Sum of all elements, as a one-element tensor of shape []. */
 export function sum(x: Tensor): Tensor {
-  const out = empty([], "f32", x.backend);
-  out.write([x.backend.sum(x.addr, x.size, 0)]);
-  if (needsGrad(x)) record("sum", [out], [x], [], ([g]) => [expand(g!, x, x.size, 1)]);
-  return out;
+  return reduceAll(x, 1, "sum");
 }
 
 /** Mean of all elements, shape []. */
 export function mean(x: Tensor): Tensor {
-  const out = empty([], "f32", x.backend);
-  out.write([x.backend.sum(x.addr, x.size, 0) / x.size]);
-  if (needsGrad(x)) record("mean", [out], [x], [], ([g]) => [expand(g!, x, x.size, 1 / x.size)]);
-  return out;
+  return reduceAll(x, 1 / x.size, "mean");
 }
 
 /** Sum over the last dimension: [..., n] -> [...]. */
 export function sumLastDim(x: Tensor): Tensor {
-  const cols = x.shape[x.rank - 1];
-  const rows = x.size / cols;
-  const out = empty(x.shape.slice(0, -1), "f32", x.backend);
-  x.backend.sumLastDim(x.addr, out.addr, rows, cols);
-  if (needsGrad(x)) record("sumLastDim", [out], [x], [], ([g]) => [expand(g!, x, cols, 1)]);
-  return out;
+  return reduceLastDim(x, 1, "sumLastDim");
 }
 
 /** Mean over the last dimension: [..., n] -> [...]. */
 export function meanLastDim(x: Tensor): Tensor {
-  const cols = x.shape[x.rank - 1];
-  const rows = x.size / cols;
-  const out = empty(x.shape.slice(0, -1), "f32", x.backend);
-  x.backend.sumLastDim(x.addr, out.addr, rows, cols);
-  x.backend.axpby(out.addr, out.addr, out.size, 0, 1 / cols);
-  if (needsGrad(x)) record("meanLastDim", [out], [x], [], ([g]) => [expand(g!, x, cols, 1 / cols)]);
-  return out;
+  return reduceLastDim(x, 1 / x.shape[x.rank - 1], "meanLastDim");
 }
 
 /**
