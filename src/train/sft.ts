@@ -92,7 +92,7 @@ export function supervisedFineTune(
       const { logprobs } = tokenLogProbs(logits, tensor(b.targets, [b.rows, b.length]));
       const loss = scale(neg(sum(logprobs)), 1 / b.responseTokens);
       backward(loss);
-      const clip = clipGradNorm(model.parameters(), c.maxGradNorm);
+      const clip = clipGradNorm(optimizer.params, c.maxGradNorm);
       if (!clip.finite) throw new Error(`sft: gradient norm is ${clip.norm} at step ${step}; lower the learning rate`);
       optimizer.update();
       optimizer.zeroGrad();
