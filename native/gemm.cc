@@ -4,7 +4,8 @@
 // by every row block of A, an A block (mc x kc) and the B micro-panel in use
 // kept in L2. Products of few rows skip packing B and stream it instead.
 // Threads each take a rectangle of C and pack their own panels, so no
-// barrier is ever needed inside a product.
+// barrier is ever needed inside a product. B may also be a bfloat16 weight
+// stored [N, K]: packing and the streaming kernels widen it as they read it.
 #include "gemm.h"
 #include "gemm_kernels.h"
 #include "pool.h"
@@ -17,6 +18,8 @@
 namespace astarpo {
 namespace {
 
+using gemm_detail::Bf16;
+using gemm_detail::DotKernelOf;
 using gemm_detail::KernelSet;
 
 // Below this many multiply-adds (64^3) a product runs on the calling thread:
@@ -34,6 +37,7 @@ struct Product {
   int64_t M, N, K;
   View a;  // op(A) as [M, K]
   View b;  // op(B) as [N, K]: packing reads B by output column
+  const Bf16* b16;  // non-null: B is this bfloat16 matrix stored [N, K] (b.rs = its ldb), b.data unused
   float* c;
   int64_t ldc;
   float alpha, beta;
@@ -74,6 +78,13 @@ void pack(const KernelSet& ks, const View& v, int64_t r0, int64_t rows, int64_t 
     ks.packAcross(src + p * v.rs, v.rs, static_cast<int>(std::min<int64_t>(width, rows - p)), kc, width, dst);
 }
 
+// Packs op(B) columns [n0, n0 + cols) x depth [k0, k0 + kc), whichever type B holds.
+void packB(const KernelSet& ks, const Product& p, int64_t n0, int64_t cols, int64_t k0, int64_t kc, float* dst) {
+  if (!p.b16) { pack(ks, p.b, n0, cols, k0, kc, ks.nr, dst); return; }
+  for (int64_t j = 0; j < cols; j += ks.nr, dst += kc * ks.nr)
+    gemm_detail::packAcrossBf16(p.b16 + (n0 + j) * p.b.rs + k0, p.b.rs, static_cast<int>(std::min<int64_t>(ks.nr, cols - j)), kc, ks.nr, dst);
+}
+
 int64_t roundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
 // Rows [m0, m1) x columns [n0, n1) of C on the calling thread.
@@ -89,7 +100,7 @@ void runBlock(const KernelSet& ks, const Product& p, int64_t m0, int64_t m1, int
       const int64_t kc = std::min<int64_t>(ks.kc, p.K - pc);
       const bool first = pc == 0;
       const float beta = first ? p.beta : 1.0f;
-      pack(ks, p.b, jc, nc, pc, kc, ks.nr, packedB);
+      packB(ks, p, jc, nc, pc, kc, packedB);
       for (int64_t ic = m0; ic < m1; ic += ks.mc) {
         const int64_t mc = std::min<int64_t>(ks.mc, m1 - ic);
         pack(ks, p.a, ic, mc, pc, kc, ks.mr, packedA);
@@ -142,8 +153,10 @@ void splitColumns(const Product& p, int64_t unit, int threads, Body&& body) {
 }
 
 // op(B) stored [N, K] (x @ W^T): dot products along K, rows of W in L1 while
-// every row of A passes by.
-void runFewRowsByDot(const KernelSet& ks, const Product& p, int threads) {
+// every row of A passes by. W is p.b's floats or p.b16's bfloat16 values.
+template <class W>
+void runFewRowsByDot(const KernelSet& ks, const Product& p, const W* w, const DotKernelOf<W>* dot,
+                     const DotKernelOf<W>* dotOne, int threads) {
   const float* a = p.a.data;
   int64_t lda = p.a.rs;
   if (p.a.cs != 1) {  // A stored [K, M]: lay its few rows out along K first
@@ -159,7 +172,7 @@ void runFewRowsByDot(const KernelSet& ks, const Product& p, int threads) {
       const int64_t cols = wide ? ks.dotCols : 1;
       for (int64_t i = 0; i < p.M; i += ks.dotRows) {
         const int rows = static_cast<int>(std::min<int64_t>(ks.dotRows, p.M - i));
-        (wide ? ks.dot : ks.dotOne)[rows - 1](p.K, a + i * lda, lda, p.b.data + j * p.b.rs, p.b.rs,
+        (wide ? dot : dotOne)[rows - 1](p.K, a + i * lda, lda, w + j * p.b.rs, p.b.rs,
                                               p.c + i * p.ldc + j, p.ldc, p.alpha, p.beta, p.bias ? p.bias + j : nullptr);
       }
       j += cols;
@@ -202,7 +215,8 @@ constexpr double kPackCost = 16;
 void runProduct(const KernelSet& ks, const Product& p, int threads) {
   if (p.K == 0) { scaleOnly(p); return; }
   if (fewRows(ks, p)) {
-    if (p.b.cs == 1) runFewRowsByDot(ks, p, threads);
+    if (p.b16) runFewRowsByDot(ks, p, p.b16, ks.dotBf16, ks.dotOneBf16, threads);
+    else if (p.b.cs == 1) runFewRowsByDot(ks, p, p.b.data, ks.dot, ks.dotOne, threads);
     else runFewRowsByStrips(ks, p, threads);
     return;
   }
@@ -247,7 +261,7 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, bool tra
   Product p{M, N, K,
             transA ? View{a, 1, lda} : View{a, lda, 1},
             transB ? View{b, ldb, 1} : View{b, 1, ldb},
-            c, ldc, alpha, beta, bias};
+            nullptr, c, ldc, alpha, beta, bias};
   const int threads = threadCount();
   auto entry = [&](int64_t i) {
     Product q = p;
@@ -265,6 +279,13 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, bool tra
     return;
   }
   for (int64_t i = 0; i < batch; i++) runProduct(ks, entry(i), threads);
+}
+
+void gemmBf16(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, bool transA, const uint16_t* b, int64_t ldb,
+              float* c, int64_t ldc, float alpha, float beta, const float* bias) {
+  if (M <= 0 || N <= 0) return;
+  const Product p{M, N, K, transA ? View{a, 1, lda} : View{a, lda, 1}, View{nullptr, ldb, 1}, b, c, ldc, alpha, beta, bias};
+  runProduct(activeKernels(), p, threadCount());
 }
 
 }  // namespace astarpo
@@ -290,7 +311,8 @@ bool wholeArg(const Args& args, size_t i, const char* name, int64_t min, int64_t
 }  // namespace
 
 // gemm(M, N, K, a, lda, transA, b, ldb, transB, c, ldc, alpha, beta, bias,
-//      batch, strideA, strideB, strideC): addresses are native memory, bias 0 = none.
+//      batch, strideA, strideB, strideC[, bType]): addresses are native memory,
+// bias 0 = none; bType 1 = B holds bfloat16 (then transB = 1 and batch = 1), 0 = fp32.
 ASTARPO_EXPORT(gemm) {
   Args args(env, info);
   if (args.count < 18) {
@@ -308,6 +330,12 @@ ASTARPO_EXPORT(gemm) {
       !wholeArg(args, 17, "strideC", 0, &sc))
     return nullptr;
   if (ta > 1 || tb > 1) { throwError(env, "gemm: transA and transB must be 0 or 1"); return nullptr; }
+  int64_t bType = 0;
+  if (args.count > 18 && !wholeArg(args, 18, "bType", 0, &bType)) return nullptr;
+  if (bType > 1 || (bType == 1 && (tb != 1 || batch != 1))) {
+    throwError(env, "gemm: bType must be 0 (fp32) or 1 (bfloat16, with transB = 1 and batch = 1)");
+    return nullptr;
+  }
   const bool empty = M == 0 || N == 0;
   if (!empty && (!args.num(9) || (K > 0 && (!args.num(3) || !args.num(6))))) {
     throwError(env, "gemm: the a, b and c addresses must be non-zero");
@@ -316,6 +344,11 @@ ASTARPO_EXPORT(gemm) {
   if (batch > 1 && sc < M * ldc - (ldc - N) && !empty) {
     throwError(env, "gemm: strideC must separate the batch's C matrices (>= (M - 1) * ldc + N)");
     return nullptr;
+  }
+  if (bType == 1) {
+    astarpo::gemmBf16(M, N, K, args.ptr<float>(3), lda, ta != 0, args.ptr<uint16_t>(6), ldb, args.ptr<float>(9), ldc,
+                      static_cast<float>(args.num(11)), static_cast<float>(args.num(12)), args.ptr<float>(13));
+    return undefined(env);
   }
   astarpo::gemm(M, N, K, args.ptr<float>(3), lda, ta != 0, args.ptr<float>(6), ldb, tb != 0,
                 args.ptr<float>(9), ldc, static_cast<float>(args.num(11)), static_cast<float>(args.num(12)),

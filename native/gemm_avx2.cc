@@ -64,7 +64,7 @@ ASTARPO_AVX2 void tile(int64_t kc, const float* a, const float* b, int64_t bStri
 constexpr int kStreamRows = 16;
 constexpr int kDotRows = 2;
 constexpr int kDotCols = 4;
-constexpr int kPrefetchAhead = 256;  // floats
+constexpr int kPrefetchAhead = 256;  // elements of W
 
 ASTARPO_AVX2 inline float sum1(__m256 v) {
   __m128 q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -72,21 +72,34 @@ ASTARPO_AVX2 inline float sum1(__m256 v) {
   return _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
 }
 
-template <int Rows, int Cols>
-ASTARPO_AVX2 void dot(int64_t K, const float* a, int64_t lda, const float* w, int64_t ldw,
+ASTARPO_AVX2 inline __m256 loadWeights(const float* w, __m256i mask, int) { return _mm256_maskload_ps(w, mask); }
+ASTARPO_AVX2 inline __m256 loadWeights(const Bf16* w, __m256i, int count) {
+  __m128i half;
+  if (count == 8) {
+    half = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+  } else {  // AVX2 has no 16-bit masked load: the ragged end goes through a zeroed copy
+    alignas(16) Bf16 tail[8] = {};
+    for (int i = 0; i < count; i++) tail[i] = w[i];
+    half = _mm_load_si128(reinterpret_cast<const __m128i*>(tail));
+  }
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(half), 16));
+}
+
+template <int Rows, int Cols, class W>
+ASTARPO_AVX2 void dot(int64_t K, const float* a, int64_t lda, const W* w, int64_t ldw,
                       float* c, int64_t ldc, float alpha, float beta, const float* bias) {
   __m256 acc[Rows][Cols];
 #pragma GCC unroll 8
   for (int i = 0; i < Rows; i++)
 #pragma GCC unroll 4
     for (int j = 0; j < Cols; j++) acc[i][j] = _mm256_setzero_ps();
-  auto step = [&](int64_t k, __m256i mask) ASTARPO_AVX2 {
+  auto step = [&](int64_t k, __m256i mask, int count) ASTARPO_AVX2 {
     __m256 wv[Cols];
 #pragma GCC unroll 4
     for (int j = 0; j < Cols; j++) {
       // W is read once from memory: ask for it well before the FMAs need it.
       _mm_prefetch(reinterpret_cast<const char*>(w + j * ldw + k + kPrefetchAhead), _MM_HINT_T0);
-      wv[j] = _mm256_maskload_ps(w + j * ldw + k, mask);
+      wv[j] = loadWeights(w + j * ldw + k, mask, count);
     }
 #pragma GCC unroll 8
     for (int i = 0; i < Rows; i++) {
@@ -97,8 +110,8 @@ ASTARPO_AVX2 void dot(int64_t K, const float* a, int64_t lda, const float* w, in
   };
   int64_t k = 0;
   const __m256i all = _mm256_set1_epi32(-1);
-  for (; k + 8 <= K; k += 8) step(k, all);
-  if (k < K) step(k, columnMask(static_cast<int>(K - k), 0));
+  for (; k + 8 <= K; k += 8) step(k, all, 8);
+  if (k < K) step(k, columnMask(static_cast<int>(K - k), 0), static_cast<int>(K - k));
 #pragma GCC unroll 8
   for (int i = 0; i < Rows; i++) {
     float* row = c + i * ldc;
@@ -116,7 +129,8 @@ static_assert(kMc % kRows == 0 && kNc % kCols == 0, "blocks hold whole tiles: pa
 template <int... R, int... D>
 KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
   return KernelSet{"avx2", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossAvx2, &packAlongAvx2,
-                   kStreamRows, kDotRows, kDotCols, {&dot<D + 1, kDotCols>...}, {&dot<D + 1, 1>...}};
+                   kStreamRows, kDotRows, kDotCols, {&dot<D + 1, kDotCols, float>...}, {&dot<D + 1, 1, float>...},
+                   {&dot<D + 1, kDotCols, Bf16>...}, {&dot<D + 1, 1, Bf16>...}};
 }
 
 // Transposes the 8x8 block at src (rows rs apart) into dst (rows `width` apart).

@@ -74,12 +74,19 @@ ASTARPO_AVX512 void tile(int64_t kc, const float* a, const float* b, int64_t bSt
 constexpr int kStreamRows = 64;
 constexpr int kDotRows = 6;
 constexpr int kDotCols = 4;
-constexpr int kPrefetchAhead = 256;  // floats
+constexpr int kPrefetchAhead = 256;  // elements of W
 
 // GCC 12's headers build the plain unpack/shuffle/cast intrinsics on a
 // self-initialised "undefined" vector that -Wall reports; the zero-masked
 // forms with a full mask compile to the same instructions without it.
 constexpr __mmask16 kAll = 0xFFFF;
+
+ASTARPO_AVX512 inline __m512 loadWeights(const float* w, __mmask16 mask) { return _mm512_maskz_loadu_ps(mask, w); }
+// A bfloat16 value is the top half of a float: widen to 32 bits, shift up.
+ASTARPO_AVX512 inline __m512 loadWeights(const Bf16* w, __mmask16 mask) {
+  const __m512i wide = _mm512_maskz_cvtepu16_epi32(kAll, _mm256_maskz_loadu_epi16(mask, w));
+  return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll, wide, 16));
+}
 
 ASTARPO_AVX512 inline __m256 lowHalf(__m512 v) { return _mm512_extractf32x8_ps(v, 0); }
 ASTARPO_AVX512 inline __m256 highHalf(__m512 v) { return _mm512_extractf32x8_ps(v, 1); }
@@ -101,8 +108,9 @@ ASTARPO_AVX512 inline float sum1(__m512 v) {
   return _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
 }
 
-template <int Rows, int Cols>
-ASTARPO_AVX512 void dot(int64_t K, const float* a, int64_t lda, const float* w, int64_t ldw,
+
+template <int Rows, int Cols, class W>
+ASTARPO_AVX512 void dot(int64_t K, const float* a, int64_t lda, const W* w, int64_t ldw,
                         float* c, int64_t ldc, float alpha, float beta, const float* bias) {
   __m512 acc[Rows][Cols];
 #pragma GCC unroll 8
@@ -115,7 +123,7 @@ ASTARPO_AVX512 void dot(int64_t K, const float* a, int64_t lda, const float* w, 
     for (int j = 0; j < Cols; j++) {
       // W is read once from memory: ask for it well before the FMAs need it.
       _mm_prefetch(reinterpret_cast<const char*>(w + j * ldw + k + kPrefetchAhead), _MM_HINT_T0);
-      wv[j] = _mm512_maskz_loadu_ps(mask, w + j * ldw + k);
+      wv[j] = loadWeights(w + j * ldw + k, mask);
     }
 #pragma GCC unroll 8
     for (int i = 0; i < Rows; i++) {
@@ -148,7 +156,8 @@ static_assert(kMc % kRows == 0 && kNc % kCols == 0, "blocks hold whole tiles: pa
 template <int... R, int... D>
 KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
   return KernelSet{"avx512", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossAvx2, &packAlongAvx512,
-                   kStreamRows, kDotRows, kDotCols, {&dot<D + 1, kDotCols>...}, {&dot<D + 1, 1>...}};
+                   kStreamRows, kDotRows, kDotCols, {&dot<D + 1, kDotCols, float>...}, {&dot<D + 1, 1, float>...},
+                   {&dot<D + 1, kDotCols, Bf16>...}, {&dot<D + 1, 1, Bf16>...}};
 }
 
 }  // namespace

@@ -17,8 +17,22 @@ using TileKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t 
 // and of W both contiguous along K: the products of few rows by a weight
 // stored [N, K], where streaming W once at memory bandwidth is all that
 // matters. rows and cols are fixed by the table slot.
-using DotKernel = void (*)(int64_t K, const float* a, int64_t lda, const float* w, int64_t ldw,
-                           float* c, int64_t ldc, float alpha, float beta, const float* bias);
+// W may be fp32 or bfloat16 (frozen weights held at half the bytes: the
+// kernel widens each value as it loads it, so the sums stay fp32).
+template <class W>
+using DotKernelOf = void (*)(int64_t K, const float* a, int64_t lda, const W* w, int64_t ldw,
+                             float* c, int64_t ldc, float alpha, float beta, const float* bias);
+using Bf16 = uint16_t;
+using DotKernel = DotKernelOf<float>;
+using DotKernelBf16 = DotKernelOf<Bf16>;
+
+// A bfloat16 value is the top half of the float32 with the same bits.
+inline float widenBf16(Bf16 h) {
+  const uint32_t bits = uint32_t(h) << 16;
+  float f;
+  __builtin_memcpy(&f, &bits, sizeof f);
+  return f;
+}
 
 // dst[k * width + i] = src[i * rs + k] for i < rows, 0 for rows <= i < width:
 // packs a panel whose source rows run along K (A of x @ W, B of x @ W^T).
@@ -29,6 +43,10 @@ using PackAcross = void (*)(const float* src, int64_t rs, int rows, int64_t kc, 
 // per k over the whole run of rows keeps the reads contiguous.
 using PackAlong = void (*)(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
 
+// packAcross for a bfloat16 source, widened to fp32 on the way.
+using PackAcrossBf16 = void (*)(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
+
+void packAcrossBf16(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
 void packAlongScalar(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
 void packAlongAvx2(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
 void packAlongAvx512(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
@@ -49,6 +67,8 @@ struct KernelSet {
   int dotRows, dotCols;           // the widest dot-product tile
   DotKernel dot[kMaxDotRows];     // dot[rows - 1]: dotCols columns
   DotKernel dotOne[kMaxDotRows];  // dotOne[rows - 1]: a single column
+  DotKernelBf16 dotBf16[kMaxDotRows];     // the same two tables for bfloat16 weights
+  DotKernelBf16 dotOneBf16[kMaxDotRows];
 };
 
 const KernelSet& avx512Kernels();

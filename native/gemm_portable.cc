@@ -37,18 +37,21 @@ constexpr int kDotRows = 2;
 constexpr int kDotCols = 4;
 constexpr int kLanes = 8;  // partial sums per dot product, so the loop needs no reassociation to vectorize
 
-template <int Rows, int Cols>
-void dot(int64_t K, const float* a, int64_t lda, const float* w, int64_t ldw,
+inline float widen(float x) { return x; }
+inline float widen(Bf16 x) { return widenBf16(x); }
+
+template <int Rows, int Cols, class W>
+void dot(int64_t K, const float* a, int64_t lda, const W* w, int64_t ldw,
          float* c, int64_t ldc, float alpha, float beta, const float* bias) {
   float acc[Rows][Cols][kLanes] = {};
   int64_t k = 0;
   for (; k + kLanes <= K; k += kLanes)
     for (int i = 0; i < Rows; i++)
       for (int j = 0; j < Cols; j++)
-        for (int l = 0; l < kLanes; l++) acc[i][j][l] += a[i * lda + k + l] * w[j * ldw + k + l];
+        for (int l = 0; l < kLanes; l++) acc[i][j][l] += a[i * lda + k + l] * widen(w[j * ldw + k + l]);
   for (; k < K; k++)
     for (int i = 0; i < Rows; i++)
-      for (int j = 0; j < Cols; j++) acc[i][j][0] += a[i * lda + k] * w[j * ldw + k];
+      for (int j = 0; j < Cols; j++) acc[i][j][0] += a[i * lda + k] * widen(w[j * ldw + k]);
   for (int i = 0; i < Rows; i++) {
     float* row = c + i * ldc;
     for (int j = 0; j < Cols; j++) {
@@ -67,7 +70,8 @@ static_assert(kMc % kRows == 0 && kNc % kCols == 0, "blocks hold whole tiles: pa
 template <int... R, int... D>
 KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
   return KernelSet{"portable", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossScalar, &packAlongScalar,
-                   kStreamRows, kDotRows, kDotCols, {&dot<D + 1, kDotCols>...}, {&dot<D + 1, 1>...}};
+                   kStreamRows, kDotRows, kDotCols, {&dot<D + 1, kDotCols, float>...}, {&dot<D + 1, 1, float>...},
+                   {&dot<D + 1, kDotCols, Bf16>...}, {&dot<D + 1, 1, Bf16>...}};
 }
 
 }  // namespace
@@ -75,6 +79,13 @@ KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D
 void packAcrossScalar(const float* src, int64_t rs, int rows, int64_t kc, int width, float* dst) {
   for (int i = 0; i < rows; i++)
     for (int64_t k = 0; k < kc; k++) dst[k * width + i] = src[i * rs + k];
+  for (int64_t k = 0; k < kc; k++)
+    for (int i = rows; i < width; i++) dst[k * width + i] = 0.0f;
+}
+
+void packAcrossBf16(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst) {
+  for (int i = 0; i < rows; i++)
+    for (int64_t k = 0; k < kc; k++) dst[k * width + i] = widenBf16(src[i * rs + k]);
   for (int64_t k = 0; k < kc; k++)
     for (int i = rows; i < width; i++) dst[k * width + i] = 0.0f;
 }

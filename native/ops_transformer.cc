@@ -197,17 +197,28 @@ ASTARPO_EXPORT(unaryBackward) {
   return nullptr;
 }
 
-// embedding(ids: addr of int32[n], table, out, n, dim, vocab) -> -1, or the position of the first id out of range
+ASTARPO_VECTORIZE void widenRow(const uint16_t* __restrict src, uint32_t* __restrict dst, int64_t n) {
+  for (int64_t i = 0; i < n; i++) dst[i] = uint32_t(src[i]) << 16;
+}
+
+// embedding(ids: addr of int32[n], table, out, n, dim, vocab[, bf16]) -> -1, or the position of the
+// first id out of range. bf16 = 1: the table holds bfloat16 values, widened into the fp32 output.
 ASTARPO_EXPORT(embedding) {
   Args a(env, info);
   const int32_t* ids = a.ptr<int32_t>(0);
-  const float* table = a.ptr<float>(1);
   float* out = a.ptr<float>(2);
   int64_t n = a.i64(3), dim = a.i64(4), vocab = a.i64(5);
+  const bool bf16 = a.count > 6 && a.num(6) != 0;
+  const float* table = a.ptr<float>(1);
+  const uint16_t* halfTable = a.ptr<uint16_t>(1);
   for (int64_t i = 0; i < n; i++)
     if (ids[i] < 0 || ids[i] >= vocab) return number(env, static_cast<double>(i));
   parallelFor(n, std::max<int64_t>(1, kParallelElements / dim), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i++) std::memcpy(out + i * dim, table + static_cast<int64_t>(ids[i]) * dim, dim * sizeof(float));
+    for (int64_t i = b; i < e; i++) {
+      const int64_t row = static_cast<int64_t>(ids[i]) * dim;
+      if (bf16) widenRow(halfTable + row, reinterpret_cast<uint32_t*>(out + i * dim), dim);
+      else std::memcpy(out + i * dim, table + row, dim * sizeof(float));
+    }
   });
   return number(env, -1);
 }

@@ -35,9 +35,17 @@ export interface Backend {
   zero(addr: Addr, bytes: number): void;
   fill(addr: Addr, n: number, value: number): void;
 
-  /** C = alpha op(A) op(B) + beta C (+ bias), fp32 row-major; see native/gemm.h. */
+  /**
+   * C = alpha op(A) op(B) + beta C (+ bias), fp32 row-major; see native/gemm.h.
+   * bType 1: B holds bfloat16 (transB 1, batch 1), widened as it is read.
+   */
   gemm(M: number, N: number, K: number, a: Addr, lda: number, transA: number, b: Addr, ldb: number, transB: number,
-    c: Addr, ldc: number, alpha: number, beta: number, bias: Addr, batch: number, strideA: number, strideB: number, strideC: number): void;
+    c: Addr, ldc: number, alpha: number, beta: number, bias: Addr, batch: number, strideA: number, strideB: number, strideC: number,
+    bType?: number): void;
+  /** fp32 -> bfloat16, rounded to nearest even (PyTorch's bits) */
+  toBf16(src: Addr, dst: Addr, n: number): void;
+  /** bfloat16 -> fp32 (exact) */
+  fromBf16(src: Addr, dst: Addr, n: number): void;
   /** out[i] = a[i] op b[(i / inner) % bn]; op 0 add, 1 sub, 2 mul, 3 div */
   binary(op: number, a: Addr, b: Addr, out: Addr, n: number, bn: number, inner: number): void;
   unary(kind: number, x: Addr, out: Addr, n: number): void;
@@ -57,7 +65,8 @@ export interface Backend {
   swiglu(gate: Addr, up: Addr, out: Addr, n: number): void;
   swigluBackward(gate: Addr, up: Addr, dout: Addr, dgate: Addr, dup: Addr, n: number): void;
   /** returns -1, or the index of the first id outside [0, vocab) */
-  embedding(ids: Addr, table: Addr, out: Addr, n: number, dim: number, vocab: number): number;
+  /** Rows of the table (fp32, or bfloat16 with bf16 = 1) -> fp32 out; -1, or the position of the first id out of range. */
+  embedding(ids: Addr, table: Addr, out: Addr, n: number, dim: number, vocab: number, bf16?: number): number;
   embeddingBackward(ids: Addr, g: Addr, dtable: Addr, n: number, dim: number): void;
   gatherRows(src: Addr, indices: Int32Array, dst: Addr, count: number, rowBytes: number): void;
   writeRows(dst: Addr, src: Addr, batch: number, srcRows: number, dstRows: number, rowBytes: number, offsets: Int32Array): void;

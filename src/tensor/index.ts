@@ -14,3 +14,4 @@ export * from "./ops/matmul.js";
 export * from "./ops/shape.js";
 export * from "./ops/transformer.js";
 export * from "./ops/logprobs.js";
+export * from "./ops/cast.js";

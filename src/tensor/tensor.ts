@@ -90,10 +90,10 @@ export class Tensor {
     return view(this, this.shape);
   }
 
-  /** A copy of the data on the host. */
+  /** A copy of the data on the host (bf16 values widened to float32). */
   toArray(): Float32Array | Int32Array {
     this.assertLive();
-    if (this.dtype === "bf16") throw new Error("toArray: bf16 tensors are storage only; convert first");
+    if (this.dtype === "bf16") return throughFloat32(this, (wide) => wide.toFloat32Array(), "read");
     const out = this.dtype === "i32" ? new Int32Array(this.size) : new Float32Array(this.size);
     this.backend.read(this.storage.addr, this.byteOffset, out);
     return out;
@@ -110,10 +110,14 @@ export class Tensor {
     return this.toArray()[0];
   }
 
-  /** Overwrites the data from a host array of the same length. */
+  /** Overwrites the data from a host array of the same length (rounded to nearest even for bf16). */
   write(data: ArrayLike<number>): this {
     this.assertLive();
     if (data.length !== this.size) throw new Error(`write: ${data.length} values for a tensor of ${this.size} ${shapeString(this.shape)}`);
+    if (this.dtype === "bf16") {
+      throughFloat32(this, (wide) => wide.write(data), "write");
+      return this;
+    }
     const typed = this.dtype === "i32"
       ? (data instanceof Int32Array ? data : Int32Array.from(data))
       : (data instanceof Float32Array ? data : Float32Array.from(data));
@@ -123,6 +127,23 @@ export class Tensor {
 
   toString(): string {
     return `Tensor(${this.dtype} ${shapeString(this.shape)}${this.name ? ` '${this.name}'` : ""})`;
+  }
+}
+
+/**
+ * Runs `use` on a float32 copy of a bf16 tensor, outside any scope: "read"
+ * widens the tensor into it first, "write" rounds it back afterwards.
+ */
+function throughFloat32<T>(half: Tensor, use: (wide: Tensor) => T, direction: "read" | "write"): T {
+  const bytes = half.size * 4;
+  const wide = new Tensor(new Storage(half.backend, half.backend.alloc(bytes), bytes), half.shape, "f32");
+  try {
+    if (direction === "read") half.backend.fromBf16(half.addr, wide.addr, half.size);
+    const result = use(wide);
+    if (direction === "write") half.backend.toBf16(wide.addr, half.addr, half.size);
+    return result;
+  } finally {
+    wide.dispose();
   }
 }
 

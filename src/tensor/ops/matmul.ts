@@ -12,6 +12,7 @@ export interface MatmulOptions {
 interface Plan { batch: number; M: number; N: number; K: number; strideA: number; strideB: number; outShape: number[] }
 
 function plan(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
+  if (a.dtype !== "f32" || b.dtype !== "f32") throw new Error(`matmul: operands must be f32, got ${a.dtype} and ${b.dtype} (bf16 weights go through linear)`);
   if (a.rank < 2 || b.rank < 2) throw new Error(`matmul: operands need rank >= 2, got ${shapeString(a.shape)} and ${shapeString(b.shape)}`);
   const [ar, ac] = a.shape.slice(-2);
   const [br, bc] = b.shape.slice(-2);
@@ -74,17 +75,26 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   return out;
 }
 
-/** x @ W^T + bias, with W stored [out, in] as Hugging Face Linear layers store it. */
+/**
+ * x @ W^T + bias, with W stored [out, in] as Hugging Face Linear layers store it.
+ * W may be bf16 (frozen): read at half the bytes, summed in fp32, and no gradient flows through it.
+ */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   const inF = x.shape[x.rank - 1];
+  const label = weight.name ? `'${weight.name}' ` : "";
   if (weight.rank !== 2 || weight.shape[1] !== inF) {
-    throw new Error(`linear: weight ${weight.name ? `'${weight.name}' ` : ""}${shapeString(weight.shape)} does not take inputs ${shapeString(x.shape)}`);
+    throw new Error(`linear: weight ${label}${shapeString(weight.shape)} does not take inputs ${shapeString(x.shape)}`);
+  }
+  if (x.dtype !== "f32" || weight.dtype === "i32") throw new Error(`linear: inputs must be f32 and the weight ${label}f32 or bf16, got ${x.dtype} and ${weight.dtype}`);
+  const halfWeight = weight.dtype === "bf16";
+  if (halfWeight && needsGrad(x, bias)) {
+    throw new Error(`linear: the bf16 weight ${label}is frozen and passes no gradient; run under noGrad() or use f32 weights to train`);
   }
   const outF = weight.shape[0];
   if (bias && bias.size !== outF) throw new Error(`linear: bias ${shapeString(bias.shape)} for ${outF} outputs`);
   const rows = x.size / inF;
   const out = empty([...x.shape.slice(0, -1), outF], "f32", x.backend);
-  x.backend.gemm(rows, outF, inF, x.addr, inF, 0, weight.addr, inF, 1, out.addr, outF, 1, 0, bias ? bias.addr : 0, 1, 0, 0, 0);
+  x.backend.gemm(rows, outF, inF, x.addr, inF, 0, weight.addr, inF, 1, out.addr, outF, 1, 0, bias ? bias.addr : 0, 1, 0, 0, 0, halfWeight ? 1 : 0);
   if (needsGrad(x, weight, bias)) {
     record("linear", [out], [x, weight, bias], [x, weight], ([g], [sx, sw]) => {
       const grad = g!;

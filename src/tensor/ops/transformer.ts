@@ -7,9 +7,10 @@ import { empty, type Tensor } from "../tensor.js";
 /** table[ids]: ids i32 [...], table [vocab, dim] -> [..., dim]; the gradient scatters into the table. */
 export function embedding(ids: Tensor, table: Tensor): Tensor {
   if (ids.dtype !== "i32") throw new Error(`embedding: ids must be i32, got ${ids.dtype}`);
+  if (table.dtype === "i32") throw new Error("embedding: the table must be f32 or bf16, got i32");
   const [vocab, dim] = table.shape;
   const out = empty([...ids.shape, dim], "f32", table.backend);
-  const bad = table.backend.embedding(ids.addr, table.addr, out.addr, ids.size, dim, vocab);
+  const bad = table.backend.embedding(ids.addr, table.addr, out.addr, ids.size, dim, vocab, table.dtype === "bf16" ? 1 : 0);
   if (bad >= 0) {
     const id = ids.toArray()[bad];
     out.dispose();
