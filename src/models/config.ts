@@ -15,7 +15,7 @@ const MODEL_TYPE: Record<DecoderArchitecture, string> = {
   Qwen3ForCausalLM: "qwen3",
 };
 
-export type WeightDtype = "float32" | "bfloat16" | "float16";
+export type TorchDtype = "float32" | "bfloat16" | "float16";
 
 export interface DecoderConfig {
   architecture: DecoderArchitecture;
@@ -46,7 +46,7 @@ export interface DecoderConfig {
   eosTokenIds: number[];
   padTokenId: number | null;
   /** The dtype the weights were saved in, when the config says. */
-  torchDtype: WeightDtype | null;
+  torchDtype: TorchDtype | null;
   /** Standard deviation of the normal initialisation of fresh weights. */
   initializerRange: number;
   /** The config.json object this came from; toHfConfig keeps its other fields. Null for built-in configs. */

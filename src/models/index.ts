@@ -8,7 +8,8 @@ export { writeSafetensors, type TensorToWrite, type TensorValues, type Safetenso
 export { openCheckpoint, saveCheckpoint, Checkpoint, type SaveCheckpointOptions } from "./safetensors-index.js";
 export { DecoderModel, type HiddenOptions, type ForwardOptions } from "./decoder.js";
 export { KVCache } from "./kv-cache.js";
-export { randomParameters, uninitialisedParameters, type ParameterFactory } from "./layers.js";
+export { randomParameters, uninitialisedParameters, type ParameterFactory, type WeightDtype } from "./layers.js";
+export { frozenCopy } from "./frozen-copy.js";
 export { selectPositions } from "./select-positions.js";
 export { loadModel, type LoadedModel, type LoadModelOptions } from "./load.js";
 export { saveModel, type SaveModelOptions } from "./save.js";

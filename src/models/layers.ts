@@ -5,6 +5,9 @@
 import { embedding, empty, linear, randn, Rng, type Tensor, zeros } from "../tensor/index.js";
 import { Module, parameter, type Parameter } from "../nn/index.js";
 
+/** How weight matrices are held: f32 (trainable) or bf16 (frozen, half the bytes; compute stays f32). */
+export type WeightDtype = "f32" | "bf16";
+
 export interface ParameterFactory {
   /** A weight matrix (normal initialisation). */
   weight(shape: number[], name: string): Parameter;
@@ -21,11 +24,13 @@ export function randomParameters(seed: number, std: number): ParameterFactory {
   };
 }
 
-/** Parameters whose memory is left as allocated: every one must be written before use. */
-export const uninitialisedParameters: ParameterFactory = {
-  weight: (shape, name) => parameter(empty(shape), name),
-  bias: (shape, name) => parameter(empty(shape), name),
-};
+/** Parameters whose memory is left as allocated: every one must be written before use. Weight matrices are `weights`. */
+export function uninitialisedParameters(weights: WeightDtype = "f32"): ParameterFactory {
+  return {
+    weight: (shape, name) => parameter(empty(shape, weights), name),
+    bias: (shape, name) => parameter(empty(shape), name),
+  };
+}
 
 /** x W^T (+ b), W stored [out, in] as Hugging Face's nn.Linear stores it. */
 export class Projection extends Module {

@@ -1,12 +1,12 @@
 // Loading a Hugging Face model folder: config.json, the tokenizer, and the
 // safetensors weights streamed tensor by tensor into the model's parameters
-// (16-bit weights are converted to float32 on the way), so memory peaks at the
-// model plus its largest tensor, never at two copies of the model.
+// (converted on the way to the type the model holds them in), so memory peaks
+// at the model plus its largest tensor, never at two copies of the model.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { loadTokenizer, type Tokenizer } from "../tokenize/index.js";
 import { loadDecoderConfig, type DecoderConfig } from "./config.js";
 import { DecoderModel } from "./decoder.js";
-import { uninitialisedParameters } from "./layers.js";
+import { uninitialisedParameters, type WeightDtype } from "./layers.js";
 import { openCheckpoint, type Checkpoint } from "./safetensors-index.js";
 
 export interface LoadedModel {
@@ -18,8 +18,13 @@ export interface LoadedModel {
 }
 
 export interface LoadModelOptions {
-  /** The compute dtype; weights stored as bf16 or f16 are converted. Only "f32" for now. */
-  dtype?: "f32";
+  /**
+   * How weight matrices are held (default "f32": trainable, whatever the files store).
+   * "bf16" holds them at half the memory and streams half the bytes per token,
+   * still computing in f32, and freezes the model: for a reference model or a
+   * sampler's copy. A bf16 checkpoint loads bit for bit; others are rounded.
+   */
+  dtype?: WeightDtype;
 }
 
 /** Tokenizers loaded by loadModel, and their folder: saving copies the original tokenizer files from it. */
@@ -75,7 +80,7 @@ async function fillParameters(model: DecoderModel, checkpoint: Checkpoint): Prom
 /** Loads config.json, the tokenizer and the weights of a Hugging Face model folder. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const dtype = options.dtype ?? "f32";
-  if (dtype !== "f32") throw new Error(`loadModel: dtype "${String(dtype)}" is not supported (f32)`);
+  if (dtype !== "f32" && dtype !== "bf16") throw new Error(`loadModel: dtype "${String(dtype)}" is not supported (f32, bf16)`);
   const config = loadDecoderConfig(dir);
   const tokenizer = loadTokenizer(dir);
   if (tokenizer.vocabSize > config.vocabSize) {
@@ -84,8 +89,9 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   const checkpoint = openCheckpoint(dir);
   let model: DecoderModel | null = null;
   try {
-    model = new DecoderModel(config, uninitialisedParameters);
+    model = new DecoderModel(config, uninitialisedParameters(dtype));
     await fillParameters(model, checkpoint);
+    if (dtype === "bf16") model.freeze();
   } catch (error) {
     model?.dispose();
     throw error;

@@ -37,6 +37,8 @@ export class AdamW {
     if (!betas.every((b) => b >= 0 && b < 1)) throw new Error(`AdamW: betas must lie in [0, 1), got (${betas.join(", ")})`);
     if (!(eps > 0)) throw new Error(`AdamW: eps must be > 0, got ${eps}`);
     if (!(weightDecay >= 0)) throw new Error(`AdamW: weightDecay must be >= 0, got ${weightDecay}`);
+    const frozen = params.find((p) => p.dtype !== "f32");
+    if (frozen) throw new Error(`AdamW: parameter '${frozen.name ?? "?"}' is ${frozen.dtype}, which holds frozen weights; train a model with f32 weights`);
   }
 
   get step(): number {

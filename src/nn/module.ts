@@ -5,10 +5,10 @@ import { keep, randn, type Rng, type Tensor, zeros, full } from "../tensor/index
 
 export type Parameter = Tensor;
 
-/** Marks a tensor as a trainable parameter owned by its module. */
+/** Marks a tensor as a parameter owned by its module: trainable when f32, frozen when bf16. */
 export function parameter(t: Tensor, name: string): Parameter {
   keep(t);
-  t.requiresGrad = true;
+  t.requiresGrad = t.dtype === "f32";
   t.name = name;
   return t;
 }
@@ -32,6 +32,16 @@ export abstract class Module {
 
   parameters(): Parameter[] {
     return [...this.namedParameters().values()];
+  }
+
+  /** Stops every parameter from taking gradients (a reference model, a sampler's copy); returns this. */
+  freeze(): this {
+    for (const p of this.parameters()) {
+      p.requiresGrad = false;
+      p.grad?.dispose();
+      p.grad = null;
+    }
+    return this;
   }
 
   /** Frees every parameter (and its gradient). */

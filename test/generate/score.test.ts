@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generate, logprobTemperature, scoreResponses, scoreResponsesNoGrad, vocabWeight, type GenerationConfig, type PromptAndResponse } from "../../src/generate/index.js";
-import { createBuiltinModel, loadModel, type DecoderModel } from "../../src/models/index.js";
+import { createBuiltinModel, frozenCopy, loadModel, type DecoderModel } from "../../src/models/index.js";
 import { add, backward, linear, memory, mul, noGrad, scope, sum, tensor, tokenLogProbs, type Tensor } from "../../src/tensor/index.js";
 import { FAMILIES, fixtureDir } from "../models/decoder-fixtures.js";
 import { assertClose, tokenLogProbsRef } from "../tensor/reference.js";
@@ -37,6 +37,18 @@ test("scoring a sampled response reproduces the log-probs sampling reported (bui
     }
   } finally {
     model.dispose();
+  }
+});
+
+test("scoring a sampled response reproduces the log-probs sampling reported with bf16 weights", () => {
+  const { model, tokenizer } = createBuiltinModel("tiny", 4);
+  const half = frozenCopy(model, "bf16");
+  try {
+    const diff = sampledThenScored(half, tokenizer, { seed: 5, temperature: 0.9 });
+    assert.ok(diff < 1e-4, `differ by ${diff}`);
+  } finally {
+    model.dispose();
+    half.dispose();
   }
 });
 

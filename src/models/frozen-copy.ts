@@ -1,0 +1,26 @@
+// A frozen copy of a model: the reference policy that A*-PO samples from in
+// stage 1 and that KL penalties compare against, taken once from the model
+// being trained. With bf16 weights it needs half the memory and decodes
+// faster (sampling streams every weight once per token).
+import { cast, scope } from "../tensor/index.js";
+import { DecoderModel } from "./decoder.js";
+import { uninitialisedParameters, type WeightDtype } from "./layers.js";
+
+/** A new model with `model`'s weights (rounded to nearest even when `weights` is "bf16"), frozen. */
+export function frozenCopy(model: DecoderModel, weights: WeightDtype = "f32"): DecoderModel {
+  const copy = new DecoderModel(model.config, uninitialisedParameters(weights));
+  try {
+    const source = model.namedParameters();
+    for (const [name, target] of copy.namedParameters()) {
+      scope(() => {
+        const from = source.get(name)!;
+        const converted = from.dtype === target.dtype ? from : cast(from.detach(), target.dtype as WeightDtype);
+        target.backend.copy(target.addr, converted.addr, target.bytes);
+      });
+    }
+  } catch (error) {
+    copy.dispose();
+    throw error;
+  }
+  return copy.freeze();
+}
