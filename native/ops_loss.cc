@@ -1,9 +1,11 @@
-// Fused per-token log-probabilities (and entropy) of chosen tokens, and the
-// AdamW update. The log-prob backward recomputes the softmax from the saved
-// log-sum-exp instead of keeping a [rows, vocab] probability matrix.
+// Softmax over the vocabulary without materialising it: per-token
+// log-probabilities (and entropy) of chosen tokens, drawing a token from it,
+// and the AdamW update. The log-prob backward recomputes the softmax from the
+// saved log-sum-exp instead of keeping a [rows, vocab] probability matrix.
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 #include "pool.h"
 #include "registry.h"
 #include "simd.h"
@@ -86,6 +88,88 @@ ASTARPO_EXPORT(tokenLogProbs) {
     }
   });
   return nullptr;
+}
+
+namespace {
+
+constexpr int64_t kSampleBlock = 1024;
+
+// sum exp(t*z - shift) over one block, in sixteen lanes (see expSums).
+ASTARPO_VECTORIZE float blockExpSum(const float* __restrict z, int64_t n, float t, float shift) {
+  constexpr int kLanes = 16;
+  float s[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; l++) s[l] += expApprox(z[i + l] * t - shift);
+  for (int l = 0; i < n; i++, l++) s[l] += expApprox(z[i] * t - shift);
+  float total = 0;
+  for (int l = 0; l < kLanes; l++) total += s[l];
+  return total;
+}
+
+// Draws a token from softmax(t * z) with the uniform u in [0, 1): the first
+// token whose running mass passes u * total, found block by block so only one
+// block is scanned element by element. Returns -1 when the mass is not finite.
+int32_t drawToken(const float* z, int64_t vocab, float t, double u, float* logprob) {
+  const float shift = rowMax(z, vocab) * t;
+  const int64_t blocks = (vocab + kSampleBlock - 1) / kSampleBlock;
+  std::vector<double> mass(static_cast<size_t>(blocks));
+  double total = 0;
+  for (int64_t b = 0; b < blocks; b++) {
+    const int64_t begin = b * kSampleBlock;
+    mass[b] = blockExpSum(z + begin, std::min(kSampleBlock, vocab - begin), t, shift);
+    total += mass[b];
+  }
+  if (!(total > 0) || !std::isfinite(total)) return -1;
+  const double target = u * total;
+  double running = 0;
+  int32_t token = -1;
+  for (int64_t b = 0; b < blocks && token < 0; b++) {
+    if (mass[b] <= 0) continue;
+    const int64_t begin = b * kSampleBlock, end = std::min(vocab, begin + kSampleBlock);
+    const bool crosses = running + mass[b] > target;
+    if (!crosses && b + 1 < blocks) { running += mass[b]; continue; }
+    // The block the target falls in, or the last one when rounding left the target past the total.
+    for (int64_t i = begin; i < end; i++) {
+      const float e = expApprox(z[i] * t - shift);
+      if (e <= 0) continue;
+      running += e;
+      token = static_cast<int32_t>(i);
+      if (running > target) break;
+    }
+    if (!crosses && token >= 0) break;
+  }
+  if (token < 0) {  // only reachable when the last blocks hold no mass: the last token that has some
+    for (int64_t i = vocab - 1; i >= 0 && token < 0; i--)
+      if (expApprox(z[i] * t - shift) > 0) token = static_cast<int32_t>(i);
+  }
+  *logprob = static_cast<float>(z[token] * t - (shift + std::log(total)));
+  return token;
+}
+
+}  // namespace
+
+// sampleRows(logits, rows, vocab, invTemperature, uniforms: Float64Array(rows), tokens: Int32Array(rows),
+//            logprobs: Float32Array(rows)) -> -1, or the first row whose logits have no finite softmax
+ASTARPO_EXPORT(sampleRows) {
+  Args a(env, info);
+  const float* logits = a.ptr<float>(0);
+  const int64_t rows = a.i64(1), vocab = a.i64(2);
+  const float t = static_cast<float>(a.num(3));
+  size_t ub, tb, lb;
+  const double* uniforms = static_cast<const double*>(a.typed(4, &ub));
+  int32_t* tokens = static_cast<int32_t*>(a.typed(5, &tb));
+  float* logprobs = static_cast<float*>(a.typed(6, &lb));
+  if (ub < size_t(rows) * 8 || tb < size_t(rows) * 4 || lb < size_t(rows) * 4) {
+    throwError(env, "sampleRows: uniforms, tokens and logprobs need an entry per row");
+    return nullptr;
+  }
+  parallelFor(rows, 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) tokens[r] = drawToken(logits + r * vocab, vocab, t, uniforms[r], logprobs + r);
+  });
+  for (int64_t r = 0; r < rows; r++)
+    if (tokens[r] < 0) return number(env, static_cast<double>(r));
+  return number(env, -1);
 }
 
 // tokenLogProbsBackward(logits, targets, lse, entropy|0, glogp|0, gentropy|0, dlogits, rows, vocab, invTemperature)

@@ -7,7 +7,7 @@
 import { KVCache, selectPositions, type DecoderModel } from "../models/index.js";
 import { exp, empty, full, linear, noGrad, reshape, Rng, scale, scope, sliceRows, tensor, tokenLogProbs, type Tensor } from "../tensor/index.js";
 import { logprobTemperature, resolveGenerationConfig, type GenerationConfig, type GenerationTokenizer, type ResolvedGenerationConfig } from "./config.js";
-import { argmax, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
+import { argmax, keepsEveryToken, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
 import { StopStrings } from "./stop-strings.js";
 import { realVocabSize, vocabWeight } from "./vocab-logprobs.js";
 
@@ -133,10 +133,27 @@ class BatchDecoder {
       const hidden = this.model.hidden(tensor(ids, [B, width]), { cache, keyStart });
       const last = width === 1 ? reshape(hidden, [B, hidden.shape[2]]) : selectPositions(hidden, new Int32Array(B).fill(width - 1));
       const logits = linear(last, vocabWeight(this.model, this.vocabSize));
-      const tokens = this.options.greedy ? this.greedyTokens(logits) : this.sampledTokens(logits, rows);
-      const { logprobs } = tokenLogProbs(logits, tensor(tokens, [B]), { temperature: this.reportTemperature });
-      return { tokens, logprobs: logprobs.toFloat32Array() };
+      if (this.options.greedy) return this.withLogprobs(logits, this.greedyTokens(logits));
+      if (!keepsEveryToken(this.filters, this.vocabSize)) return this.withLogprobs(logits, this.sampledTokens(logits, rows));
+      const drawn = this.drawnTokens(logits, rows);
+      return this.reportTemperature === this.options.temperature ? drawn : this.withLogprobs(logits, drawn.tokens);
     });
+  }
+
+  /** The chosen tokens with their log-probs at the reporting temperature. */
+  private withLogprobs(logits: Tensor, tokens: Int32Array): { tokens: Int32Array; logprobs: Float32Array } {
+    const { logprobs } = tokenLogProbs(logits, tensor(tokens, [tokens.length]), { temperature: this.reportTemperature });
+    return { tokens, logprobs: logprobs.toFloat32Array() };
+  }
+
+  /** Draws from the whole tempered softmax on the device (no filter to apply): the tokens and their log-probs at that temperature. */
+  private drawnTokens(logits: Tensor, rows: Row[]): { tokens: Int32Array; logprobs: Float32Array } {
+    const [B, V] = logits.shape;
+    const uniforms = Float64Array.from(rows, (row) => row.rng!.uniform());
+    const tokens = new Int32Array(B), logprobs = new Float32Array(B);
+    const bad = logits.backend.sampleRows(logits.addr, B, V, 1 / this.options.temperature, uniforms, tokens, logprobs);
+    if (bad >= 0) throw new Error(`generate: the logits of sequence ${rows[bad].index} are not finite; the model produced NaN or infinity`);
+    return { tokens, logprobs };
   }
 
   private greedyTokens(logits: Tensor): Int32Array {

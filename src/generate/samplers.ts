@@ -70,11 +70,20 @@ function topKTopPPrefix(probs: Float32Array, topK: number, topP: number, pmax: n
   }
 }
 
+function filtersByRank(filters: SamplingFilters, vocab: number): boolean {
+  return (filters.topK > 0 && filters.topK < vocab) || filters.topP < 1;
+}
+
+/** Whether the filters keep every token of a vocabulary this large (then a draw needs no sorting at all). */
+export function keepsEveryToken(filters: SamplingFilters, vocab: number): boolean {
+  return !filtersByRank(filters, vocab) && filters.minP <= 0;
+}
+
 /** The token ids the filters keep (null: all of them, when no filter is on). */
 export function keptTokens(probs: Float32Array, filters: SamplingFilters): Int32Array | null {
   const vocab = probs.length;
-  const byRank = (filters.topK > 0 && filters.topK < vocab) || filters.topP < 1;
-  if (!byRank && filters.minP <= 0) return null;
+  if (keepsEveryToken(filters, vocab)) return null;
+  const byRank = filtersByRank(filters, vocab);
   const pmax = maxOf(probs);
   const floor = filters.minP > 0 ? filters.minP * pmax : 0;
   if (!byRank) {

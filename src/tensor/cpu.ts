@@ -8,7 +8,7 @@ const kernelNames = [
   "alloc", "free", "resetPeak", "releaseCache", "copy", "zero", "fill", "gemm", "toBf16", "fromBf16", "binary", "unary", "unaryBackward", "axpby", "sum",
   "reduceBroadcast", "sumLastDim", "allFinite", "rmsNorm", "rmsNormBackward", "ropeTables", "rope", "swiglu",
   "swigluBackward", "embedding", "embeddingBackward", "gatherRows", "writeRows", "tokenLogProbs",
-  "tokenLogProbsBackward", "adamw", "attentionForward", "attentionBackward",
+  "tokenLogProbsBackward", "sampleRows", "adamw", "attentionForward", "attentionBackward",
 ] as const;
 
 function bindKernels(): Record<(typeof kernelNames)[number], (...args: never[]) => unknown> {

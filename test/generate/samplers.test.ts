@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { argmax, keptTokens, resolveGenerationConfig, sampleToken, sequenceSeed, type SamplingFilters } from "../../src/generate/index.js";
-import { Rng } from "../../src/tensor/index.js";
+import { cpu, Rng, scope, tensor } from "../../src/tensor/index.js";
 
 /** Normalised probabilities from logits with a given spread (large spread: peaked). */
 function distribution(vocab: number, spread: number, seed: number): Float32Array {
@@ -90,6 +90,44 @@ test("draws follow the renormalised kept distribution and repeat with the seed",
 test("a distribution without finite mass is refused", () => {
   assert.throws(() => sampleToken(Float32Array.of(NaN, NaN), { topK: 0, topP: 1, minP: 0 }, new Rng(1)), /no finite mass/);
 });
+
+/** A generator whose every draw is `u`: sampleToken then makes the draw the device sampler makes with u. */
+function fixedUniform(u: number): Rng {
+  return { uniform: () => u } as unknown as Rng;
+}
+
+test("the device sampler draws the token the host sampler draws with the same uniform, and its log-prob", () => scope(() => {
+  const rng = new Rng(21);
+  const rows = 6, vocab = 5000;
+  for (const temperature of [1, 0.7, 1.6]) {
+    for (const spread of [0.5, 3, 12]) {
+      const logits = Float32Array.from({ length: rows * vocab }, () => spread * rng.normal());
+      const device = tensor(logits, [rows, vocab]);
+      for (let trial = 0; trial < 12; trial++) {
+        const uniforms = Float64Array.from({ length: rows }, () => rng.uniform());
+        const tokens = new Int32Array(rows), logprobs = new Float32Array(rows);
+        assert.equal(cpu.sampleRows(device.addr, rows, vocab, 1 / temperature, uniforms, tokens, logprobs), -1);
+        for (let r = 0; r < rows; r++) {
+          const scaled = Array.from(logits.subarray(r * vocab, (r + 1) * vocab), (z) => z / temperature);
+          const max = Math.max(...scaled);
+          const lse = max + Math.log(scaled.reduce((a, z) => a + Math.exp(z - max), 0));
+          const probs = Float32Array.from(scaled, (z) => Math.exp(z - lse));
+          const label = `T ${temperature}, spread ${spread}, row ${r}, u ${uniforms[r]}`;
+          assert.equal(tokens[r], sampleToken(probs, { topK: 0, topP: 1, minP: 0 }, fixedUniform(uniforms[r])), label);
+          assert.ok(Math.abs(logprobs[r] - (scaled[tokens[r]] - lse)) < 1e-5, `${label}: log-prob ${logprobs[r]}`);
+        }
+      }
+    }
+  }
+}));
+
+test("the device sampler takes the first token with mass at u = 0, the last near u = 1, and names a row without finite mass", () => scope(() => {
+  const logits = tensor(Float32Array.of(-200, 0, 1, -200, 0, 0, 0, 0, NaN), [3, 3]);
+  const tokens = new Int32Array(3), logprobs = new Float32Array(3);
+  const bad = cpu.sampleRows(logits.addr, 3, 3, 1, Float64Array.of(0, 0.9999999, 0.5), tokens, logprobs);
+  assert.equal(bad, 2);
+  assert.deepEqual([...tokens.subarray(0, 2)], [1, 2]);
+}));
 
 test("sequence seeds differ across sequences and runs and do not depend on anything else", () => {
   const seeds = new Set<number>();
