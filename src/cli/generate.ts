@@ -1,9 +1,9 @@
 // `astarpo generate`: sample from a model folder (or a built-in model) the way
 // training's rollouts do, as text or as JSON lines with token ids and log-probs.
 import { existsSync, statSync } from "node:fs";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { generate, type GeneratedSequence, type GenerationProgress } from "../generate/index.js";
-import { createBuiltinModel, loadModel, type DecoderModel } from "../models/index.js";
+import { createBuiltinModel, frozenCopy, loadModel, type DecoderModel, type WeightDtype } from "../models/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 import { numberOption, positiveInteger, positiveNumber } from "./options.js";
 
@@ -22,17 +22,25 @@ export interface GenerateOptions {
   num?: number;
   stop?: string[];
   batchSize?: number;
+  /** How the weights are held while sampling (default f32). */
+  weights?: WeightDtype;
   json?: boolean;
 }
 
 const BUILTIN_PREFIX = "builtin:";
 
-/** A model folder, or `builtin:<preset>` (weights from seed 0). */
-export async function openModel(spec: string): Promise<{ model: DecoderModel; tokenizer: Tokenizer }> {
-  if (spec.startsWith(BUILTIN_PREFIX)) return createBuiltinModel(spec.slice(BUILTIN_PREFIX.length), 0);
+/** A model folder, or `builtin:<preset>` (weights from seed 0), with its weights held as `weights`. */
+export async function openModel(spec: string, weights: WeightDtype = "f32"): Promise<{ model: DecoderModel; tokenizer: Tokenizer }> {
+  if (spec.startsWith(BUILTIN_PREFIX)) {
+    const { model, tokenizer } = createBuiltinModel(spec.slice(BUILTIN_PREFIX.length), 0);
+    if (weights === "f32") return { model, tokenizer };
+    const frozen = frozenCopy(model, weights);
+    model.dispose();
+    return { model: frozen, tokenizer };
+  }
   if (!existsSync(spec)) throw new Error(`--model ${spec}: no such folder`);
   if (!statSync(spec).isDirectory()) throw new Error(`--model ${spec}: not a folder (expected a Hugging Face model folder with config.json)`);
-  return loadModel(spec);
+  return loadModel(spec, { dtype: weights });
 }
 
 /** The prompt's token ids: the chat template's rendering with --chat, else the text with the tokenizer's special tokens. */
@@ -50,7 +58,7 @@ export interface Samples {
 
 /** Samples `num` responses to the prompt. */
 export async function sample(options: GenerateOptions, onProgress?: (progress: GenerationProgress) => void): Promise<Samples> {
-  const { model, tokenizer } = await openModel(options.model);
+  const { model, tokenizer } = await openModel(options.model, options.weights);
   try {
     const prompt = promptIds(tokenizer, options);
     const started = performance.now();
@@ -118,6 +126,8 @@ export function register(program: Command): void {
     .option("--num <n>", "responses to sample", positiveInteger("--num"), 1)
     .option("--stop <text>", "end a response at this text (repeatable)", (value: string, all: string[] = []) => [...all, value])
     .option("--batch-size <n>", "responses decoded together", positiveInteger("--batch-size"), 16)
+    .addOption(new Option("--weights <type>", "hold the weights as f32, or as bf16: half the memory, faster sampling, sums still f32")
+      .choices(["f32", "bf16"]).default("f32"))
     .option("--json", "one JSON object per response: text, token_ids, logprobs, finish_reason, prompt_tokens, tokens_per_second")
     .action(async (options: GenerateOptions) => {
       const samples = await sample(options, progressPrinter());

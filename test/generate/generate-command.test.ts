@@ -28,6 +28,18 @@ test("generate --chat renders the model folder's chat template", async () => {
   await assert.rejects(sample({ ...greedy, system: "be brief" }), /--system needs --chat/);
 });
 
+test("generate --weights bf16 gives a bf16 checkpoint's own tokens and log-probs exactly, at half the weight memory", async () => {
+  // The fixture stores bf16: widening it to f32 adds nothing, and the products are bit-exact either way.
+  const folder = join("test", "fixtures", "models", "qwen2");
+  const settings = { model: folder, prompt: "hi", num: 2, maxNewTokens: 6, seed: 3, temperature: 0.8 };
+  const half = await sample({ ...settings, weights: "bf16" });
+  const full = await sample(settings);
+  assert.deepEqual(half.sequences.map((s) => s.tokenIds), full.sequences.map((s) => s.tokenIds));
+  assert.deepEqual(half.sequences.map((s) => s.logprobs), full.sequences.map((s) => s.logprobs));
+  const builtin = await sample({ model: "builtin:tiny", prompt: "2+2=", maxNewTokens: 4, seed: 2, weights: "bf16" });
+  assert.equal(builtin.sequences[0].logprobs.length, builtin.sequences[0].tokenIds.length);
+});
+
 test("generate names a missing model folder or built-in model", async () => {
   await assert.rejects(sample({ model: join("test", "no-such-model"), prompt: "x" }), /--model test\/no-such-model: no such folder/);
   await assert.rejects(sample({ model: join("test", "fixtures"), prompt: "x" }), /test\/fixtures\/config\.json: cannot read/);
