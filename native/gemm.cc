@@ -82,7 +82,7 @@ void pack(const KernelSet& ks, const View& v, int64_t r0, int64_t rows, int64_t 
 void packB(const KernelSet& ks, const Product& p, int64_t n0, int64_t cols, int64_t k0, int64_t kc, float* dst) {
   if (!p.b16) { pack(ks, p.b, n0, cols, k0, kc, ks.nr, dst); return; }
   for (int64_t j = 0; j < cols; j += ks.nr, dst += kc * ks.nr)
-    gemm_detail::packAcrossBf16(p.b16 + (n0 + j) * p.b.rs + k0, p.b.rs, static_cast<int>(std::min<int64_t>(ks.nr, cols - j)), kc, ks.nr, dst);
+    ks.packAcrossBf16(p.b16 + (n0 + j) * p.b.rs + k0, p.b.rs, static_cast<int>(std::min<int64_t>(ks.nr, cols - j)), kc, ks.nr, dst);
 }
 
 int64_t roundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }

@@ -134,16 +134,14 @@ static_assert(kMc % kRows == 0 && kNc % kCols == 0, "blocks hold whole tiles: pa
 
 template <int... R, int... D>
 KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
-  return KernelSet{"avx2", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossAvx2, &packAlongAvx2,
+  return KernelSet{"avx2", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossAvx2, &packAcrossBf16Avx2, &packAlongAvx2,
                    kStreamRows, kDotRows, kDotCols, {&dot<D + 1, kDotCols, float>...}, {&dot<D + 1, 1, float>...},
                    {&dot<D + 1, kDotCols, Bf16>...}, {&dot<D + 1, 1, Bf16>...}};
 }
 
-// Transposes the 8x8 block at src (rows rs apart) into dst (rows `width` apart).
-ASTARPO_AVX2 inline void transpose8x8(const float* src, int64_t rs, float* dst, int width) {
-  __m256 r[8], t[8];
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * rs);
+// Transposes eight rows of eight values, r[i] = row i, into dst (rows `width` apart).
+ASTARPO_AVX2 inline void transpose8x8(__m256* r, float* dst, int width) {
+  __m256 t[8];
 #pragma GCC unroll 4
   for (int i = 0; i < 8; i += 2) {
     t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
@@ -163,6 +161,12 @@ ASTARPO_AVX2 inline void transpose8x8(const float* src, int64_t rs, float* dst, 
   }
 }
 
+// Eight bfloat16 values widened to floats.
+ASTARPO_AVX2 inline __m256 widen8(const Bf16* p) {
+  const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+}
+
 // Transposes the 4x4 block at src into dst.
 ASTARPO_AVX2 inline void transpose4x4(const float* src, int64_t rs, float* dst, int width) {
   __m128 r0 = _mm_loadu_ps(src), r1 = _mm_loadu_ps(src + rs), r2 = _mm_loadu_ps(src + 2 * rs), r3 = _mm_loadu_ps(src + 3 * rs);
@@ -180,7 +184,12 @@ ASTARPO_AVX2 void packAcrossAvx2(const float* src, int64_t rs, int rows, int64_t
   for (; k + 8 <= kc; k += 8) {
     float* d = dst + k * width;
     int i = 0;
-    for (; i + 8 <= rows; i += 8) transpose8x8(src + i * rs + k, rs, d + i, width);
+    for (; i + 8 <= rows; i += 8) {
+      __m256 r[8];
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(src + (i + j) * rs + k);
+      transpose8x8(r, d + i, width);
+    }
     for (; i + 4 <= rows; i += 4) {
       transpose4x4(src + i * rs + k, rs, d + i, width);
       transpose4x4(src + i * rs + k + 4, rs, d + 4 * width + i, width);
@@ -191,6 +200,25 @@ ASTARPO_AVX2 void packAcrossAvx2(const float* src, int64_t rs, int rows, int64_t
       for (int z = rows; z < width; z++) d[kk * width + z] = 0.0f;
   }
   packAcrossScalar(src + k, rs, rows, kc - k, width, dst + k * width);
+}
+
+ASTARPO_AVX2 void packAcrossBf16Avx2(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    float* d = dst + k * width;
+    int i = 0;
+    for (; i + 8 <= rows; i += 8) {
+      __m256 r[8];
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; j++) r[j] = widen8(src + (i + j) * rs + k);
+      transpose8x8(r, d + i, width);
+    }
+    for (; i < rows; i++)
+      for (int kk = 0; kk < 8; kk++) d[kk * width + i] = widenBf16(src[i * rs + k + kk]);
+    for (int kk = 0; kk < 8; kk++)
+      for (int z = rows; z < width; z++) d[kk * width + z] = 0.0f;
+  }
+  packAcrossBf16(src + k, rs, rows, kc - k, width, dst + k * width);
 }
 
 constexpr int kPackAhead = 16;

@@ -47,6 +47,7 @@ using PackAlong = void (*)(const float* src, int64_t cs, int rows, int64_t kc, i
 using PackAcrossBf16 = void (*)(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
 
 void packAcrossBf16(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
+void packAcrossBf16Avx2(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
 void packAlongScalar(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
 void packAlongAvx2(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
 void packAlongAvx512(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
@@ -62,6 +63,7 @@ struct KernelSet {
   int kc, mc, nc;      // cache blocks: K depth, rows of A kept in L2, columns of B per panel
   TileKernel tile[kMaxTileRows];  // tile[rows - 1] computes a tile of that many rows
   PackAcross packAcross;
+  PackAcrossBf16 packAcrossBf16;  // packAcross for a bfloat16 weight
   PackAlong packAlong;
   int streamRows;                 // at most this many rows: stream B unpacked (dot or strips)
   int dotRows, dotCols;           // the widest dot-product tile

@@ -69,7 +69,7 @@ static_assert(kMc % kRows == 0 && kNc % kCols == 0, "blocks hold whole tiles: pa
 
 template <int... R, int... D>
 KernelSet makeSet(std::integer_sequence<int, R...>, std::integer_sequence<int, D...>) {
-  return KernelSet{"portable", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossScalar, &packAlongScalar,
+  return KernelSet{"portable", kRows, kCols, kKc, kMc, kNc, {&tile<R + 1>...}, &packAcrossScalar, &packAcrossBf16, &packAlongScalar,
                    kStreamRows, kDotRows, kDotCols, {&dot<D + 1, kDotCols, float>...}, {&dot<D + 1, 1, float>...},
                    {&dot<D + 1, kDotCols, Bf16>...}, {&dot<D + 1, 1, Bf16>...}};
 }
