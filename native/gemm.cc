@@ -152,6 +152,11 @@ void splitColumns(const Product& p, int64_t unit, int threads, Body&& body) {
   });
 }
 
+// Depth of one slice of the dot products: 8 rows of A at this depth (32 KB)
+// stay in L1 while every group of weight rows passes by (Zen 5, 8 rows by
+// a bf16 896 x 4864 weight: ~26 GB/s streamed unsliced, ~28 sliced).
+constexpr int64_t kDotDepth = 1024;
+
 // op(B) stored [N, K] (x @ W^T): dot products along K, rows of W in L1 while
 // every row of A passes by. W is p.b's floats or p.b16's bfloat16 values.
 template <class W>
@@ -167,15 +172,20 @@ void runFewRowsByDot(const KernelSet& ks, const Product& p, const W* w, const Do
     lda = p.K;
   }
   splitColumns(p, ks.dotCols, threads, [&](int64_t n0, int64_t n1) {
-    for (int64_t j = n0; j < n1;) {
-      const bool wide = n1 - j >= ks.dotCols;
-      const int64_t cols = wide ? ks.dotCols : 1;
-      for (int64_t i = 0; i < p.M; i += ks.dotRows) {
-        const int rows = static_cast<int>(std::min<int64_t>(ks.dotRows, p.M - i));
-        (wide ? dot : dotOne)[rows - 1](p.K, a + i * lda, lda, w + j * p.b.rs, p.b.rs,
-                                              p.c + i * p.ldc + j, p.ldc, p.alpha, p.beta, p.bias ? p.bias + j : nullptr);
+    // Long rows go in slices of K, so the slice of A every column group reads stays in L1.
+    for (int64_t k0 = 0; k0 < p.K; k0 += kDotDepth) {
+      const int64_t kc = std::min(kDotDepth, p.K - k0);
+      const bool first = k0 == 0;
+      for (int64_t j = n0; j < n1;) {
+        const bool wide = n1 - j >= ks.dotCols;
+        const int64_t cols = wide ? ks.dotCols : 1;
+        for (int64_t i = 0; i < p.M; i += ks.dotRows) {
+          const int rows = static_cast<int>(std::min<int64_t>(ks.dotRows, p.M - i));
+          (wide ? dot : dotOne)[rows - 1](kc, a + i * lda + k0, lda, w + j * p.b.rs + k0, p.b.rs, p.c + i * p.ldc + j, p.ldc,
+                                          p.alpha, first ? p.beta : 1.0f, first && p.bias ? p.bias + j : nullptr);
+        }
+        j += cols;
       }
-      j += cols;
     }
   });
 }
