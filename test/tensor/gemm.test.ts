@@ -123,8 +123,9 @@ test("gemm matches a float64 reference on odd shapes, every transpose and every 
 test("gemm handles products large enough to block K, rows and threads", () => {
   eachIsa((isa) => {
     const rand = random(5);
-    // Blocked K and rows, few rows with a B too big to pack, and a ragged grid.
-    for (const [M, N, K] of [[263, 161, 1100], [1, 300, 700], [40, 1030, 1020], [150, 67, 259]]) {
+    // Blocked K and rows, few rows with a B too big to pack, a ragged grid, and a thread's
+    // columns spanning several panels of B (packed A then serves them all, across K blocks).
+    for (const [M, N, K] of [[263, 161, 1100], [1, 300, 700], [40, 1030, 1020], [150, 67, 259], [70, 2200, 1030]]) {
       for (const [ta, tb] of [[0, 0], [1, 1]]) check(makeCase(rand, M, N, K, { transA: ta, transB: tb }), rand, `${isa} ${M}x${N}x${K}`);
     }
   });
