@@ -2,6 +2,7 @@
 // leaving the other 4 of the 16 registers for B~ and the A~ broadcast.
 #include "gemm_kernels.h"
 #include <immintrin.h>
+#include <type_traits>
 #include <utility>
 
 namespace astarpo::gemm_detail {
@@ -177,48 +178,48 @@ ASTARPO_AVX2 inline void transpose4x4(const float* src, int64_t rs, float* dst, 
   _mm_storeu_ps(dst + 3 * width, r3);
 }
 
+// Eight floats of a row, as stored or widened from bfloat16.
+ASTARPO_AVX2 inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+ASTARPO_AVX2 inline __m256 load8(const Bf16* p) { return widen8(p); }
+inline float widen(float x) { return x; }
+inline float widen(Bf16 x) { return widenBf16(x); }
+
+// packAcross in 8x8 register transposes, for a source of floats or bfloat16.
+template <class T>
+ASTARPO_AVX2 void packAcrossBy8(const T* src, int64_t rs, int rows, int64_t kc, int width, float* dst) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    float* d = dst + k * width;
+    int i = 0;
+    for (; i + 8 <= rows; i += 8) {
+      __m256 r[8];
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; j++) r[j] = load8(src + (i + j) * rs + k);
+      transpose8x8(r, d + i, width);
+    }
+    if constexpr (std::is_same_v<T, float>) {
+      for (; i + 4 <= rows; i += 4) {
+        transpose4x4(src + i * rs + k, rs, d + i, width);
+        transpose4x4(src + i * rs + k + 4, rs, d + 4 * width + i, width);
+      }
+    }
+    for (; i < rows; i++)
+      for (int kk = 0; kk < 8; kk++) d[kk * width + i] = widen(src[i * rs + k + kk]);
+    for (int kk = 0; kk < 8; kk++)
+      for (int z = rows; z < width; z++) d[kk * width + z] = 0.0f;
+  }
+  if constexpr (std::is_same_v<T, float>) packAcrossScalar(src + k, rs, rows, kc - k, width, dst + k * width);
+  else packAcrossBf16(src + k, rs, rows, kc - k, width, dst + k * width);
+}
+
 }  // namespace
 
 ASTARPO_AVX2 void packAcrossAvx2(const float* src, int64_t rs, int rows, int64_t kc, int width, float* dst) {
-  int64_t k = 0;
-  for (; k + 8 <= kc; k += 8) {
-    float* d = dst + k * width;
-    int i = 0;
-    for (; i + 8 <= rows; i += 8) {
-      __m256 r[8];
-#pragma GCC unroll 8
-      for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(src + (i + j) * rs + k);
-      transpose8x8(r, d + i, width);
-    }
-    for (; i + 4 <= rows; i += 4) {
-      transpose4x4(src + i * rs + k, rs, d + i, width);
-      transpose4x4(src + i * rs + k + 4, rs, d + 4 * width + i, width);
-    }
-    for (; i < rows; i++)
-      for (int kk = 0; kk < 8; kk++) d[kk * width + i] = src[i * rs + k + kk];
-    for (int kk = 0; kk < 8; kk++)
-      for (int z = rows; z < width; z++) d[kk * width + z] = 0.0f;
-  }
-  packAcrossScalar(src + k, rs, rows, kc - k, width, dst + k * width);
+  packAcrossBy8(src, rs, rows, kc, width, dst);
 }
 
 ASTARPO_AVX2 void packAcrossBf16Avx2(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst) {
-  int64_t k = 0;
-  for (; k + 8 <= kc; k += 8) {
-    float* d = dst + k * width;
-    int i = 0;
-    for (; i + 8 <= rows; i += 8) {
-      __m256 r[8];
-#pragma GCC unroll 8
-      for (int j = 0; j < 8; j++) r[j] = widen8(src + (i + j) * rs + k);
-      transpose8x8(r, d + i, width);
-    }
-    for (; i < rows; i++)
-      for (int kk = 0; kk < 8; kk++) d[kk * width + i] = widenBf16(src[i * rs + k + kk]);
-    for (int kk = 0; kk < 8; kk++)
-      for (int z = rows; z < width; z++) d[kk * width + z] = 0.0f;
-  }
-  packAcrossBf16(src + k, rs, rows, kc - k, width, dst + k * width);
+  packAcrossBy8(src, rs, rows, kc, width, dst);
 }
 
 constexpr int kPackAhead = 16;

@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { native } from "../../src/tensor/native.js";
+import { eachIsa } from "./each-isa.js";
 import { assertClose, dot, numericGrad, randomValues, type F64 } from "./reference.js";
 
 interface Geometry {
@@ -148,29 +149,11 @@ const cases: Geometry[] = [
   { B: 1, T: 70, S: 150, H: 4, Hkv: 1, D: 24, scale: 3, keyStart: [7], kvLen: [140] },
 ];
 
-function isas(): string[] {
-  const best = native.isaName() as string;
-  const all = ["portable", "avx2", "avx512"];
-  return all.slice(0, all.indexOf(best) + 1);
-}
-
-function forEachIsa(body: (isa: string) => void): void {
-  const best = native.isaName() as string;
-  try {
-    for (const isa of isas()) {
-      native.setIsa(isa);
-      body(isa);
-    }
-  } finally {
-    native.setIsa(best);
-  }
-}
-
 test("attention forward and backward match the float64 reference on every instruction set", () => {
   cases.forEach((g, n) => {
     const { q, k, v, dout } = inputs(g, 100 + 10 * n);
     const ref = forwardRef(g, q, k, v), grads = backwardRef(g, q, k, v, dout);
-    forEachIsa((isa) => {
+    eachIsa((isa) => {
       const what = `${isa} ${JSON.stringify(g)}`;
       const ours = runNative(g, q, k, v, dout);
       assertClose(ours.out, ref.out, 1e-4, 2e-5, `${what} out`);
@@ -186,7 +169,7 @@ test("attention forward and backward match the float64 reference on every instru
 test("fully masked queries give 0 and unseen keys get 0 gradient", () => {
   const g: Geometry = { B: 2, T: 4, S: 10, H: 2, Hkv: 1, D: 8, qPos: [0, 6], keyStart: [2, 0], kvLen: [10, 8] };
   const { q, k, v, dout } = inputs(g, 7);
-  forEachIsa((isa) => {
+  eachIsa((isa) => {
     const ours = runNative(g, q, k, v, dout);
     for (let h = 0; h < g.H; h++)
       for (let i = 0; i < 2; i++) {
@@ -214,7 +197,7 @@ test("kernel gradients match central differences of a scalar loss through the fl
     dk: numericGrad((x) => loss({ q, k: x, v }), k, weights),
     dv: numericGrad((x) => loss({ q, k, v: x }), v, weights),
   };
-  forEachIsa((isa) => {
+  eachIsa((isa) => {
     const ours = runNative(g, q, k, v, weights);
     for (const name of ["dq", "dk", "dv"] as const) assertClose(ours[name]!, numeric[name], 1e-3, 1e-4, `${isa} ${name} vs central differences`);
   });

@@ -4,6 +4,7 @@ import { bfloat16ToFloat32, float32ToBfloat16 } from "../../src/models/half-floa
 import { AdamW, parameter } from "../../src/nn/index.js";
 import { cast, embedding, linear, matmul, noGrad, randn, Rng, scope, tensor } from "../../src/tensor/index.js";
 import { native } from "../../src/tensor/native.js";
+import { eachIsa } from "./each-isa.js";
 
 function rawBits(t: { backend: { read(addr: number, offset: number, out: ArrayBufferView): void }; addr: number; size: number }): Uint16Array {
   const out = new Uint16Array(t.size);
@@ -32,20 +33,6 @@ test("writing host values into a bf16 tensor rounds them as cast does", () => sc
   const half = cast(tensor(new Float32Array(777), [777]), "bf16").write(values);
   assert.deepEqual(rawBits(half), float32ToBfloat16(values));
 }));
-
-// Every path this CPU can run, fastest first; the fastest is restored after.
-function eachIsa(body: (isa: string) => void): void {
-  const best = native.isaName() as string;
-  const all = ["avx512", "avx2", "portable"];
-  try {
-    for (const isa of all.slice(all.indexOf(best))) {
-      native.setIsa(isa);
-      body(isa);
-    }
-  } finally {
-    native.setIsa(best);
-  }
-}
 
 test("a product with bf16 weights equals the same product with the weights widened to f32, bit for bit", () => {
   const rng = new Rng(11);

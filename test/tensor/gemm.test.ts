@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { native } from "../../src/tensor/native.js";
+import { eachIsa } from "./each-isa.js";
 import { Rng } from "../../src/tensor/random.js";
 
 // A seeded generator so a failure names a case that reproduces.
@@ -88,20 +89,6 @@ function makeCase(rand: () => number, M: number, N: number, K: number, over: Par
     batch: 1, strideA: 0, strideB: 0, strideC: 0,
   };
   return { ...base, ...over };
-}
-
-// Every path this CPU can run, fastest first; the fastest is restored after.
-function eachIsa(body: (isa: string) => void): void {
-  const best = native.isaName() as string;
-  const all = ["avx512", "avx2", "portable"];
-  try {
-    for (const isa of all.slice(all.indexOf(best))) {
-      native.setIsa(isa);
-      body(isa);
-    }
-  } finally {
-    native.setIsa(best);
-  }
 }
 
 // Sizes around the tile shapes of every path (14x32, 6x16, 4x16) and primes.
