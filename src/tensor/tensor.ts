@@ -93,7 +93,14 @@ export class Tensor {
   /** A copy of the data on the host (bf16 values widened to float32). */
   toArray(): Float32Array | Int32Array {
     this.assertLive();
-    if (this.dtype === "bf16") return throughFloat32(this, (wide) => wide.toFloat32Array(), "read");
+    if (this.dtype === "bf16") {
+      const out = new Float32Array(this.size);
+      throughFloat32Chunks(this, (at, n, staging) => {
+        this.backend.fromBf16(this.addr + at * 2, staging, n);
+        this.backend.read(staging, 0, out.subarray(at, at + n));
+      });
+      return out;
+    }
     const out = this.dtype === "i32" ? new Int32Array(this.size) : new Float32Array(this.size);
     this.backend.read(this.storage.addr, this.byteOffset, out);
     return out;
@@ -115,7 +122,11 @@ export class Tensor {
     this.assertLive();
     if (data.length !== this.size) throw new Error(`write: ${data.length} values for a tensor of ${this.size} ${shapeString(this.shape)}`);
     if (this.dtype === "bf16") {
-      throughFloat32(this, (wide) => wide.write(data), "write");
+      const values = data instanceof Float32Array ? data : Float32Array.from(data);
+      throughFloat32Chunks(this, (at, n, staging) => {
+        this.backend.write(staging, 0, values.subarray(at, at + n));
+        this.backend.toBf16(staging, this.addr + at * 2, n);
+      });
       return this;
     }
     const typed = this.dtype === "i32"
@@ -130,20 +141,20 @@ export class Tensor {
   }
 }
 
+/** Elements converted at a time between host floats and bf16 storage. */
+const CONVERSION_CHUNK = 1 << 20;
+
 /**
- * Runs `use` on a float32 copy of a bf16 tensor, outside any scope: "read"
- * widens the tensor into it first, "write" rounds it back afterwards.
+ * Moves a bf16 tensor's values to or from the host through one device staging
+ * buffer of 4 MB (`step(first element, count, staging address)` per chunk):
+ * converting a large embedding never holds a float32 copy of it.
  */
-function throughFloat32<T>(half: Tensor, use: (wide: Tensor) => T, direction: "read" | "write"): T {
-  const bytes = half.size * 4;
-  const wide = new Tensor(new Storage(half.backend, half.backend.alloc(bytes), bytes), half.shape, "f32");
+function throughFloat32Chunks(half: Tensor, step: (at: number, n: number, staging: number) => void): void {
+  const staging = half.backend.alloc(Math.min(half.size, CONVERSION_CHUNK) * 4);
   try {
-    if (direction === "read") half.backend.fromBf16(half.addr, wide.addr, half.size);
-    const result = use(wide);
-    if (direction === "write") half.backend.toBf16(wide.addr, half.addr, half.size);
-    return result;
+    for (let at = 0; at < half.size; at += CONVERSION_CHUNK) step(at, Math.min(CONVERSION_CHUNK, half.size - at), staging);
   } finally {
-    wide.dispose();
+    half.backend.free(staging);
   }
 }
 

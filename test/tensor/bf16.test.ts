@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bfloat16ToFloat32, float32ToBfloat16 } from "../../src/models/half-float.js";
 import { AdamW, parameter } from "../../src/nn/index.js";
-import { cast, embedding, linear, matmul, noGrad, randn, Rng, scope, tensor } from "../../src/tensor/index.js";
+import { cast, embedding, empty, linear, matmul, memory, noGrad, randn, resetPeakMemory, Rng, scope, tensor } from "../../src/tensor/index.js";
 import { native } from "../../src/tensor/native.js";
 import { eachIsa } from "./each-isa.js";
 
@@ -32,6 +32,19 @@ test("writing host values into a bf16 tensor rounds them as cast does", () => sc
   const values = Float32Array.from({ length: 777 }, (_, i) => Math.sin(i) * 1e3);
   const half = cast(tensor(new Float32Array(777), [777]), "bf16").write(values);
   assert.deepEqual(rawBits(half), float32ToBfloat16(values));
+}));
+
+test("bf16 tensors move to and from the host in 4 MB chunks, never through a float32 copy of the tensor", () => scope(() => {
+  const size = (3 << 20) + 12345;
+  const half = empty([size], "bf16");
+  const values = Float32Array.from({ length: size }, (_, i) => (i % 1000) / 7 - 50);
+  resetPeakMemory();
+  const before = memory().cpu.live;
+  half.write(values);
+  const back = half.toFloat32Array();
+  const extra = memory().cpu.peak - before;
+  assert.ok(extra <= 4 << 20, `converting took ${extra} extra bytes`);
+  assert.deepEqual(back, bfloat16ToFloat32(float32ToBfloat16(values)));
 }));
 
 test("a product with bf16 weights equals the same product with the weights widened to f32, bit for bit", () => {
