@@ -1,11 +1,13 @@
 // Batched sampling with a KV cache. Prompts of a batch are left-padded to one
-// width and prefilled in a single forward pass; then every live sequence
-// advances one token per step. A sequence that stops leaves the batch (its
+// width and prefilled in a single forward pass (a prompt that several
+// sequences share, as when sampling N responses per prompt, is prefilled
+// once and its cache copied to each); then every live sequence advances one
+// token per step. A sequence that stops leaves the batch (its
 // cache rows are dropped), so it costs nothing afterwards. Each sequence draws
 // from its own seeded generator, so what it samples does not depend on which
 // prompts share its batch or in what order they come.
 import { KVCache, selectPositions, type DecoderModel } from "../models/index.js";
-import { exp, empty, full, linear, noGrad, reshape, Rng, scale, scope, sliceRows, tensor, tokenLogProbs, type Tensor } from "../tensor/index.js";
+import { exp, empty, full, gatherRows, linear, noGrad, reshape, Rng, scale, scope, sliceRows, tensor, tokenLogProbs, type Tensor } from "../tensor/index.js";
 import { logprobTemperature, resolveGenerationConfig, type GenerationConfig, type GenerationTokenizer, type ResolvedGenerationConfig } from "./config.js";
 import { argmax, keepsEveryToken, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
 import { StopStrings } from "./stop-strings.js";
@@ -47,6 +49,27 @@ function promptIds(prompt: string | readonly number[], index: number, tokenizer:
   return ids;
 }
 
+function compareIds(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** The distinct prompts of a batch (first holders) and, per row, which of them it holds. */
+function distinctPrompts(batch: Row[]): { distinct: Row[]; source: number[] } {
+  const first = new Map<string, number>();
+  const distinct: Row[] = [];
+  const source = batch.map((row) => {
+    const key = row.prompt.join(",");
+    let at = first.get(key);
+    if (at === undefined) {
+      at = distinct.push(row) - 1;
+      first.set(key, at);
+    }
+    return at;
+  });
+  return { distinct, source };
+}
+
 /**
  * Samples a response to every prompt (text, encoded with the tokenizer's
  * special tokens, or token ids as given). Results come in prompt order.
@@ -65,8 +88,8 @@ export function generate(model: DecoderModel, tokenizer: GenerationTokenizer, pr
   }));
   const stopStrings = new StopStrings(options.stopStrings, tokenizer);
   const decoder = new BatchDecoder(model, vocabSize, options, rows.length, stopStrings);
-  // Longest prompts first, so each batch pads as little as possible.
-  const order = [...rows].sort((a, b) => b.prompt.length - a.prompt.length || a.index - b.index);
+  // Longest prompts first, so each batch pads as little as possible; equal prompts side by side, so they share a prefill.
+  const order = [...rows].sort((a, b) => b.prompt.length - a.prompt.length || compareIds(a.prompt, b.prompt) || a.index - b.index);
   noGrad(() => {
     for (let start = 0; start < order.length; start += options.batchSize) decoder.run(order.slice(start, start + options.batchSize));
   });
@@ -103,14 +126,17 @@ class BatchDecoder {
 
   /** Decodes one batch of rows to the end, filling their tokens, log-probs and finish reasons. */
   run(batch: Row[]): void {
-    const width = Math.max(...batch.map((r) => r.prompt.length));
-    const cache = KVCache.create(this.model.config, batch.length, width + this.options.maxNewTokens);
+    const { distinct, source } = distinctPrompts(batch);
+    const shared = distinct.length < batch.length;
+    const width = Math.max(...distinct.map((r) => r.prompt.length));
+    const cache = KVCache.create(this.model.config, distinct.length, width + this.options.maxNewTokens);
     try {
-      const keyStart = Int32Array.from(batch, (r) => width - r.prompt.length);
-      const ids = new Int32Array(batch.length * width);
-      batch.forEach((r, b) => ids.set(r.prompt, b * width + keyStart[b]));
+      const keyStart = Int32Array.from(distinct, (r) => width - r.prompt.length);
+      const ids = new Int32Array(distinct.length * width);
+      distinct.forEach((r, b) => ids.set(r.prompt, b * width + keyStart[b]));
       let live = batch;
-      let step = this.step(cache, ids, width, live, keyStart);
+      let step = this.step(cache, ids, width, live, keyStart, shared ? source : undefined);
+      if (shared) cache.selectRows(source);
       for (;;) {
         const still = live.filter((row, b) => !this.accept(row, step.tokens[b], step.logprobs[b]));
         this.report();
@@ -126,12 +152,16 @@ class BatchDecoder {
     }
   }
 
-  /** Runs the model on `ids` [rows, width] and picks each row's next token. */
-  private step(cache: KVCache, ids: Int32Array, width: number, rows: Row[], keyStart?: Int32Array): { tokens: Int32Array; logprobs: Float32Array } {
+  /**
+   * Runs the model on `ids` [n, width] and picks the next token of each of `rows`: row b continues
+   * ids row `fromRow[b]` (a shared prompt), or row b itself when fromRow is not given.
+   */
+  private step(cache: KVCache, ids: Int32Array, width: number, rows: Row[], keyStart?: Int32Array, fromRow?: number[]): { tokens: Int32Array; logprobs: Float32Array } {
     return scope(() => {
-      const B = rows.length;
-      const hidden = this.model.hidden(tensor(ids, [B, width]), { cache, keyStart });
-      const last = width === 1 ? reshape(hidden, [B, hidden.shape[2]]) : selectPositions(hidden, new Int32Array(B).fill(width - 1));
+      const n = ids.length / width;
+      const hidden = this.model.hidden(tensor(ids, [n, width]), { cache, keyStart });
+      const ends = width === 1 ? reshape(hidden, [n, hidden.shape[2]]) : selectPositions(hidden, new Int32Array(n).fill(width - 1));
+      const last = fromRow ? gatherRows(ends, fromRow) : ends;
       const logits = linear(last, vocabWeight(this.model, this.vocabSize));
       if (this.options.greedy) return this.withLogprobs(logits, this.greedyTokens(logits));
       if (!keepsEveryToken(this.filters, this.vocabSize)) return this.withLogprobs(logits, this.sampledTokens(logits, rows));

@@ -53,7 +53,10 @@ export class KVCache {
     return this.valueBuffers[layer];
   }
 
-  /** Keeps only `rows` (indices into the current batch, in the order given), e.g. to drop finished sequences. */
+  /**
+   * Keeps only `rows` (indices into the current batch, in the order given), e.g. to drop finished
+   * sequences; a row may be listed more than once, e.g. to give a prefilled prompt to several sequences.
+   */
   selectRows(rows: readonly number[]): void {
     for (const r of rows) {
       if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw new Error(`KVCache.selectRows: row ${r} is not in a batch of ${this.rowCount}`);

@@ -53,6 +53,31 @@ test("a sequence samples the same tokens whatever its batch, its neighbours and 
   }
 });
 
+test("several responses to one prompt share one prefill and sample what each would sample alone", () => {
+  const { model, tokenizer } = createBuiltinModel("tiny", 2);
+  const prefillRows: number[] = [];
+  const hidden = model.hidden.bind(model);
+  model.hidden = (ids, options) => {
+    if (ids.shape[1] > 1) prefillRows.push(ids.shape[0]);
+    return hidden(ids, options);
+  };
+  const live = memory().cpu.live;
+  try {
+    // Four responses to each of two prompts, interleaved, plus one prompt of its own.
+    const prompts = [PROMPTS[0], PROMPTS[1], PROMPTS[0], PROMPTS[1], PROMPTS[0], PROMPTS[2], PROMPTS[1], PROMPTS[0], PROMPTS[1]];
+    const config = { maxNewTokens: 8, seed: 9, temperature: 1.1, stopTokenIds: [] };
+    const shared = generate(model, tokenizer, prompts, config);
+    assert.deepEqual(prefillRows, [3], "one prefill row per distinct prompt");
+    const alone = generate(model, tokenizer, prompts, { ...config, batchSize: 1 });
+    assert.deepEqual(shared.map((s) => s.tokenIds), alone.map((s) => s.tokenIds));
+    const responses = shared.filter((_, i) => prompts[i] === PROMPTS[0]).map((s) => s.tokenIds.join(","));
+    assert.equal(new Set(responses).size, 4, "each response draws from its own stream");
+    assert.equal(memory().cpu.live, live, "generate frees everything it allocates");
+  } finally {
+    model.dispose();
+  }
+});
+
 test("stop tokens and stop strings end a sequence at their first occurrence", () => {
   const { model, tokenizer } = createBuiltinModel("tiny", 2);
   try {
