@@ -1,6 +1,7 @@
 // Sampling and scoring speed of the decoder on the peer benchmark's shapes,
 // against PyTorch (../shared/bench/torch_peer.py) measured in the same run:
 //   gen_tok_s    new tokens/s of batched sampling with a KV cache, prefill included
+//                (also for a batch of responses to one prompt, which share a prefill)
 //   score_tok_s  tokens/s of teacher-forced log-probs without gradient
 // plus the KV cache's bytes per token and the peak of tensor memory.
 // Large configs also run with frozen bf16 weights (what a reference model
@@ -87,6 +88,9 @@ function measure(report: Report, plan: Plan, c: PeerConfig, model: DecoderModel,
   for (const [against, peer] of peers) {
     report.add("gen_tok_s", (batch * newTokens) / genSeconds, "tok/s", peer?.gen_tok_s ?? null, `${label}, batch ${batch}, prompt ${prompt}, ${newTokens} new${against}`);
   }
+  // A*-PO's stage 1 and GRPO sample several responses per prompt: the batch shares one prefill (no peer does this).
+  const sharedSeconds = repeat(() => generate(model, tokenizer, new Array(batch).fill(randomRows(1, prompt, c.vocab, rng)[0]), sampling))[0];
+  report.add("gen_tok_s", (batch * newTokens) / sharedSeconds, "tok/s", null, `${label}, ${batch} responses to one prompt of ${prompt}, ${newTokens} new`);
 
   // The peer scores every position of [batch, seq] ids: here a one-token prompt and a response of seq tokens.
   const { batch: rows, seq } = c.train;
