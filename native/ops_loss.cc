@@ -109,9 +109,11 @@ ASTARPO_VECTORIZE float blockExpSum(const float* __restrict z, int64_t n, float 
 
 // Draws a token from softmax(t * z) with the uniform u in [0, 1): the first
 // token whose running mass passes u * total, found block by block so only one
-// block is scanned element by element. Returns -1 when the mass is not finite.
+// block is scanned element by element; u < 0 takes the first most likely
+// token (greedy). Returns -1 when the mass is not finite.
 int32_t drawToken(const float* z, int64_t vocab, float t, double u, float* logprob) {
-  const float shift = rowMax(z, vocab) * t;
+  const float most = rowMax(z, vocab);
+  const float shift = most * t;
   const int64_t blocks = (vocab + kSampleBlock - 1) / kSampleBlock;
   std::vector<double> mass(static_cast<size_t>(blocks));
   double total = 0;
@@ -121,6 +123,12 @@ int32_t drawToken(const float* z, int64_t vocab, float t, double u, float* logpr
     total += mass[b];
   }
   if (!(total > 0) || !std::isfinite(total)) return -1;
+  if (u < 0) {
+    int64_t best = 0;
+    while (z[best] != most) best++;
+    *logprob = static_cast<float>(z[best] * t - (shift + std::log(total)));
+    return static_cast<int32_t>(best);
+  }
   const double target = u * total;
   double running = 0;
   int32_t token = -1;
@@ -150,7 +158,8 @@ int32_t drawToken(const float* z, int64_t vocab, float t, double u, float* logpr
 }  // namespace
 
 // sampleRows(logits, rows, vocab, invTemperature, uniforms: Float64Array(rows), tokens: Int32Array(rows),
-//            logprobs: Float32Array(rows)) -> -1, or the first row whose logits have no finite softmax
+//            logprobs: Float32Array(rows)) -> -1, or the first row whose logits have no finite softmax.
+// A negative uniform takes the row's most likely token.
 ASTARPO_EXPORT(sampleRows) {
   Args a(env, info);
   const float* logits = a.ptr<float>(0);

@@ -9,7 +9,7 @@
 import { KVCache, selectPositions, type DecoderModel } from "../models/index.js";
 import { exp, empty, full, gatherRows, linear, noGrad, reshape, Rng, scale, scope, sliceRows, tensor, tokenLogProbs, type Tensor } from "../tensor/index.js";
 import { logprobTemperature, resolveGenerationConfig, type GenerationConfig, type GenerationTokenizer, type ResolvedGenerationConfig } from "./config.js";
-import { argmax, keepsEveryToken, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
+import { keepsEveryToken, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
 import { StopStrings } from "./stop-strings.js";
 import { realVocabSize, vocabWeight } from "./vocab-logprobs.js";
 
@@ -163,9 +163,9 @@ class BatchDecoder {
       const ends = width === 1 ? reshape(hidden, [n, hidden.shape[2]]) : selectPositions(hidden, new Int32Array(n).fill(width - 1));
       const last = fromRow ? gatherRows(ends, fromRow) : ends;
       const logits = linear(last, vocabWeight(this.model, this.vocabSize));
-      if (this.options.greedy) return this.withLogprobs(logits, this.greedyTokens(logits));
+      if (this.options.greedy) return this.drawnTokens(logits, rows, this.reportTemperature);
       if (!keepsEveryToken(this.filters, this.vocabSize)) return this.withLogprobs(logits, this.sampledTokens(logits, rows));
-      const drawn = this.drawnTokens(logits, rows);
+      const drawn = this.drawnTokens(logits, rows, this.options.temperature);
       return this.reportTemperature === this.options.temperature ? drawn : this.withLogprobs(logits, drawn.tokens);
     });
   }
@@ -176,21 +176,17 @@ class BatchDecoder {
     return { tokens, logprobs: logprobs.toFloat32Array() };
   }
 
-  /** Draws from the whole tempered softmax on the device (no filter to apply): the tokens and their log-probs at that temperature. */
-  private drawnTokens(logits: Tensor, rows: Row[]): { tokens: Int32Array; logprobs: Float32Array } {
+  /**
+   * On the device, without a filter: draws from the whole softmax at `temperature` (the most likely token when
+   * greedy); the tokens and their log-probs at that temperature.
+   */
+  private drawnTokens(logits: Tensor, rows: Row[], temperature: number): { tokens: Int32Array; logprobs: Float32Array } {
     const [B, V] = logits.shape;
-    const uniforms = Float64Array.from(rows, (row) => row.rng!.uniform());
+    const uniforms = Float64Array.from(rows, (row) => (row.rng ? row.rng.uniform() : -1));
     const tokens = new Int32Array(B), logprobs = new Float32Array(B);
-    const bad = logits.backend.sampleRows(logits.addr, B, V, 1 / this.options.temperature, uniforms, tokens, logprobs);
+    const bad = logits.backend.sampleRows(logits.addr, B, V, 1 / temperature, uniforms, tokens, logprobs);
     if (bad >= 0) throw new Error(`generate: the logits of sequence ${rows[bad].index} are not finite; the model produced NaN or infinity`);
     return { tokens, logprobs };
-  }
-
-  private greedyTokens(logits: Tensor): Int32Array {
-    const values = this.hostRows(logits.shape[0]);
-    logits.backend.read(logits.addr, 0, values);
-    const V = this.vocabSize;
-    return Int32Array.from({ length: logits.shape[0] }, (_, b) => argmax(values.subarray(b * V, (b + 1) * V)));
   }
 
   private sampledTokens(logits: Tensor, rows: Row[]): Int32Array {

@@ -4,7 +4,7 @@ export {
   type GenerationConfig, type GenerationProgress, type GenerationTokenizer, type ResolvedGenerationConfig,
 } from "./config.js";
 export { generate, type FinishReason, type GeneratedSequence } from "./generate.js";
-export { argmax, keptTokens, NO_FILTERS, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
+export { keptTokens, NO_FILTERS, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
 export {
   scoreResponses, scoreResponsesNoGrad,
   type PromptAndResponse, type ResponseScores, type ScoredBatch, type ScoreNoGradOptions, type ScoreOptions,

@@ -1,7 +1,7 @@
-// Drawing one token from a next-token distribution: greedy, or a seeded draw
-// after the top-k, top-p and min-p filters (applied in that order, as
-// transformers and vLLM do), each renormalising what it keeps. Works on the
-// probabilities of one row on the host; the model's step computes them.
+// Drawing one token from a next-token distribution after the top-k, top-p and
+// min-p filters (applied in that order, as transformers and vLLM do), each
+// renormalising what it keeps, on the host. Greedy and unfiltered draws run on
+// the device (Backend.sampleRows); these are for filtered ones.
 import type { Rng } from "../tensor/index.js";
 
 export interface SamplingFilters {
@@ -14,13 +14,6 @@ export interface SamplingFilters {
 }
 
 export const NO_FILTERS: SamplingFilters = { topK: 0, topP: 1, minP: 0 };
-
-/** Index of the largest value; the first one on ties. */
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
 
 function maxOf(probs: Float32Array): number {
   let m = 0;

@@ -72,8 +72,9 @@ export interface Backend {
   writeRows(dst: Addr, src: Addr, batch: number, srcRows: number, dstRows: number, rowBytes: number, offsets: Int32Array): void;
   tokenLogProbs(logits: Addr, targets: Addr, logp: Addr, lse: Addr, entropy: Addr, rows: number, vocab: number, invTemperature: number): void;
   /**
-   * Draws one token per row from softmax(logits * invTemperature) with the given uniforms in [0, 1), filling
-   * tokens and their log-probs; returns -1, or the first row whose softmax has no finite mass.
+   * Draws one token per row from softmax(logits * invTemperature) with the given uniforms in [0, 1) (a negative
+   * one takes the row's first most likely token), filling tokens and their log-probs; returns -1, or the first
+   * row whose softmax has no finite mass.
    */
   sampleRows(logits: Addr, rows: number, vocab: number, invTemperature: number, uniforms: Float64Array, tokens: Int32Array, logprobs: Float32Array): number;
   tokenLogProbsBackward(logits: Addr, targets: Addr, lse: Addr, entropy: Addr, glogp: Addr, gentropy: Addr, dlogits: Addr,

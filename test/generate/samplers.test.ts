@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { argmax, keptTokens, resolveGenerationConfig, sampleToken, sequenceSeed, type SamplingFilters } from "../../src/generate/index.js";
+import { keptTokens, resolveGenerationConfig, sampleToken, sequenceSeed, type SamplingFilters } from "../../src/generate/index.js";
 import { cpu, Rng, scope, tensor } from "../../src/tensor/index.js";
 
 /** Normalised probabilities from logits with a given spread (large spread: peaked). */
@@ -27,10 +27,15 @@ function keptByDefinition(probs: Float32Array, { topK, topP, minP }: SamplingFil
   return ids.filter((id) => probs[id] >= minP * pmax);
 }
 
-test("argmax takes the first of equal values", () => {
-  assert.equal(argmax([0.1, 0.7, 0.7, 0.2]), 1);
-  assert.equal(argmax(Float32Array.of(-3)), 0);
-});
+test("the device sampler takes the first most likely token for a negative uniform, with its log-prob", () => scope(() => {
+  const logits = tensor(Float32Array.of(0.1, 0.7, 0.7, 0.2, -3, -1, -5, -2), [2, 4]);
+  const tokens = new Int32Array(2), logprobs = new Float32Array(2);
+  assert.equal(cpu.sampleRows(logits.addr, 2, 4, 1 / 0.5, Float64Array.of(-1, -1), tokens, logprobs), -1);
+  assert.deepEqual([...tokens], [1, 1]);
+  const scaled = [0.1, 0.7, 0.7, 0.2].map((z) => z / 0.5);
+  const lse = Math.log(scaled.reduce((a, z) => a + Math.exp(z), 0));
+  assert.ok(Math.abs(logprobs[0] - (scaled[1] - lse)) < 1e-6);
+}));
 
 test("top-k, top-p and min-p keep what their definitions keep, on flat and peaked distributions", () => {
   const cases: SamplingFilters[] = [
