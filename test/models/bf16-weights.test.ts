@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createBuiltinModel, frozenCopy, loadModel, saveModel, type DecoderModel } from "../../src/models/index.js";
 import { AdamW } from "../../src/nn/index.js";
 import { memory, noGrad, scope, tensor } from "../../src/tensor/index.js";
-import { fixtureDir } from "./decoder-fixtures.js";
+import { FAMILIES, fixtureDir } from "./decoder-fixtures.js";
 
 function logitsOf(model: DecoderModel, ids: number[]): Float32Array {
   return noGrad(() => scope(() => model.forward(tensor(Int32Array.from(ids), [1, ids.length])).toFloat32Array()));
@@ -53,6 +53,20 @@ test("a bf16 frozen copy holds weight matrices in half the bytes and computes as
     }
   } finally {
     model.dispose();
+  }
+});
+
+test("every family loaded with bf16 weights computes as its rounded weights widened to f32 do (untied lm_head, q/k norm, biases)", async () => {
+  for (const family of FAMILIES) {
+    const loaded = await loadModel(fixtureDir(family), { dtype: "bf16" });
+    const widened = frozenCopy(loaded.model, "f32");
+    try {
+      const ids = IDS.map((id) => id % loaded.tokenizer.vocabSize);
+      assert.deepEqual(logitsOf(loaded.model, ids), logitsOf(widened, ids), family);
+    } finally {
+      loaded.model.dispose();
+      widened.dispose();
+    }
   }
 });
 
