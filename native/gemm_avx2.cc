@@ -121,11 +121,9 @@ ASTARPO_AVX2 void dot(int64_t K, const float* a, int64_t lda, const W* w, int64_
   if (k < K) step(k, columnMask(static_cast<int>(K - k), 0), static_cast<int>(K - k));
 #pragma GCC unroll 8
   for (int i = 0; i < Rows; i++) {
-    float* row = c + i * ldc;
-    for (int j = 0; j < Cols; j++) {
-      const float r = alpha * sum1(acc[i][j]) + (bias ? bias[j] : 0.0f);
-      row[j] = beta != 0.0f ? r + beta * row[j] : r;
-    }
+    float sums[Cols];
+    for (int j = 0; j < Cols; j++) sums[j] = sum1(acc[i][j]);
+    storeRow(c + i * ldc, sums, Cols, alpha, beta, bias);
   }
 }
 

@@ -147,11 +147,7 @@ ASTARPO_AVX512 void dot(int64_t K, const float* a, int64_t lda, const W* w, int6
     if constexpr (Cols == 4) _mm_storeu_ps(sums, sum4(acc[i]));
     else
       for (int j = 0; j < Cols; j++) sums[j] = sum1(acc[i][j]);
-    float* row = c + i * ldc;
-    for (int j = 0; j < Cols; j++) {
-      const float r = alpha * sums[j] + (bias ? bias[j] : 0.0f);
-      row[j] = beta != 0.0f ? r + beta * row[j] : r;
-    }
+    storeRow(c + i * ldc, sums, Cols, alpha, beta, bias);
   }
 }
 

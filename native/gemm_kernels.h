@@ -43,6 +43,15 @@ using PackAcross = void (*)(const float* src, int64_t rs, int rows, int64_t kc, 
 // per k over the whole run of rows keeps the reads contiguous.
 using PackAlong = void (*)(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
 
+// The epilogue every kernel shares: row[j] = alpha * sums[j] + bias[j]
+// (+ beta * row[j]; beta == 0 never reads the row), for j < cols.
+inline void storeRow(float* row, const float* sums, int cols, float alpha, float beta, const float* bias) {
+  for (int j = 0; j < cols; j++) {
+    const float r = alpha * sums[j] + (bias ? bias[j] : 0.0f);
+    row[j] = beta != 0.0f ? r + beta * row[j] : r;
+  }
+}
+
 // packAcross for a bfloat16 source, widened to fp32 on the way.
 using PackAcrossBf16 = void (*)(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
 

@@ -22,13 +22,7 @@ void tile(int64_t kc, const float* a, const float* b, int64_t bStride,
     a += kRows;
     b += bStride;
   }
-  for (int i = 0; i < Rows; i++) {
-    float* row = c + i * ldc;
-    for (int j = 0; j < cols; j++) {
-      float r = alpha * acc[i][j] + (bias ? bias[j] : 0.0f);
-      row[j] = beta != 0.0f ? r + beta * row[j] : r;
-    }
-  }
+  for (int i = 0; i < Rows; i++) storeRow(c + i * ldc, acc[i], cols, alpha, beta, bias);
 }
 
 // Few-row products stream B up to this many rows.
@@ -53,13 +47,10 @@ void dot(int64_t K, const float* a, int64_t lda, const W* w, int64_t ldw,
     for (int i = 0; i < Rows; i++)
       for (int j = 0; j < Cols; j++) acc[i][j][0] += a[i * lda + k] * widen(w[j * ldw + k]);
   for (int i = 0; i < Rows; i++) {
-    float* row = c + i * ldc;
-    for (int j = 0; j < Cols; j++) {
-      float sum = 0;
-      for (int l = 0; l < kLanes; l++) sum += acc[i][j][l];
-      const float r = alpha * sum + (bias ? bias[j] : 0.0f);
-      row[j] = beta != 0.0f ? r + beta * row[j] : r;
-    }
+    float sums[Cols] = {};
+    for (int j = 0; j < Cols; j++)
+      for (int l = 0; l < kLanes; l++) sums[j] += acc[i][j][l];
+    storeRow(c + i * ldc, sums, Cols, alpha, beta, bias);
   }
 }
 
