@@ -2,26 +2,21 @@
 // training's rollouts do, as text or as JSON lines with token ids and log-probs.
 import { existsSync, statSync } from "node:fs";
 import { Option, type Command } from "commander";
-import { generate, type GeneratedSequence, type GenerationProgress } from "../generate/index.js";
+import { generate, type GeneratedSequence, type GenerationConfig, type GenerationProgress } from "../generate/index.js";
 import { createBuiltinModel, frozenCopy, loadModel, type DecoderModel, type WeightDtype } from "../models/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 import { numberOption, positiveInteger, positiveNumber } from "./options.js";
 
-export interface GenerateOptions {
+/** The command's flags: generate()'s own settings under their names, and the rest. */
+type SamplingSettings = Pick<GenerationConfig, "maxNewTokens" | "temperature" | "topP" | "topK" | "minP" | "greedy" | "seed" | "batchSize">;
+
+export interface GenerateOptions extends SamplingSettings {
   model: string;
   prompt: string;
   chat?: boolean;
   system?: string;
-  maxNewTokens?: number;
-  temperature?: number;
-  topP?: number;
-  topK?: number;
-  minP?: number;
-  greedy?: boolean;
-  seed?: number;
   num?: number;
   stop?: string[];
-  batchSize?: number;
   /** How the weights are held while sampling (default f32). */
   weights?: WeightDtype;
   json?: boolean;
@@ -62,16 +57,11 @@ export async function sample(options: GenerateOptions, onProgress?: (progress: G
   try {
     const prompt = promptIds(tokenizer, options);
     const started = performance.now();
+    const { maxNewTokens, temperature, topP, topK, minP, greedy, seed, batchSize } = options;
+    const settings: SamplingSettings = { maxNewTokens, temperature, topP, topK, minP, greedy, seed, batchSize };
     const sequences = generate(model, tokenizer, new Array<number[]>(options.num ?? 1).fill(prompt), {
-      maxNewTokens: options.maxNewTokens,
-      temperature: options.temperature,
-      topP: options.topP,
-      topK: options.topK,
-      minP: options.minP,
-      greedy: options.greedy,
-      seed: options.seed,
+      ...settings,
       stopStrings: options.stop,
-      batchSize: options.batchSize,
       onProgress,
     });
     const seconds = (performance.now() - started) / 1000;

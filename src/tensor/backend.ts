@@ -64,7 +64,6 @@ export interface Backend {
   rope(x: Addr, out: Addr, cos: Addr, sin: Addr, rows: number, heads: number, dim: number, inverse: number): void;
   swiglu(gate: Addr, up: Addr, out: Addr, n: number): void;
   swigluBackward(gate: Addr, up: Addr, dout: Addr, dgate: Addr, dup: Addr, n: number): void;
-  /** returns -1, or the index of the first id outside [0, vocab) */
   /** Rows of the table (fp32, or bfloat16 with bf16 = 1) -> fp32 out; -1, or the position of the first id out of range. */
   embedding(ids: Addr, table: Addr, out: Addr, n: number, dim: number, vocab: number, bf16?: number): number;
   embeddingBackward(ids: Addr, g: Addr, dtable: Addr, n: number, dim: number): void;
