@@ -1,9 +1,8 @@
 // `astarpo generate`: sample from a model folder (or a built-in model) the way
 // training's rollouts do, as text or as JSON lines with token ids and log-probs.
-import { existsSync, statSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { generate, type GeneratedSequence, type GenerationConfig, type GenerationProgress } from "../generate/index.js";
-import { createBuiltinModel, frozenCopy, loadModel, type DecoderModel, type WeightDtype } from "../models/index.js";
+import { BUILTIN_PREFIX, resolveModel, type WeightDtype } from "../models/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 import { numberOption, positiveInteger, positiveNumber } from "./options.js";
 
@@ -22,22 +21,6 @@ export interface GenerateOptions extends SamplingSettings {
   json?: boolean;
 }
 
-const BUILTIN_PREFIX = "builtin:";
-
-/** A model folder, or `builtin:<preset>` (weights from seed 0), with its weights held as `weights`. */
-export async function openModel(spec: string, weights: WeightDtype = "f32"): Promise<{ model: DecoderModel; tokenizer: Tokenizer }> {
-  if (spec.startsWith(BUILTIN_PREFIX)) {
-    const { model, tokenizer } = createBuiltinModel(spec.slice(BUILTIN_PREFIX.length), 0);
-    if (weights === "f32") return { model, tokenizer };
-    const frozen = frozenCopy(model, weights);
-    model.dispose();
-    return { model: frozen, tokenizer };
-  }
-  if (!existsSync(spec)) throw new Error(`--model ${spec}: no such folder`);
-  if (!statSync(spec).isDirectory()) throw new Error(`--model ${spec}: not a folder (expected a Hugging Face model folder with config.json)`);
-  return loadModel(spec, { dtype: weights });
-}
-
 /** The prompt's token ids: the chat template's rendering with --chat, else the text with the tokenizer's special tokens. */
 function promptIds(tokenizer: Tokenizer, options: GenerateOptions): number[] {
   if (options.system !== undefined && !options.chat) throw new Error("--system needs --chat");
@@ -53,7 +36,7 @@ export interface Samples {
 
 /** Samples `num` responses to the prompt. */
 export async function sample(options: GenerateOptions, onProgress?: (progress: GenerationProgress) => void): Promise<Samples> {
-  const { model, tokenizer } = await openModel(options.model, options.weights);
+  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights });
   try {
     const prompt = promptIds(tokenizer, options);
     const started = performance.now();

@@ -3,7 +3,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { builtinExamples, builtinTask, BUILTIN_REWARDS, BUILTIN_TASKS, configure } from "../data/index.js";
-import { createBuiltinModel, loadModel, saveModel } from "../models/index.js";
+import { resolveModel, saveModel } from "../models/index.js";
 import { memory } from "../tensor/index.js";
 import { defaultSftConfig, supervisedFineTune } from "../train/sft.js";
 import { evaluateGreedy } from "../train/evaluate.js";
@@ -28,9 +28,7 @@ export async function runSft(options: SftOptions, print: (line: string) => void 
   const task = builtinTask(options.task);
   const knobs = parseKnobs(options.knob);
   const taskConfig = configure(task, knobs);
-  const { model, tokenizer } = options.model.startsWith("builtin:")
-    ? createBuiltinModel(options.model.slice("builtin:".length), options.seed)
-    : await loadModel(options.model);
+  const { model, tokenizer } = await resolveModel(options.model, { seed: options.seed });
   const reward = BUILTIN_REWARDS[task.name];
   const log = (event: Record<string, unknown>, text: string) => print(options.json ? JSON.stringify(event) : text);
   try {

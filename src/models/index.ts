@@ -14,3 +14,4 @@ export { selectPositions } from "./select-positions.js";
 export { loadModel, type LoadedModel, type LoadModelOptions } from "./load.js";
 export { saveModel, type SaveModelOptions } from "./save.js";
 export { createBuiltinModel } from "./builtin.js";
+export { resolveModel, isBuiltinSpec, BUILTIN_PREFIX, type ResolvedModel, type ResolveModelOptions } from "./resolve.js";
