@@ -4,6 +4,7 @@ export {
   type GenerationConfig, type GenerationProgress, type GenerationTokenizer, type ResolvedGenerationConfig,
 } from "./config.js";
 export { generate, type FinishReason, type GeneratedSequence } from "./generate.js";
+export { localSampler, type ResponseSampler, type SamplePrompt } from "./sampler.js";
 export { keptTokens, NO_FILTERS, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
 export {
   scoreResponses, scoreResponsesNoGrad,
