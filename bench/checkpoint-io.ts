@@ -6,7 +6,7 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, readSync, rm
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Report } from "./report.js";
-import { writeFully } from "../src/models/atomic-file.js";
+import { writeFully } from "../src/io/index.js";
 import { openCheckpoint, saveCheckpoint } from "../src/models/safetensors-index.js";
 import type { SafetensorsDtype } from "../src/models/safetensors.js";
 

@@ -3,7 +3,7 @@
 // transformers and vLLM load for each architecture.
 import { join } from "node:path";
 import { z } from "zod";
-import { readJsonObject, type JsonObject } from "./json-file.js";
+import { readJsonObject, type JsonObject } from "../io/json-file.js";
 import { parseRopeScaling, ropeScalingToHf, type RopeScaling } from "./rope-scaling.js";
 
 export const DECODER_ARCHITECTURES = ["LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM"] as const;

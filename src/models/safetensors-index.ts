@@ -3,8 +3,8 @@
 // {tensor: file}}), presented as one store of named tensors.
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { stageFile, syncFolder, writeFully, type StagedFile } from "./atomic-file.js";
-import { readJsonObject } from "./json-file.js";
+import { stageFile, syncFolder, writeFully, type StagedFile } from "../io/atomic-file.js";
+import { readJsonObject } from "../io/json-file.js";
 import { SafetensorsFile, type TensorInfo, type TensorStore } from "./safetensors.js";
 import { tensorByteLength, writeSafetensorsTo, type SafetensorsWriteOptions, type TensorToWrite } from "./safetensors-writer.js";
 

@@ -3,7 +3,7 @@
 // time, so a model is never copied whole into memory. Files are replaced
 // atomically (see atomic-file.ts).
 import { dirname } from "node:path";
-import { stageFile, syncFolder, writeFully } from "./atomic-file.js";
+import { stageFile, syncFolder, writeFully } from "../io/atomic-file.js";
 import { float32ToBfloat16, float32ToFloat16 } from "./half-float.js";
 import { DTYPE_BYTES, elementCount, type SafetensorsDtype } from "./safetensors.js";
 

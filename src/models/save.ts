@@ -6,10 +6,10 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Tokenizer } from "../tokenize/index.js";
-import { syncFolder } from "./atomic-file.js";
+import { syncFolder } from "../io/atomic-file.js";
 import { toHfConfig, toHfGenerationConfig, type DecoderConfig } from "./config.js";
 import type { DecoderModel } from "./decoder.js";
-import { readOptionalJsonObject, writeJsonAtomic } from "./json-file.js";
+import { readOptionalJsonObject, writeJsonAtomic } from "../io/json-file.js";
 import { sourceFolderOf } from "./load.js";
 import { saveCheckpoint } from "./safetensors-index.js";
 import type { TensorToWrite } from "./safetensors-writer.js";

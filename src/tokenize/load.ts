@@ -1,7 +1,7 @@
 // Loading a tokenizer from a Hugging Face model folder.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readJsonObject, readOptionalJsonObject, type JsonObject } from "../models/json-file.js";
+import { readJsonObject, readOptionalJsonObject, type JsonObject } from "../io/json-file.js";
 import type { ChatTemplateSource } from "./chat.js";
 import { CHAT_TEMPLATE_FILES, HfTokenizer, type TokenizerFiles } from "./tokenizer.js";
 

@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer as HfTokenizerModel } from "@huggingface/tokenizers";
-import { writeJsonAtomic } from "../models/json-file.js";
+import { writeJsonAtomic } from "../io/json-file.js";
 import { ChatTemplate, type ChatMessage, type ChatTemplateOptions, type ChatTemplateSource } from "./chat.js";
 
 export interface EncodeOptions {
