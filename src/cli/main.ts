@@ -24,6 +24,8 @@ const commands: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./data.js"),
   () => import("./generate.js"),
   () => import("./sft.js"),
+  () => import("./train.js"),
+  () => import("./values.js"),
   () => import("./verify.js"),
 ];
 

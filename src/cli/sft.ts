@@ -6,7 +6,8 @@ import { builtinExamples, builtinTask, BUILTIN_REWARDS, BUILTIN_TASKS, configure
 import { resolveModel, saveModel } from "../models/index.js";
 import { memory } from "../tensor/index.js";
 import { defaultSftConfig, supervisedFineTune } from "../train/sft.js";
-import { evaluateGreedy } from "../train/evaluate.js";
+import { evaluate } from "../train/evaluate.js";
+import { promptItem } from "../train/prompts.js";
 import { parseKnobs } from "./data.js";
 import { nonNegativeInteger, positiveInteger, positiveNumber } from "./options.js";
 
@@ -32,10 +33,11 @@ export async function runSft(options: SftOptions, print: (line: string) => void 
   const reward = BUILTIN_REWARDS[task.name];
   const log = (event: Record<string, unknown>, text: string) => print(options.json ? JSON.stringify(event) : text);
   try {
-    const testSet = [...take(builtinExamples(task, { config: knobs, seed: options.seed, split: "test", unique: true }), options.eval)];
+    const testSet = [...take(builtinExamples(task, { config: knobs, seed: options.seed, split: "test", unique: true }), options.eval)]
+      .map((example) => promptItem(example, tokenizer, true));
     log({ event: "start", task: task.name, config: taskConfig, model: options.model, parameters: model.parameters().reduce((s, p) => s + p.size, 0) },
       `sft: task ${task.name} ${JSON.stringify(taskConfig)}, model ${options.model}, ${options.steps} steps of ${options.batchSize}`);
-    const before = await evaluateGreedy(model, tokenizer, testSet, reward);
+    const before = await evaluate(model, tokenizer, testSet, reward, { maxNewTokens: 128 });
     log({ event: "eval", step: 0, accuracy: before.accuracy, unparsed: before.unparsed }, `step 0: greedy accuracy ${pct(before.accuracy)} on ${testSet.length} test problems (${before.unparsed} without an answer)`);
     let tokens = 0, seconds = 0;
     const optimizer = supervisedFineTune(model, tokenizer, builtinExamples(task, { config: knobs, seed: options.seed, split: "train" }),
@@ -50,7 +52,7 @@ export async function runSft(options: SftOptions, print: (line: string) => void 
         }
       });
     optimizer.dispose();
-    const after = await evaluateGreedy(model, tokenizer, testSet, reward);
+    const after = await evaluate(model, tokenizer, testSet, reward, { maxNewTokens: 128 });
     log({ event: "eval", step: options.steps, accuracy: after.accuracy, unparsed: after.unparsed, sample: after.samples[0] },
       `step ${options.steps}: greedy accuracy ${pct(after.accuracy)} (${after.unparsed} without an answer)\n  e.g. ${JSON.stringify(after.samples[0]?.prompt)} -> ${JSON.stringify(after.samples[0]?.completion)}`);
     if (options.out) {

@@ -1,32 +1,88 @@
-// Greedy accuracy on held-out examples, scored by the task's reward function.
-import type { Example } from "../data/index.js";
-import { generate } from "../generate/index.js";
+// Held-out evaluation: greedy accuracy (the paper's validation metric), and on
+// request avg@k / pass@k from k samples per prompt and the KL from the policy
+// to the reference, all scored by the run's own reward.
+import { generate, logprobTemperature, scoreResponsesNoGrad, type GeneratedSequence } from "../generate/index.js";
 import type { DecoderModel } from "../models/index.js";
-import type { RewardFn } from "../rewards/types.js";
+import { scoreBatch, type RewardFn } from "../rewards/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
-import { plainPrompt } from "./sft.js";
+import type { PromptItem } from "./prompts.js";
+import { derivedSeed } from "./seeds.js";
+import { trainingReward } from "./values.js";
+
+export interface EvalOptions {
+  maxNewTokens: number;
+  batchSize?: number;
+  /** Samples per prompt for avg@k and pass@k (1: greedy only). */
+  k?: number;
+  /** Temperature of those samples and of the KL's samples. Default 1. */
+  temperature?: number;
+  logprobsAtTemperature?: boolean;
+  /** With a reference model: also the mean KL(policy || reference) per response. */
+  reference?: DecoderModel | null;
+  seed?: number;
+}
 
 export interface EvalResult {
-  /** mean reward, counting unparseable answers (null) as wrong */
+  /** Greedy accuracy: the mean reward, undecided answers counting 0. */
   accuracy: number;
-  /** responses the checker could not read an answer from */
+  /** Greedy responses the checker could not decide. */
   unparsed: number;
+  /** Mean reward over k samples per prompt, and the share of prompts with a rewarded sample; null unless k > 1. */
+  avgAtK: number | null;
+  passAtK: number | null;
+  /** Mean over sampled responses of sum_t log pi(y_t) - log pi_ref(y_t); null without a reference. */
+  kl: number | null;
+  /** Mean tokens of the greedy responses. */
+  responseLength: number;
   samples: Array<{ prompt: string; completion: string; reward: number | null }>;
 }
 
-export async function evaluateGreedy(model: DecoderModel, tokenizer: Tokenizer, examples: readonly Example[], reward: RewardFn,
-  options: { maxNewTokens?: number; batchSize?: number } = {}): Promise<EvalResult> {
-  const prompts = examples.map(plainPrompt);
-  // Encoded as training encodes them (no special tokens added).
-  const promptIds = prompts.map((p) => tokenizer.encode(p, { addSpecialTokens: false }));
-  const sequences = generate(model, tokenizer, promptIds, { greedy: true, maxNewTokens: options.maxNewTokens ?? 128, batchSize: options.batchSize ?? 64 });
-  const rewards = await reward({
-    prompts,
+async function rewardsOf(reward: RewardFn, prompts: readonly PromptItem[], sequences: readonly GeneratedSequence[]): Promise<Array<number | null>> {
+  return scoreBatch(reward, {
+    prompts: prompts.map((p) => p.text),
     completions: sequences.map((s) => ({ text: s.text, tokenIds: s.tokenIds, finished: s.finishReason === "stop" })),
-    columns: examples.map((e) => e.columns),
+    columns: prompts.map((p) => ({ ...p.example.columns, answer: p.example.answer })),
   });
-  const samples = sequences.map((s, i) => ({ prompt: prompts[i].trimEnd(), completion: s.text, reward: rewards[i] }));
-  const unparsed = samples.filter((s) => s.reward === null).length;
-  const accuracy = samples.length === 0 ? 0 : samples.reduce((sum, x) => sum + (x.reward ?? 0), 0) / samples.length;
-  return { accuracy, unparsed, samples };
+}
+
+const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);
+
+export async function evaluate(model: DecoderModel, tokenizer: Tokenizer, prompts: readonly PromptItem[], reward: RewardFn,
+  options: EvalOptions): Promise<EvalResult> {
+  const batchSize = options.batchSize ?? 64;
+  const greedy = generate(model, tokenizer, prompts.map((p) => p.ids), { greedy: true, maxNewTokens: options.maxNewTokens, batchSize });
+  const greedyRewards = await rewardsOf(reward, prompts, greedy);
+  const result: EvalResult = {
+    accuracy: mean(greedyRewards.map(trainingReward)),
+    unparsed: greedyRewards.filter((r) => r === null).length,
+    avgAtK: null,
+    passAtK: null,
+    kl: null,
+    responseLength: mean(greedy.map((s) => s.tokenIds.length)),
+    samples: greedy.map((s, i) => ({ prompt: prompts[i].text.trimEnd(), completion: s.text, reward: greedyRewards[i] })),
+  };
+  const k = options.k ?? 1;
+  const wantKl = options.reference !== undefined && options.reference !== null;
+  if (k === 1 && !wantKl) return result;
+
+  const seed = options.seed ?? 0;
+  const repeated = prompts.flatMap((p) => Array.from({ length: k }, () => p));
+  const sampling = { temperature: options.temperature ?? 1, logprobsAtTemperature: options.logprobsAtTemperature ?? true };
+  const sampled = generate(model, tokenizer, repeated.map((p) => p.ids), {
+    ...sampling,
+    maxNewTokens: options.maxNewTokens,
+    batchSize,
+    seeds: repeated.map((p, i) => derivedSeed(seed, "eval", p.example.id, i % k)),
+  });
+  if (k > 1) {
+    const rewards = (await rewardsOf(reward, repeated, sampled)).map(trainingReward);
+    result.avgAtK = mean(rewards);
+    result.passAtK = mean(prompts.map((_, i) => (rewards.slice(i * k, (i + 1) * k).some((r) => r > 0) ? 1 : 0)));
+  }
+  if (wantKl) {
+    const ref = scoreResponsesNoGrad(options.reference!, tokenizer, sampled.map((s) => ({ prompt: s.promptTokenIds, response: s.tokenIds })),
+      { temperature: logprobTemperature(sampling), batchSize: 16 });
+    result.kl = mean(sampled.map((s, i) => s.logprobs.reduce((acc, lp, t) => acc + lp - ref.logprobs[i][t], 0)));
+  }
+  return result;
 }

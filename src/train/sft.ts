@@ -6,6 +6,7 @@ import type { DecoderModel } from "../models/index.js";
 import { AdamW, clipGradNorm } from "../nn/index.js";
 import { backward, neg, scale, scope, sum, tensor, tokenLogProbs } from "../tensor/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
+import { promptItem } from "./prompts.js";
 
 export interface SftConfig {
   /** optimizer steps (default 300) */
@@ -33,12 +34,6 @@ export interface SftStep {
   seconds: number;
 }
 
-/** The prompt as the model sees it for built-in tasks: the text and a newline. */
-export function plainPrompt(example: Example): string {
-  if (typeof example.prompt !== "string") throw new Error(`sft: example ${example.id} has a chat prompt; render it first`);
-  return `${example.prompt}\n`;
-}
-
 interface Batch { ids: Int32Array; targets: Int32Array; rows: number; length: number; responseTokens: number }
 
 /** Right-padded ids and next-token targets, with -1 (ignored) on prompt and padding positions. */
@@ -48,7 +43,7 @@ export function buildBatch(examples: readonly Example[], tokenizer: Tokenizer, m
   const pad = tokenizer.padTokenId ?? eos;
   const sequences = examples.map((example) => {
     if (!example.solution) throw new Error(`sft: example ${example.id} has no reference solution`);
-    const prompt = tokenizer.encode(plainPrompt(example), { addSpecialTokens: false });
+    const prompt = promptItem(example, tokenizer, true).ids;
     const response = [...tokenizer.encode(example.solution, { addSpecialTokens: false }), eos];
     return { tokens: [...prompt, ...response].slice(0, maxTokens), promptLength: prompt.length };
   });

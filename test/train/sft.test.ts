@@ -7,7 +7,8 @@ import { arithmeticTask, builtinExamples, BUILTIN_REWARDS } from "../../src/data
 import { createBuiltinModel } from "../../src/models/index.js";
 import { memory } from "../../src/tensor/index.js";
 import { buildBatch, supervisedFineTune } from "../../src/train/sft.js";
-import { evaluateGreedy } from "../../src/train/evaluate.js";
+import { evaluate } from "../../src/train/evaluate.js";
+import { promptItem } from "../../src/train/prompts.js";
 import { runSft } from "../../src/cli/sft.js";
 
 const knobs = { digits: 1, steps: 1 };
@@ -31,8 +32,8 @@ test("supervised warm-up lowers the loss, leaks nothing, and evaluation scores w
   const optimizer = supervisedFineTune(model, tokenizer, builtinExamples(arithmeticTask, { config: knobs, seed: 1 }), { steps: 40, batchSize: 16 }, (s) => losses.push(s.loss));
   const live = memory().cpu.live;
   assert.ok(losses.slice(-5).reduce((a, b) => a + b) < losses.slice(0, 5).reduce((a, b) => a + b), `loss did not fall: ${losses.join(", ")}`);
-  const test = [...take(builtinExamples(arithmeticTask, { config: knobs, seed: 1, split: "test", unique: true }), 8)];
-  const result = await evaluateGreedy(model, tokenizer, test, BUILTIN_REWARDS.arithmetic, { maxNewTokens: 24 });
+  const test = [...take(builtinExamples(arithmeticTask, { config: knobs, seed: 1, split: "test", unique: true }), 8)].map((e) => promptItem(e, tokenizer, true));
+  const result = await evaluate(model, tokenizer, test, BUILTIN_REWARDS.arithmetic, { maxNewTokens: 24 });
   assert.equal(result.samples.length, 8);
   assert.ok(result.accuracy >= 0 && result.accuracy <= 1);
   assert.equal(memory().cpu.live, live, "evaluation freed what it allocated");

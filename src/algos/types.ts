@@ -1,0 +1,80 @@
+// What every algorithm shares with the trainer: the rollout batch (one plain
+// structure that all of them read) and the shape of an algorithm (what it needs
+// from a rollout, and its loss). The trainer knows nothing else about them.
+import type { z } from "zod";
+import type { Tensor } from "../tensor/index.js";
+
+/** One sampled response and everything the passes of a rollout learned about it. */
+export interface RolloutSequence {
+  /** Which prompt of the batch it answers: responses to the same prompt share a group. */
+  group: number;
+  /** The prompt's stable id (dataset:row:hash). */
+  promptId: string;
+  promptIds: readonly number[];
+  /** The response's tokens, through the first end-of-sequence token when it ended. */
+  responseIds: readonly number[];
+  /** Ended by itself (EOS or a stop string), not cut at the length limit. */
+  finished: boolean;
+  text: string;
+  /** log p(token) under the policy that sampled it, as the sampler reported it. */
+  sampledLogprobs: Float32Array;
+  /** The reward as training uses it (a null verdict already mapped to a number). */
+  reward: number;
+  /** The reward function's own value, null where it could not decide. */
+  rawReward: number | null;
+  /** log p(token) under the frozen reference; null when the algorithm needs no reference pass. */
+  refLogprobs: Float32Array | null;
+  /** V-hat(x) from stage 1, where the algorithm uses it. */
+  vHat: number | null;
+  /** Per-sequence quantities the algorithm fixes once per rollout (advantages, targets), by name. */
+  fixed: Record<string, number>;
+}
+
+export interface RolloutBatch {
+  sequences: RolloutSequence[];
+  /** Distinct prompts in the batch (groups 0 .. groups - 1). */
+  groups: number;
+}
+
+/** One micro-batch of the training forward pass. */
+export interface LossInput {
+  sequences: readonly RolloutSequence[];
+  /** [B, R] log p(token) under the policy being trained, on the autograd tape; 0 past each response. */
+  logprobs: Tensor;
+  /** [B, R] the entropy of each token's distribution (no gradient unless the loss uses it); 0 past each response. */
+  entropy: Tensor;
+  /** [B, R] 1 on response tokens, 0 on padding. */
+  mask: Tensor;
+  /**
+   * Sizes of the whole optimizer step this micro-batch belongs to, so that
+   * micro-batch losses add up to the step's mean (gradient accumulation).
+   */
+  step: { sequences: number; tokens: number };
+}
+
+export interface LossOutput {
+  /** A scalar: this micro-batch's share of the step's loss. */
+  loss: Tensor;
+  /** Metrics as this micro-batch's share of the step's mean (they add up over micro-batches like the loss). */
+  metrics: Record<string, number>;
+}
+
+export interface Algorithm<Options extends Record<string, unknown> = Record<string, unknown>> {
+  readonly name: string;
+  /** One line for help texts. */
+  readonly summary: string;
+  /** Its options with defaults and descriptions; keys are shared with the rest of the run config. */
+  readonly options: z.ZodObject<z.ZodRawShape>;
+  /** Responses sampled per prompt in every rollout. */
+  samplesPerPrompt(options: Options): number;
+  /** Whether rollouts need log-probs under the frozen reference model. */
+  needsReference(options: Options): boolean;
+  /** Whether it needs V-hat(x) from stage 1 (A*-PO). */
+  readonly needsValues: boolean;
+  /** Whether a prompt's responses must share a micro-batch (losses over pairs or groups). */
+  readonly keepGroupsTogether: boolean;
+  /** Fixes per-sequence quantities once per rollout (advantages, targets); returns rollout metrics. */
+  prepare(batch: RolloutBatch, options: Options): Record<string, number>;
+  /** The loss of one micro-batch. */
+  loss(input: LossInput, options: Options): LossOutput;
+}

@@ -1,0 +1,57 @@
+// `astarpo train`: stage 2 of A*-PO (or a baseline) from one config, with
+// evaluation, metrics, checkpoints and exact resume. Ctrl-C stops after the
+// current step with a checkpoint; a second Ctrl-C quits at once.
+import type { Command } from "commander";
+import { ALGORITHMS } from "../algos/index.js";
+import { train, type TrainResult } from "../train/trainer.js";
+import { addRunConfigOptions, configYaml, resolveRunConfig } from "./run-config.js";
+
+/** Aborts on the first Ctrl-C (the run stops cleanly); exits on the second. */
+export function stopOnInterrupt(print: (line: string) => void): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    print("stopping after this step with a checkpoint (Ctrl-C again to quit now)");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  return { signal: controller.signal, release: () => process.off("SIGINT", onSigint) };
+}
+
+export function describeResult(result: TrainResult): string {
+  const last = result.evals.at(-1);
+  const first = result.evals[0];
+  const accuracy = first && last && last !== first
+    ? `held-out accuracy ${(100 * first.result.accuracy).toFixed(1)}% -> ${(100 * last.result.accuracy).toFixed(1)}%` : "";
+  return result.stopped
+    ? `stopped at step ${result.steps}; resume with --resume (${result.runDir})`
+    : `done: ${result.steps} steps, ${accuracy}; model in ${result.modelDir}, metrics in ${result.runDir}/metrics.jsonl`;
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command("train")
+    .description(`train a policy by reinforcement learning: ${Object.values(ALGORITHMS).map((a) => `${a.name} (${a.summary})`).join("; ")}`)
+    .option("--resume [checkpoint]", "continue the run from its newest checkpoint, or from the checkpoint folder given")
+    .option("--quiet", "no progress bar or event lines");
+  addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
+    const config = resolveRunConfig(flags, command);
+    if (flags.printConfig) {
+      process.stdout.write(configYaml(config));
+      return;
+    }
+    const print = (line: string) => { if (!flags.quiet) console.error(line); };
+    const interrupt = stopOnInterrupt(print);
+    try {
+      const result = await train(config, {
+        resume: flags.resume as boolean | string | undefined,
+        signal: interrupt.signal,
+        progress: !flags.quiet,
+        log: print,
+      });
+      console.log(describeResult(result));
+    } finally {
+      interrupt.release();
+    }
+  });
+}

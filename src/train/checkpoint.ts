@@ -1,0 +1,94 @@
+// Training checkpoints: everything a run needs to continue exactly where it
+// stopped. A checkpoint is a folder
+//   model/                 the policy as a Hugging Face folder (other tools load it as is)
+//   optimizer.safetensors  AdamW's moments under "<parameter>.exp_avg" / ".exp_avg_sq"
+//   trainer_state.json     step counts, the optimizer's step, accumulated time and tokens
+// written in full under a temporary name and renamed into place, so a crash
+// leaves either the whole checkpoint or none. Randomness needs no state: every
+// draw derives its seed from the run's seed and the step (seeds.ts).
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { readJsonObject, syncFolder, writeJsonAtomic } from "../io/index.js";
+import { SafetensorsFile, saveModel, writeSafetensors, type DecoderModel } from "../models/index.js";
+import type { AdamW } from "../nn/index.js";
+import type { Tokenizer } from "../tokenize/index.js";
+
+/** What the loop carries from step to step besides weights and optimizer moments. */
+export interface TrainerState {
+  /** Rollout batches done. */
+  step: number;
+  /** Seconds spent so far, by phase (summed over every session of the run). */
+  seconds: Record<string, number>;
+  /** Tokens sampled so far (rollouts, not evaluation). */
+  generatedTokens: number;
+}
+
+const STEP_PREFIX = "step-";
+const MODEL = "model", OPTIMIZER = "optimizer.safetensors", STATE = "trainer_state.json";
+
+export function checkpointName(step: number): string {
+  return `${STEP_PREFIX}${String(step).padStart(6, "0")}`;
+}
+
+/** The checkpoints in `folder`, oldest first. */
+export function listCheckpoints(folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((name) => name.startsWith(STEP_PREFIX) && /^\d+$/.test(name.slice(STEP_PREFIX.length)))
+    .sort()
+    .map((name) => join(folder, name));
+}
+
+/** Writes a checkpoint of `step` into `folder` and deletes all but the newest `keep`. Returns its path. */
+export async function saveTrainingCheckpoint(folder: string, model: DecoderModel, tokenizer: Tokenizer, optimizer: AdamW,
+  state: TrainerState, keep: number): Promise<string> {
+  mkdirSync(folder, { recursive: true });
+  const final = join(folder, checkpointName(state.step));
+  const staging = join(folder, `.${checkpointName(state.step)}.${process.pid}.tmp`);
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    await saveModel(join(staging, MODEL), model, tokenizer);
+    const moments = optimizer.stateDict(model.namedParameters());
+    await writeSafetensors(join(staging, OPTIMIZER), [...moments.tensors].map(([name, t]) => ({
+      name, dtype: "F32" as const, shape: t.shape, values: () => t.toFloat32Array(),
+    })), { metadata: { step: String(moments.step) } });
+    await writeJsonAtomic(join(staging, STATE), state);
+    rmSync(final, { recursive: true, force: true });
+    renameSync(staging, final);
+    syncFolder(folder);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  for (const old of listCheckpoints(folder).slice(0, -keep)) rmSync(old, { recursive: true, force: true });
+  return final;
+}
+
+export function checkpointModelDir(checkpoint: string): string {
+  return join(checkpoint, MODEL);
+}
+
+/** The trainer state of a checkpoint, checked for completeness; errors name the file. */
+export function readTrainerState(checkpoint: string): TrainerState {
+  for (const part of [MODEL, OPTIMIZER, STATE]) {
+    if (!existsSync(join(checkpoint, part))) throw new Error(`${checkpoint}: not a complete checkpoint (no ${part})`);
+  }
+  const raw = readJsonObject(join(checkpoint, STATE));
+  if (typeof raw.step !== "number" || typeof raw.generatedTokens !== "number" || typeof raw.seconds !== "object" || raw.seconds === null) {
+    throw new Error(`${join(checkpoint, STATE)}: expected step, seconds and generatedTokens`);
+  }
+  return raw as unknown as TrainerState;
+}
+
+/** Restores AdamW's moments and step from a checkpoint. */
+export function loadOptimizerState(checkpoint: string, optimizer: AdamW, model: DecoderModel): void {
+  const file = SafetensorsFile.open(join(checkpoint, OPTIMIZER));
+  try {
+    const tensors = new Map([...file.tensors.keys()].map((name) => [name, file.read(name)]));
+    const step = Number(file.metadata.step);
+    if (!Number.isInteger(step)) throw new Error(`${join(checkpoint, OPTIMIZER)}: no optimizer step in its metadata`);
+    optimizer.loadStateDict({ step, tensors }, model.namedParameters());
+  } finally {
+    file.close();
+  }
+}

@@ -1,0 +1,33 @@
+// A run's metrics: one JSON object per line in <run>/metrics.jsonl, with the
+// names TRL and verl users know. A resumed run first drops the lines after its
+// checkpoint (they will be made again), so the file always tells one history.
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+
+export type MetricsRecord = Record<string, number | string | null>;
+
+export class MetricsLog {
+  constructor(readonly path: string) {}
+
+  /** Keeps only the records of steps up to `step` (all of them when step is the last). */
+  truncateAfter(step: number): void {
+    if (!existsSync(this.path)) return;
+    const kept = readFileSync(this.path, "utf8").split("\n").filter((line) => {
+      if (line.trim() === "") return false;
+      try {
+        return (JSON.parse(line) as MetricsRecord).step as number <= step;
+      } catch {
+        return false;
+      }
+    });
+    writeFileSync(this.path, kept.map((l) => `${l}\n`).join(""));
+  }
+
+  write(record: MetricsRecord): void {
+    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+  }
+}
+
+/** Every record of a metrics file (a run folder's metrics.jsonl). */
+export function readMetrics(path: string): MetricsRecord[] {
+  return readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as MetricsRecord);
+}

@@ -1,0 +1,354 @@
+// The training loop, the same for every algorithm:
+//   rollout (sample, reward, reference pass) -> the algorithm fixes its
+//   per-sequence targets -> for each mini-batch: forward and loss per
+//   micro-batch, backward, clip, AdamW -> metrics -> evaluation -> checkpoint.
+// The algorithm object says how many responses a prompt gets, which passes a
+// rollout needs, and what the loss is; nothing here looks at its name.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { algorithm, type Algorithm, type RolloutSequence } from "../algos/index.js";
+import { shuffled } from "../data/index.js";
+import { localSampler, logprobTemperature, scoreResponses } from "../generate/index.js";
+import { writeJsonAtomic } from "../io/index.js";
+import { frozenCopy, loadModel, modelFingerprint, resolveModel, saveModel, type DecoderModel } from "../models/index.js";
+import { AdamW, clipGradNorm } from "../nn/index.js";
+import { backward, memory, resetPeakMemory, scope } from "../tensor/index.js";
+import type { Tokenizer } from "../tokenize/index.js";
+import { checkpointModelDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, type TrainerState } from "./checkpoint.js";
+import { maxNewTokensOf, referenceWeightsOf, runName, type RunConfig } from "./config.js";
+import { evaluate, type EvalResult } from "./evaluate.js";
+import { MetricsLog, type MetricsRecord } from "./metrics.js";
+import { progressBar, short } from "./progress.js";
+import { loadPromptSets, type PromptItem } from "./prompts.js";
+import { collectRollouts } from "./rollout.js";
+import { learningRate } from "./schedule.js";
+import { describeSummary, runStageOne } from "./stage-one.js";
+import { derivedSeed } from "./seeds.js";
+import { ValuesCache, trainingReward } from "./values.js";
+
+export interface TrainOptions {
+  /** Continue the run from its newest checkpoint (true) or from the given checkpoint folder. */
+  resume?: boolean | string;
+  /** Aborting stops the run after the current step, with a checkpoint. */
+  signal?: AbortSignal;
+  /** A live progress bar on stderr. Default false. */
+  progress?: boolean;
+  /** Human-readable events (setup, stage 1, evaluations, checkpoints). */
+  log?: (line: string) => void;
+  /** Each step's metrics, as written to metrics.jsonl. */
+  onStep?: (record: MetricsRecord) => void;
+}
+
+export interface TrainResult {
+  runDir: string;
+  /** The trained policy as a Hugging Face folder (the newest checkpoint's model). */
+  modelDir: string;
+  steps: number;
+  /** Evaluations by step (step 0: the starting model). */
+  evals: Array<{ step: number; result: EvalResult }>;
+  /** True when stopped by the signal before the last step. */
+  stopped: boolean;
+  state: TrainerState;
+}
+
+/** Raised when a run cannot go on (NaN, a bad checkpoint); the last good checkpoint is kept. */
+export class TrainingError extends Error {}
+
+/** Keys that may differ between a run's saved config and the config it is resumed with. */
+const RESUMABLE_CHANGES = new Set(["maxSteps", "epochs", "evalEvery", "saveEvery", "saveTotalLimit", "reportTo"]);
+
+function checkResumedConfig(saved: Record<string, unknown>, resolved: RunConfig, path: string): void {
+  const config = resolved as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(saved), ...Object.keys(config)])) {
+    if (RESUMABLE_CHANGES.has(key)) continue;
+    if (JSON.stringify(saved[key]) !== JSON.stringify(config[key])) {
+      throw new TrainingError(`${path}: the run was started with ${key} = ${JSON.stringify(saved[key])}, not ${JSON.stringify(config[key])}; ` +
+        `a resumed run continues with its own settings (only ${[...RESUMABLE_CHANGES].join(", ")} may change)`);
+    }
+  }
+}
+
+/** The prompts of rollout step `step` (0-based): a stream of seeded per-epoch shuffles, batchSize at a time. */
+function promptsOfStep(train: readonly PromptItem[], step: number, batchSize: number, seed: number): PromptItem[] {
+  const out: PromptItem[] = [];
+  let order: PromptItem[] = [];
+  let orderEpoch = -1;
+  for (let pos = step * batchSize; pos < (step + 1) * batchSize; pos++) {
+    const epoch = Math.floor(pos / train.length);
+    if (epoch !== orderEpoch) {
+      order = shuffled(train, derivedSeed(seed, "epoch", epoch));
+      orderEpoch = epoch;
+    }
+    out.push(order[pos % train.length]);
+  }
+  return out;
+}
+
+/** Consecutive slices of `items` of `size`, the last one shorter. */
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
+const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : sum(xs) / xs.length);
+
+export async function train(config: RunConfig, options: TrainOptions = {}): Promise<TrainResult> {
+  const log = options.log ?? (() => {});
+  const algo: Algorithm<any> = algorithm(config.algo);
+  const runDir = join(config.outputDir, runName(config));
+  const checkpoints = join(runDir, "checkpoints");
+  const configPath = join(runDir, "config.json");
+
+  // Where the run starts: fresh, or a checkpoint of this run.
+  const resumeFrom = options.resume === undefined || options.resume === false ? null
+    : typeof options.resume === "string" ? options.resume : listCheckpoints(checkpoints).at(-1) ?? null;
+  if (options.resume === true && resumeFrom === null) throw new TrainingError(`${runDir}: no checkpoint to resume from`);
+  if (resumeFrom === null && existsSync(configPath)) {
+    throw new TrainingError(`${runDir} already holds a run; resume it with --resume, or choose another --name`);
+  }
+  if (resumeFrom !== null && existsSync(configPath)) checkResumedConfig(JSON.parse(readFileSync(configPath, "utf8")), config, configPath);
+  mkdirSync(runDir, { recursive: true });
+  await writeJsonAtomic(configPath, config);
+
+  // The policy, and the frozen reference: a copy of the starting weights, held as the checkpoint stores them.
+  const start = await resolveModel(config.model, { seed: config.seed });
+  const tokenizer: Tokenizer = start.tokenizer;
+  const referenceWeights = referenceWeightsOf(config, start.storedWeights);
+  const wantsReference = algo.needsReference(config) || algo.needsValues || config.evalKl;
+  const reference: DecoderModel | null = wantsReference ? frozenCopy(start.model, referenceWeights) : null;
+  let policy = start.model;
+  let state: TrainerState = { step: 0, seconds: {}, generatedTokens: 0 };
+  const optimizer = () => new AdamW(policy.parameters(), {
+    lr: config.lr, betas: [config.adamBeta1, config.adamBeta2], eps: config.adamEpsilon, weightDecay: config.weightDecay,
+  });
+  let adamw: AdamW;
+  if (resumeFrom !== null) {
+    state = readTrainerState(resumeFrom);
+    policy.dispose();
+    policy = (await loadModel(checkpointModelDir(resumeFrom))).model;
+    adamw = optimizer();
+    loadOptimizerState(resumeFrom, adamw, policy);
+    log(`resuming ${runDir} from ${resumeFrom} (step ${state.step})`);
+  } else {
+    adamw = optimizer();
+  }
+  const clock = (phase: string, seconds: number) => { state.seconds[phase] = (state.seconds[phase] ?? 0) + seconds; };
+  const evals: TrainResult["evals"] = [];
+  /** The result; a finished run also saves its policy as runDir/model. */
+  const finish = async (stopped: boolean): Promise<TrainResult> => {
+    const modelDir = stopped ? checkpointModelDir(listCheckpoints(checkpoints).at(-1) ?? checkpoints) : join(runDir, "model");
+    if (!stopped) await saveModel(modelDir, policy, tokenizer);
+    return { runDir, modelDir, steps: state.step, evals, stopped, state };
+  };
+
+  try {
+    const sets = await loadPromptSets(config, tokenizer);
+    let trainPrompts = sets.train;
+    log(`${config.algo}: ${trainPrompts.length} training prompts, ${sets.eval.length} held out, model ${config.model}, reference in ${referenceWeights}`);
+
+    // Stage 1 (A*-PO): V-hat for every training prompt, from the cache or sampled now.
+    let vHat: Map<string, number> | null = null;
+    if (algo.needsValues) {
+            const fingerprint = modelFingerprint(reference!);
+      let cache: ValuesCache;
+      if (config.values !== undefined) {
+        cache = ValuesCache.open(config.values);
+        if (cache.meta.modelFingerprint !== null && cache.meta.modelFingerprint !== fingerprint) {
+          throw new TrainingError(`${config.values}: these values were sampled from ${cache.meta.source} (fingerprint ${cache.meta.modelFingerprint}), ` +
+            `not from this run's reference ${config.model} (fingerprint ${fingerprint}); run \`astarpo values\` for this model`);
+        }
+      } else {
+        const stage1 = await runStageOne(config, {
+          sampler: localSampler(reference!, tokenizer, config.model), fingerprint, prompts: trainPrompts, reward: sets.reward,
+          dir: join(runDir, "values"), progress: options.progress, shouldStop: () => options.signal?.aborted ?? false,
+        });
+        if (resumeFrom === null || state.step === 0) clock("stage1", stage1.seconds);
+        cache = stage1.cache;
+        describeSummary(stage1.summary).forEach((line) => log(line));
+        if (!stage1.complete) return await finish(true);
+      }
+      const missing = trainPrompts.filter((p) => !cache.records.has(p.example.id));
+      if (missing.length > 0) {
+        throw new TrainingError(`${cache.dir}: no stage-1 samples for ${missing.length} of ${trainPrompts.length} training prompts ` +
+          `(first: ${missing[0].example.id}); run \`astarpo values\` with this run's config to sample them`);
+      }
+      vHat = cache.values(config.beta1, config.valueMode);
+      if (config.filterAllWrong) {
+        const kept = trainPrompts.filter((p) => cache.records.get(p.example.id)!.rewards.some((r) => trainingReward(r) > 0));
+        log(`stage 2: ${trainPrompts.length - kept.length} of ${trainPrompts.length} prompts had no rewarded stage-1 sample and are left out (filterAllWrong)`);
+        trainPrompts = kept;
+        if (trainPrompts.length === 0) throw new TrainingError("every training prompt was all wrong in stage 1: the reference cannot solve any, so there is nothing to learn");
+      }
+    }
+
+    const G = algo.samplesPerPrompt(config);
+    const totalSteps = Math.min(config.maxSteps ?? Infinity, Math.max(1, Math.floor((config.epochs * trainPrompts.length) / config.batchSize)));
+    const updatesPerStep = (config.batchSize / config.miniBatchSize) * config.numIterations;
+    const totalUpdates = totalSteps * updatesPerStep;
+    const temperature = logprobTemperature(config);
+    const microSize = algo.keepGroupsTogether ? Math.max(1, Math.floor(config.microBatchSize / G)) * G : config.microBatchSize;
+    const metrics = new MetricsLog(join(runDir, "metrics.jsonl"));
+    metrics.truncateAfter(state.step);
+
+    const runEval = async (record: MetricsRecord): Promise<void> => {
+      if (sets.eval.length === 0) return;
+      const t = performance.now();
+      const result = await evaluate(policy, tokenizer, sets.eval, sets.reward, {
+        maxNewTokens: maxNewTokensOf(config), batchSize: config.generationBatchSize, k: config.evalK, temperature: config.temperature,
+        logprobsAtTemperature: config.logprobsAtTemperature, reference: config.evalKl ? reference : null, seed: config.seed,
+      });
+      clock("eval", (performance.now() - t) / 1000);
+      evals.push({ step: state.step, result });
+      Object.assign(record, {
+        eval_accuracy: result.accuracy, eval_avg_at_k: result.avgAtK, eval_pass_at_k: result.passAtK, eval_kl: result.kl,
+        eval_response_length: result.responseLength, eval_unparsed: result.unparsed,
+      });
+      log(`step ${state.step}: held-out accuracy ${(100 * result.accuracy).toFixed(1)}%` +
+        (result.passAtK !== null ? `, avg@${config.evalK} ${(100 * result.avgAtK!).toFixed(1)}%, pass@${config.evalK} ${(100 * result.passAtK).toFixed(1)}%` : "") +
+        (result.kl !== null ? `, KL ${short(result.kl)}` : ""));
+    };
+    const checkpoint = async (): Promise<void> => {
+      const t = performance.now();
+      const path = await saveTrainingCheckpoint(checkpoints, policy, tokenizer, adamw, state, config.saveTotalLimit);
+      clock("checkpoint", (performance.now() - t) / 1000);
+      log(`checkpoint ${path}`);
+    };
+    if (state.step === 0) {
+      const record: MetricsRecord = { step: 0 };
+      await runEval(record);
+      metrics.write(record);
+    }
+
+    const bar = progressBar("train {bar} {value}/{total} steps | reward {reward} | held-out {accuracy} | KL {kl} | ETA {eta_formatted}", options.progress ?? false);
+    bar.start(totalSteps, state.step, { reward: "-", accuracy: short(evals.at(-1)?.result.accuracy), kl: "-" });
+    try {
+      while (state.step < totalSteps) {
+        if (options.signal?.aborted) {
+          await checkpoint();
+          return await finish(true);
+        }
+        const step = state.step;
+        const stepStart = performance.now();
+        resetPeakMemory();
+
+        // Rollout.
+        const prompts = promptsOfStep(trainPrompts, step, config.batchSize, config.seed);
+        const { batch, seconds } = await collectRollouts(policy, algo.needsReference(config) ? reference : null, tokenizer, sets.reward, prompts, vHat, step, {
+          samplesPerPrompt: G, maxNewTokens: maxNewTokensOf(config), temperature: config.temperature, topP: config.topP,
+          logprobsAtTemperature: config.logprobsAtTemperature, generationBatchSize: config.generationBatchSize,
+          referenceBatchSize: config.microBatchSize, seed: config.seed,
+        });
+        clock("sample", seconds.sample);
+        clock("reward", seconds.reward);
+        clock("reference", seconds.reference);
+        const rolloutMetrics = algo.prepare(batch, config);
+
+        // Updates: numIterations passes, each over the batch's prompts miniBatchSize at a time.
+        const trainStart = performance.now();
+        const lossMetrics: Record<string, number>[] = [];
+        const gradNorms: number[] = [];
+        let lr = 0;
+        const diffs: number[] = [];
+        for (let iteration = 0; iteration < config.numIterations; iteration++) {
+          const groups = Array.from({ length: batch.groups }, (_, g) => g);
+          const groupOrder = iteration === 0 ? groups : shuffled(groups, derivedSeed(config.seed, "minibatch", step, iteration));
+          for (const [m, miniGroups] of chunks(groupOrder, config.miniBatchSize).entries()) {
+            const members = new Set(miniGroups);
+            const mini = batch.sequences.filter((s) => members.has(s.group));
+            const stepSize = { sequences: mini.length, tokens: sum(mini.map((s) => s.responseIds.length)) };
+            const stepMetrics: Record<string, number> = {};
+            for (const [u, micro] of chunks(mini, microSize).entries()) {
+              scope(() => {
+                const scored = scoreResponses(policy, tokenizer, micro.map((s) => ({ prompt: s.promptIds, response: s.responseIds })), { temperature, entropy: true });
+                // Before the first update the policy is the sampler: any difference is the kernels', not learning.
+                if (iteration === 0 && m === 0) diffs.push(...logprobDiffs(micro, scored.logprobs.toFloat32Array(), scored.logprobs.shape[1]));
+                const out = algo.loss({ sequences: micro, logprobs: scored.logprobs, entropy: scored.entropy!, mask: scored.mask, step: stepSize }, config);
+                const value = out.loss.item();
+                if (!Number.isFinite(value)) {
+                  throw new TrainingError(`step ${step + 1}, update ${m + 1}, micro-batch ${u + 1}: the loss is ${value}; ` +
+                    `the last good checkpoint is kept${config.lr > 1e-3 ? " (the learning rate may be too high)" : ""}`);
+                }
+                backward(out.loss);
+                for (const [k, v] of Object.entries(out.metrics)) stepMetrics[k] = (stepMetrics[k] ?? 0) + v;
+              });
+            }
+            const clip = clipGradNorm(adamw.params, config.maxGradNorm);
+            if (!clip.finite) throw new TrainingError(`step ${step + 1}, update ${m + 1}: ${nonFiniteGradient(policy)}; the last good checkpoint is kept`);
+            gradNorms.push(clip.norm);
+            lr = learningRate(config, adamw.step, totalUpdates);
+            adamw.update(lr);
+            adamw.zeroGrad();
+            lossMetrics.push(stepMetrics);
+          }
+        }
+        clock("train", (performance.now() - trainStart) / 1000);
+
+        state.step++;
+        const generated = sum(batch.sequences.map((s) => s.responseIds.length));
+        state.generatedTokens += generated;
+        const record: MetricsRecord = {
+          step: state.step,
+          epoch: (state.step * config.batchSize) / trainPrompts.length,
+          ...rolloutSummary(batch.sequences),
+          ...rolloutMetrics,
+          ...Object.fromEntries(Object.keys(lossMetrics[0] ?? {}).map((k) => [k, mean(lossMetrics.map((x) => x[k]))])),
+          grad_norm: mean(gradNorms),
+          lr,
+          logprob_diff_max: diffs.length > 0 ? Math.max(...diffs) : null,
+          logprob_diff_mean: diffs.length > 0 ? mean(diffs) : null,
+          sample_s: seconds.sample, reward_s: seconds.reward, reference_s: seconds.reference,
+          train_s: (performance.now() - trainStart) / 1000,
+          step_s: (performance.now() - stepStart) / 1000,
+          tokens_per_s: generated / Math.max(seconds.sample, 1e-9),
+          generated_tokens: state.generatedTokens,
+          peak_memory_bytes: memory().cpu.peak,
+        };
+        if (state.step === totalSteps || (config.evalEvery > 0 && state.step % config.evalEvery === 0)) await runEval(record);
+        record.wall_s = sum(Object.values(state.seconds));
+        metrics.write(record);
+        options.onStep?.(record);
+        bar.update(state.step, { reward: short(record.reward as number), accuracy: short(evals.at(-1)?.result.accuracy), kl: short(record.kl as number | null) });
+        if (state.step === totalSteps || (config.saveEvery > 0 && state.step % config.saveEvery === 0)) await checkpoint();
+      }
+    } finally {
+      bar.stop();
+    }
+    return await finish(false);
+  } finally {
+    adamw.dispose();
+    policy.dispose();
+    reference?.dispose();
+  }
+}
+
+/** |sampled - recomputed| log-prob of every response token of a micro-batch. */
+function logprobDiffs(micro: readonly RolloutSequence[], recomputed: Float32Array, width: number): number[] {
+  return micro.flatMap((s, b) => Array.from(s.sampledLogprobs, (lp, t) => Math.abs(lp - recomputed[b * width + t])));
+}
+
+/** Rollout statistics every algorithm reports. */
+function rolloutSummary(sequences: readonly RolloutSequence[]): MetricsRecord {
+  const rewards = sequences.map((s) => s.reward);
+  const lengths = sequences.map((s) => s.responseIds.length);
+  const m = mean(rewards);
+  const kls = sequences.filter((s) => s.refLogprobs !== null).map((s) => sum(Array.from(s.sampledLogprobs, (lp, t) => lp - s.refLogprobs![t])));
+  return {
+    reward: m,
+    reward_std: Math.sqrt(mean(rewards.map((r) => (r - m) ** 2))),
+    undecided: sequences.filter((s) => s.rawReward === null).length,
+    kl: kls.length > 0 ? mean(kls) : null,
+    response_length_mean: mean(lengths),
+    response_length_max: Math.max(...lengths),
+    clipped_ratio: sequences.filter((s) => !s.finished).length / sequences.length,
+  };
+}
+
+/** Which parameter's gradient is not finite, for the error message. */
+function nonFiniteGradient(model: DecoderModel): string {
+  for (const [name, p] of model.namedParameters()) {
+    if (p.grad && p.grad.toFloat32Array().some((v) => !Number.isFinite(v))) return `the gradient of ${name} is not finite`;
+  }
+  return "the gradient norm is not finite";
+}
