@@ -4,7 +4,7 @@
 // policy and regresses beta2 times its log-ratio to the reference (summed over
 // the response) onto the optimal advantage r - V-hat(x), by least squares.
 import { z } from "zod";
-import { maskedSum, scale, square, sub, sum, tensor } from "../tensor/index.js";
+import { maskedSum, mul, scale, square, sub, sum, tensor } from "../tensor/index.js";
 import type { Algorithm, LossInput, LossOutput, RolloutBatch } from "./types.js";
 
 /**
@@ -76,8 +76,7 @@ function loss(input: LossInput, options: AstarOptions): LossOutput {
   const logRatio = sub(maskedSum(logprobs, mask), refSums);
   const residual = sub(scale(logRatio, options.beta2), advantages);
   let total = scale(sum(square(residual)), 1 / step.sequences);
-  // scoreResponses zeroes the entropy past each response.
-  const entropySum = sum(entropy);
+  const entropySum = sum(mul(entropy, mask));
   if (options.entropyCoef > 0) total = sub(total, scale(entropySum, options.entropyCoef / step.tokens));
   const ratios = logRatio.toFloat32Array();
   return {

@@ -1,7 +1,7 @@
 // `astarpo sft`: supervised warm-up on a built-in task's reference solutions,
 // with greedy accuracy (the task's own checker) before and after.
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { builtinExamples, builtinTask, BUILTIN_REWARDS, BUILTIN_TASKS, configure } from "../data/index.js";
 import { resolveModel, saveModel } from "../models/index.js";
 import { memory } from "../tensor/index.js";
@@ -21,6 +21,8 @@ interface SftOptions {
   seed: number;
   eval: number;
   out?: string;
+  /** The stored weight type of the saved model (default f32). */
+  saveDtype?: "f32" | "bf16";
   logEvery: number;
   json?: boolean;
 }
@@ -56,7 +58,7 @@ export async function runSft(options: SftOptions, print: (line: string) => void 
     log({ event: "eval", step: options.steps, accuracy: after.accuracy, unparsed: after.unparsed, sample: after.samples[0] },
       `step ${options.steps}: greedy accuracy ${pct(after.accuracy)} (${after.unparsed} without an answer)\n  e.g. ${JSON.stringify(after.samples[0]?.prompt)} -> ${JSON.stringify(after.samples[0]?.completion)}`);
     if (options.out) {
-      await saveModel(resolve(options.out), model, tokenizer);
+      await saveModel(resolve(options.out), model, tokenizer, { dtype: options.saveDtype ?? "f32" });
       log({ event: "saved", dir: options.out }, `saved the model to ${options.out}`);
     }
     return { before: before.accuracy, after: after.accuracy };
@@ -92,6 +94,7 @@ export function register(program: Command): void {
     .option("--eval <n>", "test problems for greedy accuracy", nonNegativeInteger("--eval"), 64)
     .option("--log-every <n>", "print progress every n steps", nonNegativeInteger("--log-every"), 25)
     .option("--out <dir>", "save the trained model here (a Hugging Face folder)")
+    .addOption(new Option("--save-dtype <dtype>", "stored weight type of the saved model: bf16 halves the files (and makes bf16 the reference's dtype)").choices(["f32", "bf16"]).default("f32"))
     .option("--json", "one JSON object per event instead of text")
     .action(async (options: SftOptions) => {
       await runSft(options);

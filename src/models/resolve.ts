@@ -1,9 +1,14 @@
 // "Which model": one resolver for a model spec, shared by every command, the
-// trainer and the server. A spec is `builtin:<preset>` (fresh weights from a
-// seed, the character tokenizer) or a Hugging Face model folder.
+// trainer and the server. A spec is a Hugging Face model folder, `builtin:<preset>`
+// (tiny, small: fresh weights from a seed, the character tokenizer), or
+// `builtin:<task>`, a small model the package ships already warmed up on a
+// built-in task (the quickstart's reference policy).
 import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../io/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 import { createBuiltinModel } from "./builtin.js";
+import { BUILTIN_MODEL_NAMES } from "./builtin-configs.js";
 import type { DecoderConfig } from "./config.js";
 import type { DecoderModel } from "./decoder.js";
 import { frozenCopy } from "./frozen-copy.js";
@@ -11,6 +16,17 @@ import type { WeightDtype } from "./layers.js";
 import { loadModel } from "./load.js";
 
 export const BUILTIN_PREFIX = "builtin:";
+
+/**
+ * Models shipped in the package's models/ folder, by name. Each folder's
+ * README.md holds the exact `astarpo sft` command that made it.
+ */
+export const SHIPPED_MODELS = { arithmetic: "arithmetic" } as const;
+
+/** The folder of a shipped model. */
+export function shippedModelDir(name: keyof typeof SHIPPED_MODELS): string {
+  return join(packageRoot(), "models", SHIPPED_MODELS[name]);
+}
 
 export interface ResolveModelOptions {
   /** How weight matrices are held (default "f32", trainable); "bf16" gives a frozen model at half the memory. */
@@ -39,14 +55,21 @@ export function isBuiltinSpec(spec: string): boolean {
 export async function resolveModel(spec: string, options: ResolveModelOptions = {}): Promise<ResolvedModel> {
   const weights = options.weights ?? "f32";
   const flag = options.flag ?? "--model";
+  const name = spec.slice(BUILTIN_PREFIX.length);
+  if (isBuiltinSpec(spec) && name in SHIPPED_MODELS) {
+    return { ...(await resolveModel(shippedModelDir(name as keyof typeof SHIPPED_MODELS), { ...options, flag })), spec };
+  }
   if (isBuiltinSpec(spec)) {
-    const built = createBuiltinModel(spec.slice(BUILTIN_PREFIX.length), options.seed ?? 0);
+    if (!(BUILTIN_MODEL_NAMES as readonly string[]).includes(name)) {
+      throw new Error(`${flag} ${spec}: unknown built-in model (fresh: ${BUILTIN_MODEL_NAMES.join(", ")}; warmed up: ${Object.keys(SHIPPED_MODELS).join(", ")})`);
+    }
+    const built = createBuiltinModel(name, options.seed ?? 0);
     if (weights === "f32") return { ...built, spec, storedWeights: "f32" };
     const frozen = frozenCopy(built.model, weights);
     built.model.dispose();
     return { model: frozen, tokenizer: built.tokenizer, config: built.config, spec, storedWeights: "f32" };
   }
-  if (!existsSync(spec)) throw new Error(`${flag} ${spec}: no such folder (expected a Hugging Face model folder, or builtin:tiny / builtin:small)`);
+  if (!existsSync(spec)) throw new Error(`${flag} ${spec}: no such folder (expected a Hugging Face model folder, builtin:tiny / builtin:small, or builtin:arithmetic)`);
   if (!statSync(spec).isDirectory()) throw new Error(`${flag} ${spec}: not a folder (expected a Hugging Face model folder with config.json)`);
   const loaded = await loadModel(spec, { dtype: weights });
   const storedWeights: WeightDtype = loaded.config.torchDtype === "bfloat16" ? "bf16" : "f32";

@@ -2,24 +2,14 @@
 // device addresses are below 2^53 and round-trip exactly.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../io/package-root.js";
 
 export type NativeFn = (...args: Array<number | ArrayBufferView | string>) => any;
 export type NativeAddon = Record<string, NativeFn>;
 
-function findPackageRoot(from: string): string {
-  let dir = from;
-  while (!existsSync(join(dir, "package.json")) || !existsSync(join(dir, "binding.gyp"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`astarpo: cannot find the package root above ${from}`);
-    dir = parent;
-  }
-  return dir;
-}
-
 function load(): NativeAddon {
-  const root = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+  const root = packageRoot();
   const path = join(root, "build", "Release", "astarpo.node");
   if (!existsSync(path)) {
     throw new Error(`astarpo: the native addon is not built (${join("build", "Release", "astarpo.node")} is missing); run \`npm install\` or \`npx node-gyp rebuild\` in the package folder`);

@@ -1,12 +1,19 @@
 // A run's metrics: one JSON object per line in <run>/metrics.jsonl, with the
-// names TRL and verl users know. A resumed run first drops the lines after its
-// checkpoint (they will be made again), so the file always tells one history.
+// names TRL and verl users know, and optionally TensorBoard event files. A
+// resumed run first drops the lines after its checkpoint (they will be made
+// again), so the file always tells one history.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { TensorBoardWriter } from "./tensorboard.js";
 
 export type MetricsRecord = Record<string, number | string | null>;
 
 export class MetricsLog {
-  constructor(readonly path: string) {}
+  private readonly tensorboard: TensorBoardWriter | null;
+
+  /** `tensorboardDir`: also write event files there (null: only the JSON lines). */
+  constructor(readonly path: string, tensorboardDir: string | null = null) {
+    this.tensorboard = tensorboardDir === null ? null : new TensorBoardWriter(tensorboardDir);
+  }
 
   /** Keeps only the records of steps up to `step` (all of them when step is the last). */
   truncateAfter(step: number): void {
@@ -24,6 +31,11 @@ export class MetricsLog {
 
   write(record: MetricsRecord): void {
     appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+    this.tensorboard?.scalars(record.step as number, record);
+  }
+
+  close(): void {
+    this.tensorboard?.close();
   }
 }
 

@@ -2,12 +2,14 @@
 // prompts, from a sampler or from the data's own reward columns, then write its
 // summary. `astarpo values` and `astarpo train` (when no values are given)
 // both come here.
-import type { ResponseSampler } from "../generate/index.js";
+import { localSampler, type ResponseSampler } from "../generate/index.js";
+import { modelFingerprint, type DecoderModel } from "../models/index.js";
 import type { RewardFn } from "../rewards/index.js";
+import type { Tokenizer } from "../tokenize/index.js";
 import { maxNewTokensOf, type RunConfig } from "./config.js";
 import { progressBar, short } from "./progress.js";
 import type { PromptItem } from "./prompts.js";
-import { rewardColumns, sampleValues, summarizeValues, ValuesCache, valuesFromColumns, VALUES_FORMAT, type StageOneSummary } from "./values.js";
+import { rewardColumns, sampleValues, summarizeValues, trainingReward, ValuesCache, valuesFromColumns, VALUES_FORMAT, type StageOneSummary } from "./values.js";
 
 export interface StageOneRun {
   /** Where responses come from; null reads the data's eval_j columns instead of sampling. */
@@ -92,4 +94,53 @@ export function describeSummary(s: StageOneSummary): string[] {
     `  V-hat (beta1 ${s.beta1}, ${s.valueMode}) mean ${short(s.v_hat_mean)}: ` +
       s.v_hat_histogram.map((b) => `${short(b.lo, 2)}:${b.count}`).join(" "),
   ];
+}
+
+export interface TrainingValues {
+  /** V-hat by prompt id. */
+  vHat: Map<string, number>;
+  /** The training prompts stage 2 uses (all-wrong ones left out under filterAllWrong). */
+  prompts: PromptItem[];
+  /** Stage 1 was stopped before it finished: there is nothing to train on yet. */
+  stopped: boolean;
+  /** Seconds spent sampling now (0 when the values were cached). */
+  seconds: number;
+}
+
+/**
+ * V-hat for every training prompt: from config.values (checked against the
+ * reference's fingerprint), else from stage 1 run (or resumed) in `dir`.
+ */
+export async function valuesForTraining(config: RunConfig, reference: DecoderModel, tokenizer: Tokenizer, prompts: readonly PromptItem[],
+  reward: RewardFn, dir: string, options: { progress?: boolean; shouldStop?: () => boolean; log: (line: string) => void }): Promise<TrainingValues> {
+  const fingerprint = modelFingerprint(reference);
+  let cache: ValuesCache;
+  let seconds = 0;
+  if (config.values !== undefined) {
+    cache = ValuesCache.open(config.values);
+    if (cache.meta.modelFingerprint !== null && cache.meta.modelFingerprint !== fingerprint) {
+      throw new Error(`${config.values}: these values were sampled from ${cache.meta.source} (fingerprint ${cache.meta.modelFingerprint}), ` +
+        `not from this run's reference ${config.model} (fingerprint ${fingerprint}); run \`astarpo values\` for this model`);
+    }
+  } else {
+    const run = await runStageOne(config, {
+      sampler: localSampler(reference, tokenizer, config.model), fingerprint, prompts, reward, dir, progress: options.progress, shouldStop: options.shouldStop,
+    });
+    describeSummary(run.summary).forEach((line) => options.log(line));
+    if (!run.complete) return { vHat: new Map(), prompts: [], stopped: true, seconds: run.seconds };
+    cache = run.cache;
+    seconds = run.seconds;
+  }
+  const missing = prompts.filter((p) => !cache.records.has(p.example.id));
+  if (missing.length > 0) {
+    throw new Error(`${cache.dir}: no stage-1 samples for ${missing.length} of ${prompts.length} training prompts ` +
+      `(first: ${missing[0].example.id}); run \`astarpo values\` with this run's config to sample them`);
+  }
+  let kept = [...prompts];
+  if (config.filterAllWrong) {
+    kept = prompts.filter((p) => cache.records.get(p.example.id)!.rewards.some((r) => trainingReward(r) > 0));
+    options.log(`stage 2: ${prompts.length - kept.length} of ${prompts.length} prompts had no rewarded stage-1 sample and are left out (filterAllWrong)`);
+    if (kept.length === 0) throw new Error("every training prompt was all wrong in stage 1: the reference solves none of them, so there is nothing to learn");
+  }
+  return { vHat: cache.values(config.beta1, config.valueMode), prompts: kept, stopped: false, seconds };
 }

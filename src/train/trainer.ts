@@ -8,11 +8,11 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { algorithm, type Algorithm, type RolloutSequence } from "../algos/index.js";
 import { shuffled } from "../data/index.js";
-import { localSampler, logprobTemperature, scoreResponses } from "../generate/index.js";
+import { logprobTemperature } from "../generate/index.js";
 import { writeJsonAtomic } from "../io/index.js";
-import { frozenCopy, loadModel, modelFingerprint, resolveModel, saveModel, type DecoderModel } from "../models/index.js";
-import { AdamW, clipGradNorm } from "../nn/index.js";
-import { backward, memory, resetPeakMemory, scope } from "../tensor/index.js";
+import { frozenCopy, loadModel, resolveModel, saveModel, type DecoderModel } from "../models/index.js";
+import { AdamW } from "../nn/index.js";
+import { memory, resetPeakMemory } from "../tensor/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 import { checkpointModelDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, type TrainerState } from "./checkpoint.js";
 import { maxNewTokensOf, referenceWeightsOf, runName, type RunConfig } from "./config.js";
@@ -22,9 +22,10 @@ import { progressBar, short } from "./progress.js";
 import { loadPromptSets, type PromptItem } from "./prompts.js";
 import { collectRollouts } from "./rollout.js";
 import { learningRate } from "./schedule.js";
-import { describeSummary, runStageOne } from "./stage-one.js";
+import { valuesForTraining } from "./stage-one.js";
+import { TrainingError, updatePolicy } from "./update.js";
+export { TrainingError } from "./update.js";
 import { derivedSeed } from "./seeds.js";
-import { ValuesCache, trainingReward } from "./values.js";
 
 export interface TrainOptions {
   /** Continue the run from its newest checkpoint (true) or from the given checkpoint folder. */
@@ -50,9 +51,6 @@ export interface TrainResult {
   stopped: boolean;
   state: TrainerState;
 }
-
-/** Raised when a run cannot go on (NaN, a bad checkpoint); the last good checkpoint is kept. */
-export class TrainingError extends Error {}
 
 /** Keys that may differ between a run's saved config and the config it is resumed with. */
 const RESUMABLE_CHANGES = new Set(["maxSteps", "epochs", "evalEvery", "saveEvery", "saveTotalLimit", "reportTo"]);
@@ -81,13 +79,6 @@ function promptsOfStep(train: readonly PromptItem[], step: number, batchSize: nu
     }
     out.push(order[pos % train.length]);
   }
-  return out;
-}
-
-/** Consecutive slices of `items` of `size`, the last one shorter. */
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
@@ -151,36 +142,12 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     // Stage 1 (A*-PO): V-hat for every training prompt, from the cache or sampled now.
     let vHat: Map<string, number> | null = null;
     if (algo.needsValues) {
-            const fingerprint = modelFingerprint(reference!);
-      let cache: ValuesCache;
-      if (config.values !== undefined) {
-        cache = ValuesCache.open(config.values);
-        if (cache.meta.modelFingerprint !== null && cache.meta.modelFingerprint !== fingerprint) {
-          throw new TrainingError(`${config.values}: these values were sampled from ${cache.meta.source} (fingerprint ${cache.meta.modelFingerprint}), ` +
-            `not from this run's reference ${config.model} (fingerprint ${fingerprint}); run \`astarpo values\` for this model`);
-        }
-      } else {
-        const stage1 = await runStageOne(config, {
-          sampler: localSampler(reference!, tokenizer, config.model), fingerprint, prompts: trainPrompts, reward: sets.reward,
-          dir: join(runDir, "values"), progress: options.progress, shouldStop: () => options.signal?.aborted ?? false,
-        });
-        if (resumeFrom === null || state.step === 0) clock("stage1", stage1.seconds);
-        cache = stage1.cache;
-        describeSummary(stage1.summary).forEach((line) => log(line));
-        if (!stage1.complete) return await finish(true);
-      }
-      const missing = trainPrompts.filter((p) => !cache.records.has(p.example.id));
-      if (missing.length > 0) {
-        throw new TrainingError(`${cache.dir}: no stage-1 samples for ${missing.length} of ${trainPrompts.length} training prompts ` +
-          `(first: ${missing[0].example.id}); run \`astarpo values\` with this run's config to sample them`);
-      }
-      vHat = cache.values(config.beta1, config.valueMode);
-      if (config.filterAllWrong) {
-        const kept = trainPrompts.filter((p) => cache.records.get(p.example.id)!.rewards.some((r) => trainingReward(r) > 0));
-        log(`stage 2: ${trainPrompts.length - kept.length} of ${trainPrompts.length} prompts had no rewarded stage-1 sample and are left out (filterAllWrong)`);
-        trainPrompts = kept;
-        if (trainPrompts.length === 0) throw new TrainingError("every training prompt was all wrong in stage 1: the reference cannot solve any, so there is nothing to learn");
-      }
+      const values = await valuesForTraining(config, reference!, tokenizer, trainPrompts, sets.reward, join(runDir, "values"),
+        { progress: options.progress, shouldStop: () => options.signal?.aborted ?? false, log });
+      if (state.step === 0) clock("stage1", values.seconds);
+      if (values.stopped) return await finish(true);
+      vHat = values.vHat;
+      trainPrompts = values.prompts;
     }
 
     const G = algo.samplesPerPrompt(config);
@@ -188,8 +155,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     const updatesPerStep = (config.batchSize / config.miniBatchSize) * config.numIterations;
     const totalUpdates = totalSteps * updatesPerStep;
     const temperature = logprobTemperature(config);
-    const microSize = algo.keepGroupsTogether ? Math.max(1, Math.floor(config.microBatchSize / G)) * G : config.microBatchSize;
-    const metrics = new MetricsLog(join(runDir, "metrics.jsonl"));
+    const metrics = new MetricsLog(join(runDir, "metrics.jsonl"), config.reportTo.includes("tensorboard") ? join(runDir, "tensorboard") : null);
     metrics.truncateAfter(state.step);
 
     const runEval = async (record: MetricsRecord): Promise<void> => {
@@ -245,45 +211,10 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         clock("reference", seconds.reference);
         const rolloutMetrics = algo.prepare(batch, config);
 
-        // Updates: numIterations passes, each over the batch's prompts miniBatchSize at a time.
         const trainStart = performance.now();
-        const lossMetrics: Record<string, number>[] = [];
-        const gradNorms: number[] = [];
-        let lr = 0;
-        const diffs: number[] = [];
-        for (let iteration = 0; iteration < config.numIterations; iteration++) {
-          const groups = Array.from({ length: batch.groups }, (_, g) => g);
-          const groupOrder = iteration === 0 ? groups : shuffled(groups, derivedSeed(config.seed, "minibatch", step, iteration));
-          for (const [m, miniGroups] of chunks(groupOrder, config.miniBatchSize).entries()) {
-            const members = new Set(miniGroups);
-            const mini = batch.sequences.filter((s) => members.has(s.group));
-            const stepSize = { sequences: mini.length, tokens: sum(mini.map((s) => s.responseIds.length)) };
-            const stepMetrics: Record<string, number> = {};
-            for (const [u, micro] of chunks(mini, microSize).entries()) {
-              scope(() => {
-                const scored = scoreResponses(policy, tokenizer, micro.map((s) => ({ prompt: s.promptIds, response: s.responseIds })), { temperature, entropy: true });
-                // Before the first update the policy is the sampler: any difference is the kernels', not learning.
-                if (iteration === 0 && m === 0) diffs.push(...logprobDiffs(micro, scored.logprobs.toFloat32Array(), scored.logprobs.shape[1]));
-                const out = algo.loss({ sequences: micro, logprobs: scored.logprobs, entropy: scored.entropy!, mask: scored.mask, step: stepSize }, config);
-                const value = out.loss.item();
-                if (!Number.isFinite(value)) {
-                  throw new TrainingError(`step ${step + 1}, update ${m + 1}, micro-batch ${u + 1}: the loss is ${value}; ` +
-                    `the last good checkpoint is kept${config.lr > 1e-3 ? " (the learning rate may be too high)" : ""}`);
-                }
-                backward(out.loss);
-                for (const [k, v] of Object.entries(out.metrics)) stepMetrics[k] = (stepMetrics[k] ?? 0) + v;
-              });
-            }
-            const clip = clipGradNorm(adamw.params, config.maxGradNorm);
-            if (!clip.finite) throw new TrainingError(`step ${step + 1}, update ${m + 1}: ${nonFiniteGradient(policy)}; the last good checkpoint is kept`);
-            gradNorms.push(clip.norm);
-            lr = learningRate(config, adamw.step, totalUpdates);
-            adamw.update(lr);
-            adamw.zeroGrad();
-            lossMetrics.push(stepMetrics);
-          }
-        }
-        clock("train", (performance.now() - trainStart) / 1000);
+        const update = updatePolicy(policy, tokenizer, adamw, algo, config, batch, step, temperature, (done) => learningRate(config, done, totalUpdates));
+        const trainSeconds = (performance.now() - trainStart) / 1000;
+        clock("train", trainSeconds);
 
         state.step++;
         const generated = sum(batch.sequences.map((s) => s.responseIds.length));
@@ -293,13 +224,13 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
           epoch: (state.step * config.batchSize) / trainPrompts.length,
           ...rolloutSummary(batch.sequences),
           ...rolloutMetrics,
-          ...Object.fromEntries(Object.keys(lossMetrics[0] ?? {}).map((k) => [k, mean(lossMetrics.map((x) => x[k]))])),
-          grad_norm: mean(gradNorms),
-          lr,
-          logprob_diff_max: diffs.length > 0 ? Math.max(...diffs) : null,
-          logprob_diff_mean: diffs.length > 0 ? mean(diffs) : null,
+          ...update.metrics,
+          grad_norm: update.gradNorm,
+          lr: update.lr,
+          logprob_diff_max: update.logprobDiffs.length > 0 ? Math.max(...update.logprobDiffs) : null,
+          logprob_diff_mean: update.logprobDiffs.length > 0 ? mean(update.logprobDiffs) : null,
           sample_s: seconds.sample, reward_s: seconds.reward, reference_s: seconds.reference,
-          train_s: (performance.now() - trainStart) / 1000,
+          train_s: trainSeconds,
           step_s: (performance.now() - stepStart) / 1000,
           tokens_per_s: generated / Math.max(seconds.sample, 1e-9),
           generated_tokens: state.generatedTokens,
@@ -314,6 +245,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       }
     } finally {
       bar.stop();
+      metrics.close();
     }
     return await finish(false);
   } finally {
@@ -321,11 +253,6 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     policy.dispose();
     reference?.dispose();
   }
-}
-
-/** |sampled - recomputed| log-prob of every response token of a micro-batch. */
-function logprobDiffs(micro: readonly RolloutSequence[], recomputed: Float32Array, width: number): number[] {
-  return micro.flatMap((s, b) => Array.from(s.sampledLogprobs, (lp, t) => Math.abs(lp - recomputed[b * width + t])));
 }
 
 /** Rollout statistics every algorithm reports. */
@@ -343,12 +270,4 @@ function rolloutSummary(sequences: readonly RolloutSequence[]): MetricsRecord {
     response_length_max: Math.max(...lengths),
     clipped_ratio: sequences.filter((s) => !s.finished).length / sequences.length,
   };
-}
-
-/** Which parameter's gradient is not finite, for the error message. */
-function nonFiniteGradient(model: DecoderModel): string {
-  for (const [name, p] of model.namedParameters()) {
-    if (p.grad && p.grad.toFloat32Array().some((v) => !Number.isFinite(v))) return `the gradient of ${name} is not finite`;
-  }
-  return "the gradient norm is not finite";
 }
