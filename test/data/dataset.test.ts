@@ -135,6 +135,11 @@ test("malformed rows stop the load, or are skipped and counted with their errors
   ]);
   // Row numbers of the good rows count every row, good or bad.
   assert.deepEqual(examples.map((e) => e.source.row), [0, 2, 8]);
+  // A limit counts malformed rows too, and what lies past it is not read, so cannot stop the load.
+  const limited = await load("gsm8k-bad.jsonl", { task: "gsm8k", onBadRow: "skip", limit: 5 });
+  assert.deepEqual([limited.report.rows, limited.report.examples, limited.report.skipped.count], [5, 2, 3]);
+  const first = await load("gsm8k-bad.jsonl", { task: "gsm8k", limit: 1 });
+  assert.deepEqual([first.report.rows, first.examples.length], [1, 1]);
 });
 
 test("a task that does not fit the file is a clear error; so is an unknown task", async () => {
