@@ -42,7 +42,8 @@ export const EXIT_USAGE = 2;
 
 const EXIT_STATUS_HELP = `
 Exit status: 0 done; 1 the command failed (the message says why; set ASTARPO_DEBUG=1 for the stack);
-2 the command line is wrong (an unknown command or flag, or a bad value) and nothing was written.`;
+2 the command line is wrong (an unknown command or flag, a bad value, a run config that does not parse)
+and nothing was written.`;
 
 /** Why main() did not finish: `message` is the one line to print, `exitCode` EXIT_USAGE or EXIT_FAILED, `cause` the error behind it. */
 export class CliError extends Error {
@@ -75,7 +76,7 @@ export async function main(argv: readonly string[] = process.argv, io: CliIO = p
     }
     const where = commandPath(program, argv.slice(2));
     if (error instanceof CommanderError || error instanceof UsageError) {
-      const message = error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ").replace(/\.$/, "");
+      const message = error.message.replace(/^error: /, "").replace(/\s*\n\s*(?=\()/g, " ").replace(/\s*\n\s*/g, "; ").replace(/\.$/, "");
       throw new CliError(`${where}: ${message} (see ${where} --help)`, EXIT_USAGE, { cause: error });
     }
     throw new CliError(`${where}: ${error instanceof Error ? error.message : String(error)}`, EXIT_FAILED, { cause: error });

@@ -42,7 +42,7 @@ test("--help lists every command and the exit statuses; --version prints the pac
   const help = await run("--help");
   assert.equal(help.code, 0);
   assert.equal(help.stderr, "");
-  for (const command of ["data", "generate", "sft", "verify"]) assert.match(help.stdout, new RegExp(`^  ${command} `, "m"));
+  for (const command of ["data", "generate", "sft", "train", "values", "verify"]) assert.match(help.stdout, new RegExp(`^  ${command} `, "m"));
   assert.match(help.stdout, /Exit status: 0 done; 1 the command failed .*\n2 the command line is wrong/);
   const sft = await run("sft", "--help");
   assert.equal(sft.code, 0);
@@ -112,14 +112,21 @@ const BAD: Array<[string[], RegExp]> = [
   [["data", "inspect", "--task", "math"], /task "math" reads a data file/],
   [["verify", "--gold", "1"], /^astarpo verify: give --gold and --pred, or --cases FILE\.jsonl/],
   [["verify", "--gold", "1", "--pred", "1", "--cases", "rows.jsonl"], /give either --cases or --gold and --pred, not both/],
+  // the run-config commands: flags made from the config schema, and the config they resolve to
+  [["train", "--model", "builtin:tiny", "--seed", "x"], /^astarpo train: --seed x: expected a number/],
+  [["train", "--model", "builtin:tiny", "--logprobs-at-temperature", "yes"], /--logprobs-at-temperature yes: expected true or false/],
+  [["train", "--model", "builtin:tiny", "--algo", "ppo2"], /^astarpo train: option "algo": /],
+  [["train", "--model", "builtin:tiny", "--knob", "digits"], /--knob digits: expected name=value/],
+  [["values", "--model", "builtin:tiny", "--task", "math"], /^astarpo values: task "math" reads a data file/],
+  [["values", "--config", "no-such-config.yaml"], /^astarpo values: no-such-config\.yaml: no such file/],
 ];
 
 test("every bad flag gets one line on stderr naming it, exit status 2, no stack and nothing written", async () => {
   await inScratch(async (dir) => {
     for (const [args, message] of BAD) {
-      // sft saves only after training; a bad flag must stop it before anything, the folder included.
-      const out = join(dir, "model");
-      const full = args[0] === "sft" ? ["sft", "--out", out, ...args.slice(1)] : args;
+      // The commands that write are pointed into the scratch folder: a bad flag must stop them before anything.
+      const into = { sft: ["--out", join(dir, "model")], train: ["--output-dir", join(dir, "runs")], values: ["--out", join(dir, "values")] }[args[0]] ?? [];
+      const full = [args[0], ...into, ...args.slice(1)];
       const { code, stdout, stderr } = await run(...full);
       const label = full.join(" ");
       assert.equal(code, 2, `${label}: status ${code}, stderr ${stderr}`);
