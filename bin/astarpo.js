@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-import { main } from "../dist/src/cli/main.js";
+// main() never exits the process; its CliError says what to print and the exit status (1 failed, 2 a bad command line).
+import { describeFailure, main } from "../dist/src/cli/main.js";
 
-main(process.argv).catch((error) => {
-  process.stderr.write(`astarpo: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+try {
+  await main();
+} catch (error) {
+  const { text, exitCode } = describeFailure(error);
+  process.stderr.write(text);
+  process.exitCode = exitCode;
+}

@@ -3,7 +3,7 @@
 // extracted answers.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import {
   BUILTIN_TASKS,
   FILE_TASKS,
@@ -26,11 +26,12 @@ import {
 } from "../data/index.js";
 import type { ChatMessage } from "../rewards/types.js";
 import { loadTokenizer } from "../tokenize/index.js";
-import { nonNegativeInteger } from "./options.js";
+import type { CliIO } from "./io.js";
+import { checkedOption, nonNegativeInteger, UsageError } from "./options.js";
 
 export interface InspectOptions {
   task: string;
-  shape?: string;
+  shape?: ShapeName | "auto";
   questionColumn?: string;
   promptColumn?: string;
   answerColumn?: string;
@@ -38,11 +39,11 @@ export interface InspectOptions {
   chat?: boolean;
   tokenizer?: string;
   maxPromptTokens?: number;
-  onBadRow?: string;
+  onBadRow?: OnBadRow;
   limit?: number;
   show?: number;
   seed?: number;
-  split?: string;
+  split?: "train" | "test";
   knob?: string[];
   count?: number;
 }
@@ -94,22 +95,16 @@ export function parseKnobs(pairs: readonly string[]): Record<string, KnobValue> 
   const knobs: Record<string, KnobValue> = {};
   for (const pair of pairs) {
     const at = pair.indexOf("=");
-    if (at <= 0) throw new Error(`--knob ${pair}: expected NAME=VALUE`);
+    if (at <= 0) throw new UsageError(`--knob ${pair}: expected NAME=VALUE`);
     knobs[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return knobs;
 }
 
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${flag} ${value}: expected one of ${allowed.join(", ")}`);
-  return value as T;
-}
-
 async function inspectFile(file: string, options: InspectOptions): Promise<string> {
   const task = fileTask(options.task);
   const measure = measureFor(options.tokenizer);
-  if (options.maxPromptTokens !== undefined && measure.unit !== "tokens") throw new Error("--max-prompt-tokens needs --tokenizer to count tokens");
+  if (options.maxPromptTokens !== undefined && measure.unit !== "tokens") throw new UsageError("--max-prompt-tokens needs --tokenizer to count tokens");
   const columns: ColumnMapping = {};
   if (options.questionColumn !== undefined) columns.question = options.questionColumn;
   if (options.promptColumn !== undefined) columns.prompt = options.promptColumn;
@@ -117,13 +112,13 @@ async function inspectFile(file: string, options: InspectOptions): Promise<strin
   if (options.solutionColumn !== undefined) columns.solution = options.solutionColumn;
   const load: LoadOptions = {
     task: options.task,
-    shape: oneOf<ShapeName | "auto">(options.shape, ["auto", ...SHAPE_NAMES], "--shape") ?? "auto",
+    shape: options.shape ?? "auto",
     columns,
     promptFormat: options.chat === true ? "chat" : "plain",
     renderChat: measure.renderChat,
     countTokens: measure.count,
     maxPromptTokens: options.maxPromptTokens,
-    onBadRow: oneOf<OnBadRow>(options.onBadRow, ["stop", "skip"], "--on-bad-row") ?? "stop",
+    onBadRow: options.onBadRow ?? "stop",
     limit: options.limit,
   };
   const report = emptyReport(file, load);
@@ -158,8 +153,8 @@ function inspectBuiltin(options: InspectOptions): string {
   const task = builtinTask(options.task);
   const measure = measureFor(options.tokenizer);
   const knobs = parseKnobs(options.knob ?? []);
-  const config = configure(task, knobs);
-  const split = oneOf<"train" | "test">(options.split, ["train", "test"], "--split") ?? "train";
+  const config = checkedOption("--knob", () => configure(task, knobs));
+  const split = options.split ?? "train";
   const count = options.count ?? 1000;
   const examples: Example[] = [];
   for (const example of builtinExamples(task, { config: knobs, seed: options.seed ?? 0, split })) {
@@ -182,10 +177,10 @@ function inspectBuiltin(options: InspectOptions): string {
 /** The report `astarpo data inspect` prints. */
 export async function inspect(file: string | undefined, options: InspectOptions): Promise<string> {
   if (isBuiltinTask(options.task)) {
-    if (file !== undefined) throw new Error(`task "${options.task}" is built in and reads no file; leave out ${file}`);
+    if (file !== undefined) throw new UsageError(`task "${options.task}" is built in and reads no file; leave out ${file}`);
     return inspectBuiltin(options);
   }
-  if (file === undefined) throw new Error(`task "${options.task}" reads a data file: astarpo data inspect FILE --task ${options.task}`);
+  if (file === undefined) throw new UsageError(`task "${options.task}" reads a data file: astarpo data inspect FILE --task ${options.task}`);
   return inspectFile(file, options);
 }
 
@@ -201,14 +196,14 @@ export function listTasks(): string {
   return lines.join("\n");
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: CliIO): void {
   const data = program.command("data").description("read data files and built-in tasks the way training does");
   data
     .command("inspect")
     .description("row counts, skipped rows, rendered prompts and extracted answers of a data file or a built-in task")
     .argument("[file]", "a .jsonl / .json / .parquet file (gzip: .jsonl.gz); none for a built-in task")
-    .requiredOption("--task <name>", `${[...Object.keys(FILE_TASKS), ...Object.keys(BUILTIN_TASKS)].join(", ")}`)
-    .option("--shape <name>", `row shape: auto, ${SHAPE_NAMES.join(", ")}`, "auto")
+    .addOption(new Option("--task <name>", "what the rows are for").choices([...Object.keys(FILE_TASKS), ...Object.keys(BUILTIN_TASKS)]).makeOptionMandatory())
+    .addOption(new Option("--shape <name>", "row shape").choices(["auto", ...SHAPE_NAMES]).default("auto"))
     .option("--question-column <name>", "a bare question; the task's instruction is appended")
     .option("--prompt-column <name>", "a finished prompt (text or chat messages), used as is")
     .option("--answer-column <name>", "the ground truth (dotted names reach nested columns: reward_model.ground_truth)")
@@ -216,20 +211,20 @@ export function register(program: Command): void {
     .option("--chat", "make prompts chat messages for the model's chat template")
     .option("--tokenizer <dir>", "a model folder: count tokens and render chat templates with its tokenizer")
     .option("--max-prompt-tokens <n>", "drop prompts longer than this (needs --tokenizer)", nonNegativeInteger("--max-prompt-tokens"))
-    .option("--on-bad-row <policy>", "stop at a malformed row, or skip and count it: stop, skip", "stop")
+    .addOption(new Option("--on-bad-row <policy>", "stop at a malformed row, or skip and count it").choices(["stop", "skip"]).default("stop"))
     .option("--limit <rows>", "read at most this many rows", nonNegativeInteger("--limit"))
     .option("--show <n>", "examples to print", nonNegativeInteger("--show"), 2)
     .option("--seed <n>", "built-in tasks: the generator's seed", nonNegativeInteger("--seed"), 0)
-    .option("--split <name>", "built-in tasks: train or test", "train")
+    .addOption(new Option("--split <name>", "built-in tasks: the split to draw from").choices(["train", "test"]).default("train"))
     .option("--knob <name=value>", "built-in tasks: a difficulty knob (repeatable)", (value: string, all: string[] = []) => [...all, value])
     .option("--count <n>", "built-in tasks: examples to generate for the summary", nonNegativeInteger("--count"), 1000)
     .action(async (file: string | undefined, options: InspectOptions) => {
-      process.stdout.write(`${await inspect(file, options)}\n`);
+      io.stdout(`${await inspect(file, options)}\n`);
     });
   data
     .command("tasks")
     .description("the tasks, their rewards and the built-in tasks' knobs")
     .action(() => {
-      process.stdout.write(`${listTasks()}\n`);
+      io.stdout(`${listTasks()}\n`);
     });
 }

@@ -4,7 +4,8 @@ import { Option, type Command } from "commander";
 import { generate, type GeneratedSequence, type GenerationConfig, type GenerationProgress } from "../generate/index.js";
 import { BUILTIN_PREFIX, resolveModel, type WeightDtype } from "../models/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
-import { numberOption, positiveInteger, positiveNumber } from "./options.js";
+import type { CliIO } from "./io.js";
+import { numberOption, positiveInteger, positiveNumber, UsageError } from "./options.js";
 
 /** The command's flags: generate()'s own settings under their names, and the rest. */
 type SamplingSettings = Pick<GenerationConfig, "maxNewTokens" | "temperature" | "topP" | "topK" | "minP" | "greedy" | "seed" | "batchSize">;
@@ -23,7 +24,7 @@ export interface GenerateOptions extends SamplingSettings {
 
 /** The prompt's token ids: the chat template's rendering with --chat, else the text with the tokenizer's special tokens. */
 function promptIds(tokenizer: Tokenizer, options: GenerateOptions): number[] {
-  if (options.system !== undefined && !options.chat) throw new Error("--system needs --chat");
+  if (options.system !== undefined && !options.chat) throw new UsageError("--system needs --chat");
   if (!options.chat) return tokenizer.encode(options.prompt);
   const messages = [...(options.system !== undefined ? [{ role: "system", content: options.system }] : []), { role: "user", content: options.prompt }];
   return tokenizer.encode(tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }), { addSpecialTokens: false });
@@ -71,17 +72,17 @@ export function formatSamples({ sequences, tokensPerSecond }: Samples, json: boo
   return sequences.map((s, i) => `--- sample ${i + 1} (${s.tokenIds.length} tokens, ${s.finishReason}) ---\n${s.text}`).join("\n");
 }
 
-/** Rewrites one stderr line at most once a second while sampling. */
-function progressPrinter(): (progress: GenerationProgress) => void {
+/** Rewrites one stderr line at most once a second while sampling, when stderr is a terminal. */
+function progressPrinter(io: CliIO): (progress: GenerationProgress) => void {
   let last = 0;
   return ({ newTokens, seconds, finishedSequences, totalSequences }) => {
     if (seconds - last < 1 || !process.stderr.isTTY) return;
     last = seconds;
-    process.stderr.write(`\r${newTokens} tokens, ${(newTokens / seconds).toFixed(1)} tokens/s, ${finishedSequences}/${totalSequences} done`);
+    io.stderr(`\r${newTokens} tokens, ${(newTokens / seconds).toFixed(1)} tokens/s, ${finishedSequences}/${totalSequences} done`);
   };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: CliIO): void {
   program
     .command("generate")
     .description("sample responses to a prompt from a model folder or a built-in model")
@@ -103,9 +104,9 @@ export function register(program: Command): void {
       .choices(["f32", "bf16"]).default("f32"))
     .option("--json", "one JSON object per response: text, token_ids, logprobs, finish_reason, prompt_tokens, tokens_per_second")
     .action(async (options: GenerateOptions) => {
-      const samples = await sample(options, progressPrinter());
+      const samples = await sample(options, progressPrinter(io));
       const newTokens = samples.sequences.reduce((n, s) => n + s.tokenIds.length, 0);
-      process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}${newTokens} tokens, ${samples.tokensPerSecond.toFixed(1)} tokens/s\n`);
-      process.stdout.write(`${formatSamples(samples, options.json === true)}\n`);
+      io.stderr(`${process.stderr.isTTY ? "\r" : ""}${newTokens} tokens, ${samples.tokensPerSecond.toFixed(1)} tokens/s\n`);
+      io.stdout(`${formatSamples(samples, options.json === true)}\n`);
     });
 }

@@ -5,6 +5,7 @@ import { Option, type Command } from "commander";
 import { stringify as toYaml } from "yaml";
 import type { z } from "zod";
 import { ConfigError, optionSchemas, parseRunConfig, readConfigFile, type RunConfig } from "../train/config.js";
+import { UsageError } from "./options.js";
 
 /** `adamBeta1` -> `--adam-beta1`. */
 export function flagOf(key: string): string {
@@ -35,13 +36,13 @@ function shapeOf(schema: z.ZodType): OptionShape {
 function parseFlagValue(flag: string, kind: string, value: string): unknown {
   if (kind === "number") {
     const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`${flag} ${value}: expected a number`);
+    if (value.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${flag} ${value}: expected a number`);
     return n;
   }
   if (kind === "boolean") {
     if (value === "true") return true;
     if (value === "false") return false;
-    throw new ConfigError(`${flag} ${value}: expected true or false`);
+    throw new UsageError(`${flag} ${value}: expected true or false`);
   }
   if (kind === "array") return value.split(",").map((v) => v.trim()).filter((v) => v !== "");
   return value;
@@ -50,7 +51,7 @@ function parseFlagValue(flag: string, kind: string, value: string): unknown {
 /** `name=value` pairs of --knob into a record (numbers stay text; the task converts them). */
 function parseKnob(value: string, previous: Record<string, string>): Record<string, string> {
   const at = value.indexOf("=");
-  if (at <= 0) throw new ConfigError(`--knob ${value}: expected name=value`);
+  if (at <= 0) throw new UsageError(`--knob ${value}: expected name=value`);
   return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
@@ -73,8 +74,21 @@ export function addRunConfigOptions(command: Command): Command {
   return command;
 }
 
-/** The config from --config and the flags given on the command line; errors name the file or flag. */
+/**
+ * The config from --config and the flags given on the command line; errors
+ * name the file or flag, and are usage errors: a run whose config does not
+ * parse has not started.
+ */
 export function resolveRunConfig(flags: Record<string, unknown>, command: Command): RunConfig {
+  try {
+    return mergedRunConfig(flags, command);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function mergedRunConfig(flags: Record<string, unknown>, command: Command): RunConfig {
   const fromFile = typeof flags.config === "string" ? readConfigFile(flags.config) : {};
   const merged: Record<string, unknown> = { ...fromFile };
   for (const [key] of optionSchemas()) {

@@ -9,7 +9,8 @@ import { defaultSftConfig, supervisedFineTune } from "../train/sft.js";
 import { evaluate } from "../train/evaluate.js";
 import { promptItem } from "../train/prompts.js";
 import { parseKnobs } from "./data.js";
-import { nonNegativeInteger, positiveInteger, positiveNumber } from "./options.js";
+import type { CliIO } from "./io.js";
+import { checkedOption, nonNegativeInteger, positiveInteger, positiveNumber } from "./options.js";
 
 interface SftOptions {
   task: string;
@@ -30,7 +31,7 @@ interface SftOptions {
 export async function runSft(options: SftOptions, print: (line: string) => void = console.log): Promise<{ before: number; after: number }> {
   const task = builtinTask(options.task);
   const knobs = parseKnobs(options.knob);
-  const taskConfig = configure(task, knobs);
+  const taskConfig = checkedOption("--knob", () => configure(task, knobs));
   const { model, tokenizer } = await resolveModel(options.model, { seed: options.seed });
   const reward = BUILTIN_REWARDS[task.name];
   const log = (event: Record<string, unknown>, text: string) => print(options.json ? JSON.stringify(event) : text);
@@ -55,8 +56,10 @@ export async function runSft(options: SftOptions, print: (line: string) => void 
       });
     optimizer.dispose();
     const after = await evaluate(model, tokenizer, testSet, reward, { maxNewTokens: 128 });
-    log({ event: "eval", step: options.steps, accuracy: after.accuracy, unparsed: after.unparsed, sample: after.samples[0] },
-      `step ${options.steps}: greedy accuracy ${pct(after.accuracy)} (${after.unparsed} without an answer)\n  e.g. ${JSON.stringify(after.samples[0]?.prompt)} -> ${JSON.stringify(after.samples[0]?.completion)}`);
+    const example = after.samples[0];
+    log({ event: "eval", step: options.steps, accuracy: after.accuracy, unparsed: after.unparsed, sample: example },
+      `step ${options.steps}: greedy accuracy ${pct(after.accuracy)} (${after.unparsed} without an answer)` +
+        (example ? `\n  e.g. ${JSON.stringify(example.prompt)} -> ${JSON.stringify(example.completion)}` : ""));
     if (options.out) {
       await saveModel(resolve(options.out), model, tokenizer, { dtype: options.saveDtype ?? "f32" });
       log({ event: "saved", dir: options.out }, `saved the model to ${options.out}`);
@@ -80,11 +83,11 @@ function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: CliIO): void {
   program
     .command("sft")
     .description("supervised warm-up on a built-in task's reference solutions, with greedy accuracy before and after")
-    .option("--task <name>", `built-in task: ${Object.keys(BUILTIN_TASKS).join(", ")}`, "arithmetic")
+    .addOption(new Option("--task <name>", "built-in task").choices(Object.keys(BUILTIN_TASKS)).default("arithmetic"))
     .option("--model <dir|builtin:NAME>", "a Hugging Face model folder, or a built-in model created from --seed", "builtin:tiny")
     .option("--knob <name=value>", "task difficulty setting (repeatable; see `astarpo data tasks`)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--steps <n>", "optimizer steps", nonNegativeInteger("--steps"), defaultSftConfig.steps)
@@ -92,11 +95,11 @@ export function register(program: Command): void {
     .option("--lr <rate>", "AdamW learning rate", positiveNumber("--lr"), defaultSftConfig.lr)
     .option("--seed <n>", "seed of the model (built-in) and of the task stream", nonNegativeInteger("--seed"), 0)
     .option("--eval <n>", "test problems for greedy accuracy", nonNegativeInteger("--eval"), 64)
-    .option("--log-every <n>", "print progress every n steps", nonNegativeInteger("--log-every"), 25)
+    .option("--log-every <n>", "print progress every n steps (and after the last)", positiveInteger("--log-every"), 25)
     .option("--out <dir>", "save the trained model here (a Hugging Face folder)")
     .addOption(new Option("--save-dtype <dtype>", "stored weight type of the saved model: bf16 halves the files (and makes bf16 the reference's dtype)").choices(["f32", "bf16"]).default("f32"))
     .option("--json", "one JSON object per event instead of text")
     .action(async (options: SftOptions) => {
-      await runSft(options);
+      await runSft(options, (line) => io.stdout(`${line}\n`));
     });
 }

@@ -6,6 +6,8 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
+import type { CliIO } from "./io.js";
+import { UsageError } from "./options.js";
 import {
   AUTO_EXTRACT, EXTRACT_STRATEGIES, verifyResponse, type ExtractStrategy, type ResponseOptions, type Strictness, type VerifyResult,
 } from "../rewards/index.js";
@@ -33,14 +35,14 @@ export interface CaseSummary {
 
 function responseOptions(o: VerifyCommandOptions): ResponseOptions {
   if (!STRICTNESS.includes(o.strictness as Strictness)) {
-    throw new Error(`--strictness ${o.strictness}: expected one of ${STRICTNESS.join(", ")}`);
+    throw new UsageError(`--strictness ${o.strictness}: expected one of ${STRICTNESS.join(", ")}`);
   }
   const extract = (o.extract ?? AUTO_EXTRACT.join(",")).split(",").map((s) => s.trim());
   for (const s of extract) {
-    if (!EXTRACT_STRATEGIES.includes(s as ExtractStrategy)) throw new Error(`--extract ${s}: expected some of ${EXTRACT_STRATEGIES.join(", ")}`);
+    if (!EXTRACT_STRATEGIES.includes(s as ExtractStrategy)) throw new UsageError(`--extract ${s}: expected some of ${EXTRACT_STRATEGIES.join(", ")}`);
   }
   const relTol = o.relTol === undefined ? undefined : Number(o.relTol);
-  if (relTol !== undefined && !(relTol >= 0)) throw new Error(`--rel-tol ${o.relTol}: expected a number >= 0`);
+  if (relTol !== undefined && !(relTol >= 0)) throw new UsageError(`--rel-tol ${o.relTol}: expected a number >= 0`);
   return { strictness: o.strictness as Strictness, extract: extract as ExtractStrategy[], relTol, requireFinished: false };
 }
 
@@ -127,7 +129,7 @@ export async function verifyCasesFile(path: string, options: ResponseOptions, wr
   return summary;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: CliIO): void {
   program
     .command("verify")
     .description("check answers as the rewards do: --gold G --pred P prints true, false or null; --cases FILE.jsonl checks {gold, pred} rows")
@@ -141,13 +143,13 @@ export function register(program: Command): void {
     .action(async (o: VerifyCommandOptions) => {
       const options = responseOptions(o);
       if (o.cases !== undefined) {
-        if (o.gold !== undefined || o.pred !== undefined) throw new Error("give either --cases or --gold and --pred, not both");
-        const summary = await verifyCasesFile(o.cases, options, (line) => process.stdout.write(line + "\n"));
-        process.stdout.write(JSON.stringify({ summary }) + "\n");
+        if (o.gold !== undefined || o.pred !== undefined) throw new UsageError("give either --cases or --gold and --pred, not both");
+        const summary = await verifyCasesFile(o.cases, options, (line) => io.stdout(line + "\n"));
+        io.stdout(JSON.stringify({ summary }) + "\n");
         return;
       }
-      if (o.gold === undefined || o.pred === undefined) throw new Error("give --gold and --pred, or --cases FILE.jsonl");
+      if (o.gold === undefined || o.pred === undefined) throw new UsageError("give --gold and --pred, or --cases FILE.jsonl");
       const result = verifyResponse(o.gold, o.pred, options);
-      process.stdout.write((o.explain ? JSON.stringify(rowJson(result)) : String(result.verdict)) + "\n");
+      io.stdout((o.explain ? JSON.stringify(rowJson(result)) : String(result.verdict)) + "\n");
     });
 }

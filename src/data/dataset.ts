@@ -96,13 +96,16 @@ export async function* readExamples(file: string, options: LoadOptions, report: 
   const task = typeof options.task === "string" ? fileTask(options.task) : options.task;
   const format = options.promptFormat ?? "plain";
   const policy = options.onBadRow ?? "stop";
+  const limitReached = (): boolean => options.limit !== undefined && report.rows >= options.limit;
   const onBadRow = (error: DataError): void => {
+    // The reader reports a malformed line before the loop below sees the next row: past the limit it is not read.
+    if (limitReached()) return;
     report.rows++;
     report.skipped.handle(error, policy);
   };
   let mapping: ColumnMapping | null = null;
   for await (const { values, source } of readRows(file, { onBadRow })) {
-    if (options.limit !== undefined && report.rows >= options.limit) break;
+    if (limitReached()) break;
     report.rows++;
     // The mapping comes from the first good row; when it fails, every row would.
     if (mapping === null) {

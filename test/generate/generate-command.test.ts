@@ -1,7 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { formatSamples, sample } from "../../src/cli/generate.js";
+import { formatSamples, sample, type GenerateOptions } from "../../src/cli/generate.js";
+import { generate } from "../../src/generate/index.js";
+import { createBuiltinModel, frozenCopy, resolveModel } from "../../src/models/index.js";
+import { memory, resetPeakMemory } from "../../src/tensor/index.js";
 
 test("generate --json prints one object per sample with text, token ids, log-probs and the finish reason", async () => {
   const samples = await sample({ model: "builtin:tiny", prompt: "What is 2+2?", num: 3, maxNewTokens: 8, seed: 1 });
@@ -32,16 +35,44 @@ test("generate --weights bf16 gives a bf16 checkpoint's own tokens and log-probs
   // The fixture stores bf16: widening it to f32 adds nothing, and the products are bit-exact either way.
   const folder = join("test", "fixtures", "models", "qwen2");
   const settings = { model: folder, prompt: "hi", num: 2, maxNewTokens: 6, seed: 3, temperature: 0.8 };
-  const half = await sample({ ...settings, weights: "bf16" });
-  const full = await sample(settings);
-  assert.deepEqual(half.sequences.map((s) => s.tokenIds), full.sequences.map((s) => s.tokenIds));
-  assert.deepEqual(half.sequences.map((s) => s.logprobs), full.sequences.map((s) => s.logprobs));
-  const builtin = await sample({ model: "builtin:tiny", prompt: "2+2=", maxNewTokens: 4, seed: 2, weights: "bf16" });
-  assert.equal(builtin.sequences[0].logprobs.length, builtin.sequences[0].tokenIds.length);
+  const sampleWithPeak = async (options: GenerateOptions) => {
+    const before = memory().cpu.live;
+    resetPeakMemory();
+    const samples = await sample(options);
+    return { samples, peak: memory().cpu.peak - before };
+  };
+  const half = await sampleWithPeak({ ...settings, weights: "bf16" });
+  const full = await sampleWithPeak(settings);
+  assert.deepEqual(half.samples.sequences.map((s) => s.tokenIds), full.samples.sequences.map((s) => s.tokenIds));
+  assert.deepEqual(half.samples.sequences.map((s) => s.logprobs), full.samples.sequences.map((s) => s.logprobs));
+  assert.ok(half.peak < full.peak, `peak bytes while sampling: ${half.peak} with bf16 weights, ${full.peak} with f32`);
+  // Weight matrices take 2 bytes an element instead of 4; norms stay f32.
+  const { model } = await resolveModel(folder, { weights: "bf16" });
+  try {
+    const bytes = model.parameters().reduce((n, p) => n + p.bytes, 0);
+    assert.equal(bytes, model.parameters().reduce((n, p) => n + p.size * (p.rank === 2 ? 2 : 4), 0));
+  } finally {
+    model.dispose();
+  }
+});
+
+test("generate --weights bf16 on a built-in model samples with its weights rounded to bf16", async () => {
+  const settings = { model: "builtin:tiny", prompt: "2+2=", maxNewTokens: 6, seed: 2 };
+  const rounded = await sample({ ...settings, weights: "bf16" });
+  const { model, tokenizer } = createBuiltinModel("tiny", 0);
+  const half = frozenCopy(model, "bf16");
+  try {
+    const [direct] = generate(half, tokenizer, [settings.prompt], { maxNewTokens: 6, seed: 2 });
+    assert.deepEqual(rounded.sequences[0].logprobs, direct.logprobs);
+    assert.notDeepEqual((await sample(settings)).sequences[0].logprobs, direct.logprobs, "f32 weights give other log-probs");
+  } finally {
+    model.dispose();
+    half.dispose();
+  }
 });
 
 test("generate names a missing model folder or built-in model", async () => {
   await assert.rejects(sample({ model: join("test", "no-such-model"), prompt: "x" }), /--model test\/no-such-model: no such folder/);
   await assert.rejects(sample({ model: join("test", "fixtures"), prompt: "x" }), /test\/fixtures\/config\.json: cannot read/);
-  await assert.rejects(sample({ model: "builtin:huge", prompt: "x" }), /unknown built-in model "huge"/);
+  await assert.rejects(sample({ model: "builtin:huge", prompt: "x" }), /--model builtin:huge: unknown built-in model \(fresh: tiny, small; warmed up: arithmetic\)/);
 });

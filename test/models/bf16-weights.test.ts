@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createBuiltinModel, frozenCopy, loadModel, saveModel, type DecoderModel } from "../../src/models/index.js";
 import { AdamW } from "../../src/nn/index.js";
 import { memory, noGrad, scope, tensor } from "../../src/tensor/index.js";
+import { assertClose } from "../tensor/reference.js";
 import { FAMILIES, fixtureDir } from "./decoder-fixtures.js";
 
 function logitsOf(model: DecoderModel, ids: number[]): Float32Array {
@@ -43,9 +44,8 @@ test("a bf16 frozen copy holds weight matrices in half the bytes and computes as
       assert.equal(halfBytes, matrixBytes + otherBytes);
       assert.deepEqual(logitsOf(half, IDS), logitsOf(wide, IDS));
       const exact = logitsOf(model, IDS), rounded = logitsOf(half, IDS);
-      const scale = Math.max(...exact.map(Math.abs));
-      const worst = Math.max(...exact.map((v, i) => Math.abs(v - rounded[i])));
-      assert.ok(worst > 0 && worst < 0.02 * scale, `bf16 rounding moved the logits by ${worst} (scale ${scale})`);
+      assert.notDeepEqual(rounded, exact, "bf16 rounding moves the logits");
+      assertClose(rounded, exact, 0, 0.02 * Math.max(...exact.map(Math.abs)), "logits with bf16 weights");
       assert.throws(() => new AdamW(half.parameters()), /bf16.*frozen/);
     } finally {
       half.dispose();

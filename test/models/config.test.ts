@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDecoderConfig, parameterCount, parseDecoderConfig, toHfConfig, toHfGenerationConfig, type DecoderConfig } from "../../src/models/config.js";
 import { BUILTIN_MODEL_NAMES, builtinDecoderConfig } from "../../src/models/builtin-configs.js";
+import { createBuiltinModel } from "../../src/models/builtin.js";
 import { createCharTokenizer } from "../../src/tokenize/char-tokenizer.js";
 
 // config.json files as published with Qwen2.5-0.5B-Instruct, Qwen3-0.6B and Llama-3.2-1B-Instruct.
@@ -214,13 +215,20 @@ test("built-in configs are Llama-shaped, sized for the character tokenizer, and 
   const sizes: Record<string, number> = {};
   for (const name of BUILTIN_MODEL_NAMES) {
     const config = builtinDecoderConfig(name, tokenizer);
+    assert.equal(config.architecture, "LlamaForCausalLM");
+    assert.deepEqual([config.tieWordEmbeddings, config.attentionBias, config.mlpBias, config.qkNorm], [false, false, false, false], name);
     assert.equal(config.vocabSize, tokenizer.vocabSize);
     assert.deepEqual(config.eosTokenIds, tokenizer.eosTokenIds);
     assert.deepEqual(normalised(parseDecoderConfig(toHfConfig(config))), normalised(config), name);
     assert.deepEqual(toHfGenerationConfig(config), { bos_token_id: 2, eos_token_id: [4], pad_token_id: 0 });
     sizes[name] = parameterCount(config);
   }
-  assert.ok(sizes.tiny > 400_000 && sizes.tiny < 700_000, `tiny has ${sizes.tiny} parameters`);
-  assert.ok(sizes.small > 2_500_000 && sizes.small < 4_000_000, `small has ${sizes.small} parameters`);
+  // tiny: d 128, ffn 320, 3 layers, 4 heads of 32 (2 for k/v); small: d 256, ffn 768, 4 layers, 4 heads of 64.
+  // Per layer: q, k, v and o, three MLP matrices, two norms; then embeddings and head (untied) and the final norm.
+  assert.equal(sizes.tiny, 3 * (128 * (128 + 2 * 64) + 128 * 128 + 3 * 128 * 320 + 2 * 128) + 2 * 101 * 128 + 128);
+  assert.equal(sizes.small, 4 * (256 * (256 + 2 * 256) + 256 * 256 + 3 * 256 * 768 + 2 * 256) + 2 * 101 * 256 + 256);
+  const { model } = createBuiltinModel("tiny", 0);
+  assert.equal(model.parameters().reduce((n, p) => n + p.size, 0), sizes.tiny, "the model holds what its config counts");
+  model.dispose();
   assert.throws(() => builtinDecoderConfig("huge" as "tiny", tokenizer), /unknown built-in model "huge"/);
 });

@@ -25,21 +25,37 @@ test("every binary16 survives the trip through float32, subnormals included; NaN
   assert.ok(Object.is(asFloat[0x8000], -0));
 });
 
-/** Checks that `h` is the nearest value to `x` among all finite 16-bit values of its sign, ties to the even one. */
-function assertNearestEven(x: number, h: number, decode: (bits: number) => number, maxFinite: number, label: string): void {
-  const got = decode(h);
-  if (Math.abs(x) >= maxFinite * 2) {
-    assert.equal(Math.abs(got), Infinity, label);
-    return;
-  }
-  for (const neighbour of [h - 1, h + 1]) {
-    const other = decode(neighbour & 0xffff);
-    if (!Number.isFinite(other) || Math.sign(other) * Math.sign(got) < 0) continue;
-    const mine = Math.abs(x - got);
-    const theirs = Math.abs(x - other);
-    assert.ok(mine <= theirs || !Number.isFinite(got), `${label}: ${x} -> ${got}, but ${other} is nearer`);
-    if (mine === theirs) assert.equal(h & 1, 0, `${label}: tie ${x} must round to the even neighbour`);
-  }
+interface HalfFormat {
+  name: string;
+  /** Significand bits, the implicit one included. */
+  precision: number;
+  /** Exponent of the smallest normal value. */
+  minExponent: number;
+  maxFinite: number;
+  encode(values: Float32Array): Uint16Array;
+  decode(halves: Uint16Array): Float32Array;
+}
+
+const BF16: HalfFormat = {
+  name: "bf16", precision: 8, minExponent: -126, maxFinite: 3.3895313892515355e38, encode: float32ToBfloat16, decode: bfloat16ToFloat32,
+};
+const F16: HalfFormat = {
+  name: "f16", precision: 11, minExponent: -14, maxFinite: 65504, encode: float32ToFloat16, decode: float16ToFloat32,
+};
+
+/**
+ * The value a float32 rounds to, computed in float64 arithmetic rather than on
+ * bits: |x| in units of the format's spacing at x's exponent (exact, a power of
+ * two), rounded half to even, and infinity past the largest finite value.
+ */
+function nearestEven(x: number, bits: number, format: HalfFormat): number {
+  const exponent = Math.max(((bits >>> 23) & 0xff) - 127, format.minExponent);
+  const spacing = 2 ** (exponent - (format.precision - 1));
+  const units = Math.abs(x) / spacing;
+  const floor = Math.floor(units), rest = units - floor;
+  const rounded = (rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor) * spacing;
+  const magnitude = rounded > format.maxFinite ? Infinity : rounded;
+  return bits >>> 31 ? -magnitude : magnitude;
 }
 
 test("float32 -> bfloat16 and binary16 round to nearest, ties to even, on random and tie values", () => {
@@ -47,20 +63,30 @@ test("float32 -> bfloat16 and binary16 round to nearest, ties to even, on random
   const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
   const bits = new Uint32Array(20000);
   for (let i = 0; i < bits.length; i++) {
-    // Exponents around the binary16 range, with a mantissa that often lands exactly on a tie.
-    const exponent = 127 - 30 + Math.floor(random() * 50);
-    const mantissa = random() < 0.3 ? (Math.floor(random() * 1024) << 13) | 0x1000 : Math.floor(random() * 2 ** 23);
-    bits[i] = ((random() < 0.5 ? 1 : 0) << 31) | (exponent << 23) | mantissa;
+    // Exponents around the binary16 range (its subnormals and overflow), with
+    // mantissas that often sit exactly on a tie of either format; and values
+    // around bfloat16's largest finite one.
+    const top = random() < 0.1, kind = random();
+    const exponent = top ? 254 : 127 - 30 + Math.floor(random() * 50);
+    const mantissa = top ? 0x7f0000 | Math.floor(random() * 0x10000)
+      : kind < 0.3 ? (Math.floor(random() * 1024) << 13) | 0x1000
+      : kind < 0.5 ? (Math.floor(random() * 128) << 16) | 0x8000
+      : Math.floor(random() * 2 ** 23);
+    bits[i] = (((random() < 0.5 ? 1 : 0) << 31) | (exponent << 23) | mantissa) >>> 0;
   }
   const values = new Float32Array(bits.buffer);
-  const bf16 = float32ToBfloat16(values);
-  const f16 = float32ToFloat16(values);
-  const one = new Uint16Array(1);
-  const decodeBf16 = (h: number) => bfloat16ToFloat32(Uint16Array.of(h))[0];
-  const decodeF16 = (h: number) => float16ToFloat32((one[0] = h, one))[0];
-  for (let i = 0; i < values.length; i++) {
-    assertNearestEven(values[i], bf16[i], decodeBf16, 3.3895313892515355e38, "bf16");
-    assertNearestEven(values[i], f16[i], decodeF16, 65504, "f16");
+  for (const format of [BF16, F16]) {
+    const got = format.decode(format.encode(values));
+    let ties = 0, infinities = 0;
+    for (let i = 0; i < values.length; i++) {
+      const want = nearestEven(values[i], bits[i], format);
+      assert.ok(Object.is(got[i], want), `${format.name}: ${values[i]} -> ${got[i]}, expected ${want}`);
+      const spacing = 2 ** (Math.max(((bits[i] >>> 23) & 0xff) - 127, format.minExponent) - (format.precision - 1));
+      if ((Math.abs(values[i]) / spacing) % 1 === 0.5) ties++;
+      if (!Number.isFinite(want)) infinities++;
+    }
+    // The sample really holds ties and overflows of this format for the check above to judge.
+    assert.ok(ties > 1000 && infinities > 100, `${format.name}: ${ties} ties, ${infinities} overflows`);
   }
 });
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import {
   createBuiltinModel, loadModel, openCheckpoint, saveModel, writeSafetensors, type DecoderModel, type TensorToWrite,
 } from "../../src/models/index.js";
+import { bfloat16ToFloat32, float32ToBfloat16 } from "../../src/models/half-float.js";
 import { FAMILIES, fixtureDir, type Family } from "./decoder-fixtures.js";
 
 function scratchFolder(): string {
@@ -24,11 +25,9 @@ function readJson(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
 }
 
-/** float32 -> bfloat16 -> float32, round to nearest even (finite values). */
+/** float32 -> bfloat16 -> float32 (the conversion test/models/half-float.test.ts checks against exact rounding). */
 function bfloat16Rounded(values: Float32Array): Float32Array {
-  const bits = new Uint32Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
-  for (let i = 0; i < bits.length; i++) bits[i] = ((bits[i] + 0x7fff + ((bits[i] >>> 16) & 1)) >>> 16) << 16;
-  return new Float32Array(bits.buffer);
+  return bfloat16ToFloat32(float32ToBfloat16(values));
 }
 
 const FAMILY_KEYS: Record<Family, { present: string[]; absent: string[] }> = {

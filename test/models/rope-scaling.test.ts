@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { assertClose } from "../tensor/reference.js";
 import { parseRopeScaling, ropeDependsOnSequenceLength, ropeInverseFrequencies, ropeScalingToHf, type RopeConfig } from "../../src/models/rope-scaling.js";
 
 // Produced with PyTorch by scripts/gen-rope-fixture.py, in float32 as transformers computes them.
@@ -15,14 +16,6 @@ const reference = JSON.parse(readFileSync("test/fixtures/hf/rope-reference.json"
   attentionScaling: number;
 }>;
 
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, relative: number, label: string): void {
-  assert.equal(actual.length, expected.length, label);
-  for (let i = 0; i < expected.length; i++) {
-    const tolerance = relative * Math.abs(expected[i]);
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance, `${label}[${i}]: ${actual[i]} vs ${expected[i]}`);
-  }
-}
-
 test("inverse frequencies match PyTorch's for default, linear, dynamic, llama3 and yarn RoPE", () => {
   assert.equal(reference.length, 8);
   for (const case_ of reference) {
@@ -34,7 +27,7 @@ test("inverse frequencies match PyTorch's for default, linear, dynamic, llama3 a
     };
     const { invFreq, attentionScaling } = ropeInverseFrequencies(config, { seqLen: case_.seqLen ?? undefined });
     // PyTorch rounds each float32 step; these values are rounded once, so a few ulps apart at most.
-    assertClose(invFreq, case_.invFreq, 1e-6, case_.name);
+    assertClose(invFreq, case_.invFreq, 1e-6, 0, case_.name);
     assert.ok(Math.abs(attentionScaling - case_.attentionScaling) < 1e-12, case_.name);
   }
 });
@@ -68,7 +61,7 @@ test("dynamic RoPE depends on the sequence length only beyond the trained length
   const longer = ropeInverseFrequencies(dynamic, { seqLen: 4096 }).invFreq;
   // base' = base * (2 * 4096 / 2048 - 1)^(32 / 30), computed here in float64.
   const grownBase = 10000 * 3 ** (32 / 30);
-  assertClose(longer, Array.from({ length: 16 }, (_, i) => grownBase ** (-(2 * i) / 32)), 1e-7, "dynamic 4096");
+  assertClose(longer, Array.from({ length: 16 }, (_, i) => grownBase ** (-(2 * i) / 32)), 1e-7, 0, "dynamic 4096");
 });
 
 test("yarn's default attention scaling is 0.1 ln(factor) + 1 and the factor may come from the context lengths", () => {

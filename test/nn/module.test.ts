@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Embedding, Linear, Module, RMSNorm, type Parameter } from "../../src/nn/index.js";
-import { memory, Rng, scope, tensor, type Tensor } from "../../src/tensor/index.js";
+import { memory, Rng, scope, tensor } from "../../src/tensor/index.js";
+import { assertClose, dot } from "../tensor/reference.js";
 
 class Layer extends Module {
   readonly input_layernorm = new RMSNorm(4, 1e-6);
@@ -56,19 +57,27 @@ test("namedParameters uses dotted Hugging Face names, recursing into lists", () 
   assert.equal(memory().cpu.live, before);
 });
 
-test("the same seed gives the same weights; Linear, RMSNorm and Embedding compute their ops", () => {
-  const a = new Tiny(new Rng(11)), b = new Tiny(new Rng(11));
-  const wa = a.lm_head.weight.toArray(), wb = b.lm_head.weight.toArray();
-  assert.deepEqual(wa, wb);
+test("the same seed gives the same weights, another seed others; Linear, RMSNorm and Embedding compute their ops", () => {
+  const a = new Tiny(new Rng(11)), b = new Tiny(new Rng(11)), c = new Tiny(new Rng(12));
+  const wa = a.lm_head.weight.toArray();
+  assert.deepEqual(b.lm_head.weight.toArray(), wa);
+  assert.notDeepEqual(c.lm_head.weight.toArray(), wa);
   scope(() => {
-    const x: Tensor = a.embed_tokens.forward(tensor(Int32Array.from([1, 9]), [2]));
-    assert.deepEqual(Array.from(x.toArray()), Array.from(a.embed_tokens.weight.toArray().subarray(4, 8)).concat(Array.from(a.embed_tokens.weight.toArray().subarray(36, 40))));
-    const n = a.layers[0].input_layernorm.forward(tensor([[3, 4, 0, 0]]));
-    const rms = Math.sqrt((9 + 16) / 4 + 1e-6);
-    assert.ok(Math.abs(n.toArray()[0] - 3 / rms) < 1e-6);
-    const y = a.layers[0].q_proj.forward(n);
-    assert.deepEqual(y.shape, [1, 6]);
+    const table = a.embed_tokens.weight.toArray();
+    const x = a.embed_tokens.forward(tensor(Int32Array.from([1, 9]), [2]));
+    assert.deepEqual(Array.from(x.toArray()), [...table.subarray(4, 8), ...table.subarray(36, 40)]);
+
+    const norm = a.layers[0].input_layernorm;
+    norm.weight.write([1, 2, 0.5, -1]);
+    const n = norm.forward(tensor([[3, 4, 1, 0]]));
+    const rms = Math.sqrt((9 + 16 + 1) / 4 + 1e-6);
+    assertClose(n.toArray(), [3 / rms, 8 / rms, 0.5 / rms, 0], 1e-6, 0, "rmsNorm");
+
+    const proj = a.layers[0].q_proj;
+    proj.bias!.write([0.5, -0.25, 0, 1, 2, -3]);
+    const weight = proj.weight.toArray(), input = n.toArray();
+    const expected = [0.5, -0.25, 0, 1, 2, -3].map((bias, o) => bias + dot(weight.subarray(o * 4, o * 4 + 4), input));
+    assertClose(proj.forward(n).toArray(), expected, 1e-5, 1e-7, "x W^T + b");
   });
-  a.dispose();
-  b.dispose();
+  for (const model of [a, b, c]) model.dispose();
 });

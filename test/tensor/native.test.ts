@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { native } from "../../src/tensor/native.js";
 
 test("native alloc/free is counted in live and peak bytes", () => {
@@ -45,6 +47,12 @@ test("copyIn/copyOut round-trip through native memory", () => {
   native.free(p);
 });
 
-test("the thread pool is sized to the machine", () => {
-  assert.ok(native.threads() >= 1);
+test("the thread pool has a thread per core the process may run on, or ASTARPO_THREADS of them", () => {
+  const override = Number.parseInt(process.env.ASTARPO_THREADS ?? "", 10);
+  assert.equal(native.threads(), override > 0 ? override : availableParallelism());
+  const threadsWith = (value: string): string => spawnSync(process.execPath, ["-e", "console.log(require('./build/Release/astarpo.node').threads())"], {
+    env: { ...process.env, ASTARPO_THREADS: value }, encoding: "utf8", timeout: 30_000,
+  }).stdout.trim();
+  assert.equal(threadsWith("3"), "3");
+  assert.equal(threadsWith("0"), String(availableParallelism()), "a count that is not positive is ignored");
 });

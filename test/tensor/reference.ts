@@ -116,13 +116,26 @@ export function randomValues(n: number, seed: number, scale = 1): F64 {
   return out;
 }
 
-/** max |a - b| / (atol + rtol |b|) <= 1, with a message naming the worst element. */
+/**
+ * |a - b| <= atol + rtol |b| at every element, with a message naming the worst
+ * one. NaN and infinities pass only where the expected value is the same NaN or
+ * infinity: a NaN must never hide behind a comparison that is false for it.
+ */
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
   if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} vs ${expected.length}`);
+  // A tolerance computed from data that held a NaN would make every comparison false, and so pass.
+  if (!(rtol >= 0 && atol >= 0 && Number.isFinite(rtol + atol))) throw new Error(`${what}: tolerances must be finite and >= 0 (rtol ${rtol}, atol ${atol})`);
   let worst = 0, at = -1;
   for (let i = 0; i < actual.length; i++) {
-    const ratio = Math.abs(actual[i] - expected[i]) / (atol + rtol * Math.abs(expected[i]));
-    if (!(ratio <= worst)) { worst = ratio; at = i; }
+    const ratio = mismatch(actual[i], expected[i], rtol, atol);
+    if (ratio > worst) { worst = ratio; at = i; }
   }
-  if (!(worst <= 1)) throw new Error(`${what}: element ${at} is ${actual[at]}, expected ${expected[at]} (rtol ${rtol}, atol ${atol})`);
+  if (worst > 1) throw new Error(`${what}: element ${at} is ${actual[at]}, expected ${expected[at]} (rtol ${rtol}, atol ${atol})`);
+}
+
+/** |a - b| / (atol + rtol |b|): 0 when equal (NaN matching NaN included), Infinity when either is not finite otherwise. */
+function mismatch(a: number, b: number, rtol: number, atol: number): number {
+  if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return 0;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return Infinity;
+  return Math.abs(a - b) / (atol + rtol * Math.abs(b));
 }

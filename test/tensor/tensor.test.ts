@@ -41,20 +41,27 @@ test("the generator is reproducible from its seed and has the right moments", ()
   assert.deepEqual(seqA, Array.from({ length: 8 }, () => b.nextUint32()));
   assert.notDeepEqual(seqA, Array.from({ length: 8 }, () => c.nextUint32()));
   scope(() => {
+    const moments = (values: Float32Array) => {
+      const mean = values.reduce((s, v) => s + v, 0) / values.length;
+      return { mean, variance: values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length };
+    };
     const x = randn([20000], 7, 2, 1).toFloat32Array();
     assert.deepEqual(x.subarray(0, 5), randn([5], 7, 2, 1).toArray());
-    const mean = x.reduce((s, v) => s + v, 0) / x.length;
-    const variance = x.reduce((s, v) => s + (v - mean) ** 2, 0) / x.length;
-    assert.ok(Math.abs(mean - 1) < 0.05, `mean ${mean}`);
-    assert.ok(Math.abs(variance - 4) < 0.15, `variance ${variance}`);
+    const normal = moments(x);
+    assert.ok(Math.abs(normal.mean - 1) < 0.05, `mean ${normal.mean}`);
+    assert.ok(Math.abs(normal.variance - 4) < 0.15, `variance ${normal.variance}`);
     const u = uniform([10000], 8, -1, 3).toFloat32Array();
     assert.ok(u.every((v) => v >= -1 && v < 3));
+    // Uniform on [-1, 3): mean 1, variance 4^2 / 12.
+    const flat = moments(u);
+    assert.ok(Math.abs(flat.mean - 1) < 0.05 && Math.abs(flat.variance - 16 / 12) < 0.05, `mean ${flat.mean}, variance ${flat.variance}`);
   });
   const ints = new Rng(1);
-  for (let i = 0; i < 1000; i++) {
-    const k = ints.int(7);
-    assert.ok(Number.isInteger(k) && k >= 0 && k < 7);
-  }
+  const counts = new Array<number>(7).fill(0);
+  for (let i = 0; i < 7000; i++) counts[ints.int(7)]++;
+  // Anything outside 0..6 (or a fraction) would be lost from the counts; each value is drawn about 1000 times.
+  assert.equal(counts.reduce((a, b) => a + b, 0), 7000);
+  assert.ok(counts.every((n) => Math.abs(n - 1000) < 150), `counts ${counts}`);
 });
 
 test("sliceRows shares memory; gatherRows compacts a batch; writeRows appends into a cache at per-row offsets", () => {
