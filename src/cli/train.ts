@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { ALGORITHMS } from "../algos/index.js";
 import { train, type TrainResult } from "../train/trainer.js";
+import { processIO, type CliIO } from "./io.js";
 import { addRunConfigOptions, configYaml, resolveRunConfig } from "./run-config.js";
 
 /** Aborts on the first Ctrl-C (the run stops cleanly); exits on the second. */
@@ -28,7 +29,7 @@ export function describeResult(result: TrainResult): string {
     : `done: ${result.steps} steps, ${accuracy}; model in ${result.modelDir}, metrics in ${result.runDir}/metrics.jsonl`;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: CliIO = processIO): void {
   const command = program
     .command("train")
     .description(`train a policy by reinforcement learning: ${Object.values(ALGORITHMS).map((a) => `${a.name} (${a.summary})`).join("; ")}`)
@@ -37,10 +38,10 @@ export function register(program: Command): void {
   addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
     const config = resolveRunConfig(flags, command);
     if (flags.printConfig) {
-      process.stdout.write(configYaml(config));
+      io.stdout(configYaml(config));
       return;
     }
-    const print = (line: string) => { if (!flags.quiet) console.error(line); };
+    const print = (line: string) => { if (!flags.quiet) io.stderr(`${line}\n`); };
     const interrupt = stopOnInterrupt(print);
     try {
       const result = await train(config, {
@@ -49,7 +50,7 @@ export function register(program: Command): void {
         progress: !flags.quiet,
         log: print,
       });
-      console.log(describeResult(result));
+      io.stdout(`${describeResult(result)}\n`);
     } finally {
       interrupt.release();
     }

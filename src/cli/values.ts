@@ -10,6 +10,7 @@ import { referenceWeightsOf, runName, type RunConfig } from "../train/config.js"
 import { loadPromptSets } from "../train/prompts.js";
 import { describeSummary, hasRewardColumns, runStageOne } from "../train/stage-one.js";
 import { rescoreValues, summarizeValues, ValuesCache } from "../train/values.js";
+import { processIO, type CliIO } from "./io.js";
 import { addRunConfigOptions, configYaml, resolveRunConfig } from "./run-config.js";
 import { stopOnInterrupt } from "./train.js";
 
@@ -18,7 +19,7 @@ export function defaultValuesDir(config: RunConfig): string {
   return join(config.outputDir, runName(config), "values");
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: CliIO = processIO): void {
   const command = program
     .command("values")
     .description("A*-PO stage 1: sample N responses per training prompt from the reference, score them, estimate V*(x); resumable")
@@ -28,7 +29,7 @@ export function register(program: Command): void {
   addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
     const config = resolveRunConfig(flags, command);
     if (flags.printConfig) {
-      process.stdout.write(configYaml(config));
+      io.stdout(configYaml(config));
       return;
     }
     const dir = (flags.out as string | undefined) ?? config.values ?? defaultValuesDir(config);
@@ -43,11 +44,11 @@ export function register(program: Command): void {
         const changed = await rescoreValues(cache, sets.train, sets.reward);
         summary = summarizeValues(cache, sets.train.map((p) => p.example.id), config.beta1, config.valueMode);
         await cache.writeSummary(summary);
-        console.error(`rescored ${cache.records.size} prompts: ${changed} changed`);
+        io.stderr(`rescored ${cache.records.size} prompts: ${changed} changed\n`);
       } else {
         const fromColumns = hasRewardColumns(sets.train);
-        if (fromColumns) console.error(`${config.data}: per-sample reward columns (eval_0 ..) found; V-hat comes from them, no sampling`);
-        const interrupt = stopOnInterrupt((line) => console.error(line));
+        if (fromColumns) io.stderr(`${config.data}: per-sample reward columns (eval_0 ..) found; V-hat comes from them, no sampling\n`);
+        const interrupt = stopOnInterrupt((line) => io.stderr(`${line}\n`));
         try {
           const result = await runStageOne(config, {
             sampler: fromColumns ? null : localSampler(reference, start.tokenizer, config.model),
@@ -55,14 +56,13 @@ export function register(program: Command): void {
             prompts: sets.train, reward: sets.reward, dir, progress: !flags.quiet,
             shouldStop: () => interrupt.signal.aborted,
           });
-          if (!result.complete) console.error(`stopped; run the same command again to continue (${dir})`);
+          if (!result.complete) io.stderr(`stopped; run the same command again to continue (${dir})\n`);
           summary = result.summary;
         } finally {
           interrupt.release();
         }
       }
-      describeSummary(summary).forEach((line) => console.log(line));
-      console.log(`values in ${dir}`);
+      io.stdout(`${[...describeSummary(summary), `values in ${dir}`].join("\n")}\n`);
     } finally {
       reference.dispose();
     }

@@ -1,0 +1,130 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { astar, type Algorithm } from "../../src/algos/index.js";
+import { createBuiltinModel, loadModel } from "../../src/models/index.js";
+import { AdamW } from "../../src/nn/index.js";
+import { scale, sqrt, sum } from "../../src/tensor/index.js";
+import { parseRunConfig, type RunConfig } from "../../src/train/config.js";
+import { readMetrics } from "../../src/train/metrics.js";
+import { train, TrainingError } from "../../src/train/trainer.js";
+import { updatePolicy } from "../../src/train/update.js";
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "astarpo-train-"));
+}
+
+/** The shipped arithmetic model on its own task: about half the held-out problems right at the start. */
+function config(outputDir: string, overrides: Record<string, unknown>): RunConfig {
+  return parseRunConfig({
+    model: "builtin:arithmetic", knobs: { digits: 1, steps: 2 }, outputDir, name: "run", evalEvery: 0, saveEvery: 0, ...overrides,
+  });
+}
+
+test("A*-PO end to end: stage 1, then a short stage 2 raises held-out accuracy", async () => {
+  const dir = tempDir();
+  try {
+    const c = config(dir, { trainSize: 384, evalSize: 200, numValueSamples: 4, batchSize: 64, miniBatchSize: 64, epochs: 3, lr: 1e-4 });
+    const result = await train(c);
+    const before = result.evals[0].result.accuracy, after = result.evals.at(-1)!.result.accuracy;
+    // A wrong sign or a broken gradient drives accuracy down; learning lifts it by about 5 points here.
+    assert.ok(after >= before + 0.03, `held-out accuracy ${before} -> ${after}`);
+    assert.equal(result.steps, 12);
+
+    const records = readMetrics(join(result.runDir, "metrics.jsonl"));
+    assert.deepEqual(records.map((r) => r.step), [0, ...Array.from({ length: 12 }, (_, i) => i + 1)]);
+    for (const key of ["reward", "v_star", "advantage", "implicit_reward", "loss", "kl", "entropy", "grad_norm", "lr", "response_length_mean",
+      "response_length_max", "clipped_ratio", "sample_s", "reward_s", "reference_s", "train_s", "tokens_per_s", "peak_memory_bytes",
+      "logprob_diff_max", "logprob_diff_mean", "wall_s"]) {
+      assert.equal(typeof records[1][key], "number", `metrics lack ${key}`);
+    }
+    // The reference is a bf16 copy of a bf16 checkpoint: before the first update the policy's training forward and the
+    // reference pass compute the same log-probs bit for bit (one update per step here, so step 1's ratios are all pre-update).
+    assert.equal(records[1].implicit_reward, 0);
+    assert.ok(Math.abs(records[1].kl as number) < 1e-5, `KL at the first step: ${records[1].kl}`);
+    assert.ok((records[1].logprob_diff_max as number) < 1e-4, `sampler and trainer disagree by ${records[1].logprob_diff_max}`);
+    assert.ok((records.at(-1)!.kl as number) > 0, "training moved the policy away from the reference");
+
+    assert.ok(existsSync(join(result.runDir, "values", "samples.jsonl")), "stage 1 ran into the run folder");
+    assert.deepEqual(readdirSync(join(result.runDir, "checkpoints")), ["step-000012"]);
+    const saved = await loadModel(result.modelDir);
+    assert.equal(saved.config.architecture, "LlamaForCausalLM");
+    saved.model.dispose();
+    await assert.rejects(train(c), /already holds a run; resume it with --resume/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a run stopped by its signal checkpoints, and resuming it gives the losses of an uninterrupted run", async () => {
+  const dir = tempDir();
+  try {
+    const base = { trainSize: 64, evalSize: 8, evalKl: false, numValueSamples: 2, batchSize: 16, miniBatchSize: 8, microBatchSize: 4, epochs: 2, lr: 1e-4 };
+    const whole = await train(config(dir, { ...base, name: "whole" }));
+    const values = join(whole.runDir, "values");
+    const expected = readMetrics(join(whole.runDir, "metrics.jsonl")).filter((r) => r.step > 0).map((r) => r.loss);
+
+    const stopper = new AbortController();
+    const parts = config(dir, { ...base, name: "parts", values });
+    const first = await train(parts, { signal: stopper.signal, onStep: (r) => { if (r.step === 3) stopper.abort(); } });
+    assert.equal(first.stopped, true);
+    assert.equal(first.steps, 3);
+    assert.deepEqual(readdirSync(join(first.runDir, "checkpoints")), ["step-000003"]);
+    await assert.rejects(train({ ...parts, lr: 1e-3 }, { resume: true }), /started with lr = 0.0001, not 0.001/);
+    const rest = await train(parts, { resume: true });
+    assert.equal(rest.steps, whole.steps);
+    const got = readMetrics(join(rest.runDir, "metrics.jsonl")).filter((r) => r.step > 0).map((r) => r.loss);
+    assert.deepEqual(got, expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bad input stops a run with an error that names it: a dataset without answers, values from another model", async () => {
+  const dir = tempDir();
+  try {
+    const data = join(dir, "questions.jsonl");
+    writeFileSync(data, `${JSON.stringify({ question: "What is 2 + 3?" })}\n`);
+    await assert.rejects(train(parseRunConfig({ model: "builtin:tiny", task: "gsm8k", data, outputDir: dir, name: "noanswers" })),
+      /questions\.jsonl:1.*answer/);
+    const small = await train(config(dir, { name: "small", trainSize: 16, evalSize: 0, numValueSamples: 2, batchSize: 8, miniBatchSize: 8, maxSteps: 1 }));
+    await assert.rejects(train(parseRunConfig({ model: "builtin:tiny", outputDir: dir, name: "other", values: join(small.runDir, "values") })),
+      (e: Error) => /sampled from builtin:arithmetic \(fingerprint [0-9a-f]{16}\), not from this run's reference builtin:tiny/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** An algorithm whose loss is broken on purpose, to check what the update does with it. */
+function brokenAlgorithm(loss: Algorithm["loss"]): Algorithm {
+  return { ...astar, name: "broken", options: z.object({}), prepare: () => ({}), loss } as Algorithm;
+}
+
+test("a loss or gradient that is not finite stops the update before any weight changes, saying where", () => {
+  const { model, tokenizer } = createBuiltinModel("tiny", 0);
+  const optimizer = new AdamW(model.parameters(), { lr: 1 });
+  const before = model.namedParameters().get("lm_head.weight")!.toFloat32Array();
+  const c = parseRunConfig({ model: "builtin:tiny", miniBatchSize: 1, batchSize: 2, microBatchSize: 1 });
+  const sequence = (group: number) => ({
+    group, promptId: `p${group}`, promptIds: [5, 6], responseIds: [7, 8], finished: true, text: "", sampledLogprobs: new Float32Array(2),
+    reward: 0, rawReward: 0, refLogprobs: null, vHat: null, fixed: {},
+  });
+  const batch = { sequences: [sequence(0), sequence(1)], groups: 2 };
+  try {
+    const nanLoss = brokenAlgorithm(({ logprobs }) => ({ loss: scale(sum(logprobs), Number.NaN), metrics: {} }));
+    assert.throws(() => updatePolicy(model, tokenizer, optimizer, nanLoss, c, batch, 4, 1, () => 1),
+      (e: Error) => e instanceof TrainingError && e.message === "step 5, update 1, micro-batch 1: the loss is NaN");
+    // sqrt at 0 has an infinite slope: a finite loss whose gradient is not.
+    const infiniteGradient = brokenAlgorithm(({ logprobs }) => ({ loss: sum(sqrt(scale(logprobs, 0))), metrics: {} }));
+    assert.throws(() => updatePolicy(model, tokenizer, optimizer, infiniteGradient, c, batch, 0, 1, () => 1),
+      /step 1, update 1: the gradient of model\.\S+ is not finite/);
+    assert.equal(optimizer.step, 0);
+    assert.deepEqual(model.namedParameters().get("lm_head.weight")!.toFloat32Array(), before);
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+});
