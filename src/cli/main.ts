@@ -17,6 +17,7 @@ function packageVersion(): string {
  */
 const commands: Array<() => Promise<{ register(program: Command, io: CliIO): void }>> = [
   () => import("./data.js"),
+  () => import("./eval.js"),
   () => import("./generate.js"),
   () => import("./sft.js"),
   () => import("./train.js"),

@@ -62,34 +62,47 @@ export function rewardFor(rewardName: string): RewardFn {
   throw new Error(`no reward named "${rewardName}" (built-in: ${[...Object.keys(BUILTIN_REWARDS), ...Object.keys(ACCURACY_REWARDS)].join(", ")})`);
 }
 
+/** The settings that say which prompts a task gives and how the model reads them. */
+export type PromptSource = Pick<RunConfig, "task" | "knobs" | "seed" | "promptFormat" | "maxPromptTokens">;
+
+/** `count` distinct prompts of a built-in task's split, as the model reads them. */
+export function builtinPrompts(source: PromptSource, split: "train" | "test", count: number, tokenizer: Tokenizer): PromptItem[] {
+  const task = builtinTask(source.task);
+  const stream = builtinExamples(task, { config: source.knobs as Record<string, KnobValue>, seed: source.seed, split, unique: true });
+  return take(stream, count).map((e) => promptItem(e, tokenizer, true)).filter((item) => item.ids.length <= source.maxPromptTokens);
+}
+
+/** Every usable example of a data file for a file task, as the model reads it, with the file's report. */
+export async function filePrompts(file: string, source: PromptSource, tokenizer: Tokenizer): Promise<{ prompts: PromptItem[]; report: LoadReport; reward: string | null }> {
+  const { examples, report } = await loadExamples(file, {
+    task: source.task,
+    promptFormat: source.promptFormat,
+    renderChat: (messages) => tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }),
+    countTokens: (text) => tokenizer.encode(text, { addSpecialTokens: source.promptFormat === "plain" }).length,
+    maxPromptTokens: source.maxPromptTokens,
+  });
+  return { prompts: examples.map((e) => promptItem(e, tokenizer, false)), report, reward: examples[0]?.reward ?? null };
+}
+
 function builtinSets(config: RunConfig, tokenizer: Tokenizer): PromptSets {
-  const task = builtinTask(config.task);
-  const knobs = config.knobs as Record<string, KnobValue>;
-  const stream = (split: "train" | "test") => builtinExamples(task, { config: knobs, seed: config.seed, split, unique: true });
-  const fits = (item: PromptItem) => item.ids.length <= config.maxPromptTokens;
-  const train = take(stream("train"), config.trainSize ?? DEFAULT_BUILTIN_TRAIN_SIZE).map((e) => promptItem(e, tokenizer, true)).filter(fits);
-  const evalSet = take(stream("test"), config.evalSize ?? DEFAULT_EVAL_SIZE).map((e) => promptItem(e, tokenizer, true)).filter(fits);
-  return { train, eval: evalSet, reward: BUILTIN_REWARDS[task.name], reports: [] };
+  return {
+    train: builtinPrompts(config, "train", config.trainSize ?? DEFAULT_BUILTIN_TRAIN_SIZE, tokenizer),
+    eval: builtinPrompts(config, "test", config.evalSize ?? DEFAULT_EVAL_SIZE, tokenizer),
+    reward: BUILTIN_REWARDS[config.task],
+    reports: [],
+  };
 }
 
 async function fileSets(config: RunConfig, tokenizer: Tokenizer): Promise<PromptSets> {
-  const renderChat = (messages: Parameters<Tokenizer["applyChatTemplate"]>[0]) => tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
-  const read = (file: string) => loadExamples(file, {
-    task: config.task,
-    promptFormat: config.promptFormat,
-    renderChat,
-    countTokens: (text) => tokenizer.encode(text, { addSpecialTokens: config.promptFormat === "plain" }).length,
-    maxPromptTokens: config.maxPromptTokens,
-  });
-  const data = await read(config.data as string);
-  if (data.examples.length === 0) throw new Error(`${config.data}: no usable examples (${data.report.rows} rows read, ${data.report.tooLong} over maxPromptTokens)`);
-  let train = data.examples;
-  let heldOut: Example[];
+  const data = await filePrompts(config.data as string, config, tokenizer);
+  if (data.prompts.length === 0) throw new Error(`${config.data}: no usable examples (${data.report.rows} rows read, ${data.report.tooLong} over maxPromptTokens)`);
+  let train = data.prompts;
+  let heldOut: PromptItem[];
   const reports = [data.report];
   if (config.evalData !== undefined) {
-    const evalData = await read(config.evalData);
+    const evalData = await filePrompts(config.evalData, config, tokenizer);
     reports.push(evalData.report);
-    heldOut = config.evalSize === undefined ? evalData.examples : evalData.examples.slice(0, config.evalSize);
+    heldOut = config.evalSize === undefined ? evalData.prompts : evalData.prompts.slice(0, config.evalSize);
   } else {
     const testSize = Math.min(config.evalSize ?? DEFAULT_EVAL_SIZE, Math.floor(train.length / 2));
     const split = splitBySeed(train, { seed: config.seed, testSize });
@@ -97,8 +110,7 @@ async function fileSets(config: RunConfig, tokenizer: Tokenizer): Promise<Prompt
     heldOut = split.test;
   }
   if (config.trainSize !== undefined) train = train.slice(0, config.trainSize);
-  const item = (e: Example) => promptItem(e, tokenizer, false);
-  return { train: train.map(item), eval: heldOut.map(item), reward: rewardFor(data.examples[0].reward), reports };
+  return { train, eval: heldOut, reward: rewardFor(data.reward!), reports };
 }
 
 /** The run's training and held-out prompts and its reward. */

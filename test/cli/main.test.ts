@@ -42,7 +42,7 @@ test("--help lists every command and the exit statuses; --version prints the pac
   const help = await run("--help");
   assert.equal(help.code, 0);
   assert.equal(help.stderr, "");
-  for (const command of ["data", "generate", "sft", "train", "values", "verify"]) assert.match(help.stdout, new RegExp(`^  ${command} `, "m"));
+  for (const command of ["data", "eval", "generate", "sft", "train", "values", "verify"]) assert.match(help.stdout, new RegExp(`^  ${command} `, "m"));
   assert.match(help.stdout, /Exit status: 0 done; 1 the command failed .*\n2 the command line is wrong/);
   const sft = await run("sft", "--help");
   assert.equal(sft.code, 0);
@@ -119,6 +119,9 @@ const BAD: Array<[string[], RegExp]> = [
   [["train", "--model", "builtin:tiny", "--knob", "digits"], /--knob digits: expected name=value/],
   [["values", "--model", "builtin:tiny", "--task", "math"], /^astarpo values: task "math" reads a data file/],
   [["values", "--config", "no-such-config.yaml"], /^astarpo values: no-such-config\.yaml: no such file/],
+  [["eval", "--model", "builtin:tiny", "--k", "0"], /^astarpo eval: --k 0: expected a positive integer/],
+  [["eval", "--model", "builtin:tiny", "--task", "gsm8k"], /^astarpo eval: --task gsm8k needs --data FILE/],
+  [["eval", "--model", "builtin:tiny", "--data", "x.jsonl"], /^astarpo eval: --data: task arithmetic is built in and reads no file/],
 ];
 
 test("every bad flag gets one line on stderr naming it, exit status 2, no stack and nothing written", async () => {
@@ -196,6 +199,20 @@ test("sft's flags reach training: steps, batch, evaluation, logging, knobs and t
     assert.equal(events[0].config.count, 2);
     assert.ok(existsSync(join(out, "model.safetensors")));
   });
+});
+
+test("eval's flags reach the evaluation: task, knobs, size, k and the reference", async () => {
+  const { code, stdout } = await run("eval", "--model", "builtin:arithmetic", "--knob", "digits=1", "--knob", "steps=2", "--size", "12", "--k", "2",
+    "--reference", "builtin:arithmetic", "--samples", "12", "--json");
+  assert.equal(code, 0);
+  const result = JSON.parse(stdout);
+  assert.equal(result.prompts, 12);
+  assert.equal(result.samples.length, 12);
+  assert.match(result.samples[0].prompt, /^\d[-+*]\d[-+*]\d = \?$/, "one-digit, two-operation problems");
+  const rewards: number[] = result.samples.map((x: { reward: number | null }) => x.reward ?? 0);
+  assert.equal(result.accuracy, rewards.reduce((a, b) => a + b, 0) / 12, "greedy accuracy is the mean reward of the greedy responses");
+  assert.ok(result.avgAtK !== null && result.passAtK !== null && result.passAtK >= result.avgAtK);
+  assert.ok(Math.abs(result.kl) < 1e-5, `KL of a model to itself: ${result.kl}`);
 });
 
 test("a command that fails prints its message with status 1, without a stack unless ASTARPO_DEBUG is set", async () => {

@@ -65,7 +65,7 @@ test("a run stopped by its signal checkpoints, and resuming it gives the losses 
     const base = { trainSize: 64, evalSize: 8, evalKl: false, numValueSamples: 2, batchSize: 16, miniBatchSize: 8, microBatchSize: 4, epochs: 2, lr: 1e-4 };
     const whole = await train(config(dir, { ...base, name: "whole" }));
     const values = join(whole.runDir, "values");
-    const expected = readMetrics(join(whole.runDir, "metrics.jsonl")).filter((r) => r.step > 0).map((r) => r.loss);
+    const expected = readMetrics(join(whole.runDir, "metrics.jsonl")).filter((r) => (r.step as number) > 0).map((r) => r.loss);
 
     const stopper = new AbortController();
     const parts = config(dir, { ...base, name: "parts", values });
@@ -76,7 +76,7 @@ test("a run stopped by its signal checkpoints, and resuming it gives the losses 
     await assert.rejects(train({ ...parts, lr: 1e-3 }, { resume: true }), /started with lr = 0.0001, not 0.001/);
     const rest = await train(parts, { resume: true });
     assert.equal(rest.steps, whole.steps);
-    const got = readMetrics(join(rest.runDir, "metrics.jsonl")).filter((r) => r.step > 0).map((r) => r.loss);
+    const got = readMetrics(join(rest.runDir, "metrics.jsonl")).filter((r) => (r.step as number) > 0).map((r) => r.loss);
     assert.deepEqual(got, expected);
   } finally {
     rmSync(dir, { recursive: true, force: true });
