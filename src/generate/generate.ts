@@ -6,8 +6,8 @@
 // cache rows are dropped), so it costs nothing afterwards. Each sequence draws
 // from its own seeded generator, so what it samples does not depend on which
 // prompts share its batch or in what order they come.
-import { KVCache, selectPositions, type DecoderModel } from "../models/index.js";
-import { exp, empty, full, gatherRows, linear, noGrad, reshape, Rng, scale, scope, sliceRows, tensor, tokenLogProbs, type Tensor } from "../tensor/index.js";
+import { KVCache, type DecoderModel } from "../models/index.js";
+import { exp, empty, full, gatherRows, linear, noGrad, reshape, Rng, scale, scope, selectPositions, sliceRows, tensor, tokenLogProbs, type Tensor } from "../tensor/index.js";
 import { logprobTemperature, resolveGenerationConfig, type GenerationConfig, type GenerationTokenizer, type ResolvedGenerationConfig } from "./config.js";
 import { keepsEveryToken, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
 import { StopStrings } from "./stop-strings.js";

@@ -3,14 +3,13 @@
 // output projection (lm_head, or the embedding matrix when tied). Parameter
 // names are Hugging Face's, so checkpoints load and save without renaming.
 import { Module, RMSNorm } from "../nn/index.js";
-import { add, linear, needsGrad, ropeTables, scope, shapeString, type Tensor } from "../tensor/index.js";
+import { add, linear, needsGrad, ropeTables, scope, selectPositions, shapeString, type Tensor } from "../tensor/index.js";
 import { SelfAttention, type AttentionStep } from "./attention-block.js";
 import type { DecoderConfig } from "./config.js";
 import type { KVCache } from "./kv-cache.js";
 import { Projection, TokenEmbedding, type ParameterFactory } from "./layers.js";
 import { GatedMlp } from "./mlp.js";
 import { ropeDependsOnSequenceLength, ropeInverseFrequencies, type RopeFrequencies } from "./rope-scaling.js";
-import { selectPositions } from "./select-positions.js";
 
 export interface HiddenOptions {
   /** Append the new tokens to this cache and attend to everything it holds. */

@@ -10,7 +10,6 @@ export { DecoderModel, type HiddenOptions, type ForwardOptions } from "./decoder
 export { KVCache } from "./kv-cache.js";
 export { randomParameters, uninitialisedParameters, type ParameterFactory, type WeightDtype } from "./layers.js";
 export { frozenCopy } from "./frozen-copy.js";
-export { selectPositions } from "./select-positions.js";
 export { loadModel, type LoadedModel, type LoadModelOptions } from "./load.js";
 export { saveModel, type SaveModelOptions } from "./save.js";
 export { createBuiltinModel } from "./builtin.js";

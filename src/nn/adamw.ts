@@ -1,7 +1,7 @@
 // AdamW with decoupled weight decay (as torch.optim.AdamW), one fused native
 // update per parameter. Its state is a set of named tensors and a step count,
 // so a run can be saved and resumed exactly.
-import { keep, zeros, type Tensor } from "../tensor/index.js";
+import { adamwStep, keep, zeros, type Tensor } from "../tensor/index.js";
 import type { Parameter } from "./module.js";
 
 export interface AdamWConfig {
@@ -62,7 +62,7 @@ export class AdamW {
     for (const p of this.params) {
       if (!p.grad) continue;
       const { m, v } = this.state(p);
-      p.backend.adamw(p.addr, p.grad.addr, m.addr, v.addr, p.size, lr, b1, b2, this.config.eps, this.config.weightDecay, bc1, bc2);
+      adamwStep(p, p.grad, m, v, { lr, beta1: b1, beta2: b2, eps: this.config.eps, weightDecay: this.config.weightDecay, biasCorrection1: bc1, biasCorrection2: bc2 });
     }
   }
 

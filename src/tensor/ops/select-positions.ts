@@ -1,6 +1,8 @@
 // One position per row of a [B, T, ...] tensor, with a gradient: the last
 // token's hidden state of each row (sampling), or any per-row position.
-import { needsGrad, record, shapeString, empty, type Tensor } from "../tensor/index.js";
+import { needsGrad, record } from "../autograd.js";
+import { shapeString } from "../dtype.js";
+import { empty, type Tensor } from "../tensor.js";
 
 /** x [B, T, ...rest], positions[b] in [0, T) -> [B, ...rest] holding x[b, positions[b]]. */
 export function selectPositions(x: Tensor, positions: Int32Array): Tensor {
