@@ -94,9 +94,12 @@ export const astar: Algorithm<AstarOptions> = {
   summary: "A*-PO: V*(x) from N reference samples offline, then least squares on one on-policy sample per prompt",
   options: astarOptions,
   samplesPerPrompt: () => 1,
+  // The authors make one pass over each rollout batch.
+  passes: () => 1,
   needsReference: () => true,
   needsValues: true,
   keepGroupsTogether: false,
+  createState: () => null,
   prepare,
   loss,
 };

@@ -1,15 +1,22 @@
 // The algorithms by name. Each is one file holding only what differs: what a
 // rollout must hold, and a loss over a batch.
 import { astar } from "./astar.js";
+import { grpo } from "./grpo.js";
+import { ppo } from "./ppo.js";
+import { rebel } from "./rebel.js";
 import type { Algorithm } from "./types.js";
 
-export const ALGORITHMS: Readonly<Record<string, Algorithm<any>>> = { astar };
+export const ALGORITHMS: Readonly<Record<string, Algorithm<any, any>>> = { astar, grpo, ppo, rebel };
 
-export function algorithm(name: string): Algorithm<any> {
+export function algorithm(name: string): Algorithm<any, any> {
   const found = ALGORITHMS[name];
   if (found === undefined) throw new Error(`unknown algorithm "${name}" (have ${Object.keys(ALGORITHMS).join(", ")})`);
   return found;
 }
 
 export { astar, astarOptions, optimalValue, VALUE_MODES, type AstarOptions, type ValueMode } from "./astar.js";
-export type { Algorithm, LossInput, LossOutput, RolloutBatch, RolloutSequence } from "./types.js";
+export { grpo, grpoOptions, SCALE_REWARDS, type GrpoOptions } from "./grpo.js";
+export { ppo, ppoOptions, gae, Critic, type PpoOptions } from "./ppo.js";
+export { rebel, rebelOptions, type RebelOptions } from "./rebel.js";
+export { LOSS_TYPES, IMPORTANCE_LEVELS, type LossType, type ImportanceLevel } from "./policy-gradient.js";
+export type { Algorithm, AlgorithmState, LossInput, LossOutput, RolloutBatch, RolloutSequence } from "./types.js";

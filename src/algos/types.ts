@@ -2,6 +2,8 @@
 // structure that all of them read) and the shape of an algorithm (what it needs
 // from a rollout, and its loss). The trainer knows nothing else about them.
 import type { z } from "zod";
+import type { DecoderModel } from "../models/index.js";
+import type { Parameter } from "../nn/index.js";
 import type { Tensor } from "../tensor/index.js";
 
 /** One sampled response and everything the passes of a rollout learned about it. */
@@ -28,12 +30,23 @@ export interface RolloutSequence {
   vHat: number | null;
   /** Per-sequence quantities the algorithm fixes once per rollout (advantages, targets), by name. */
   fixed: Record<string, number>;
+  /** Per-token quantities it fixes once per rollout (PPO's values, returns, advantages), by name. */
+  perToken: Record<string, Float32Array>;
 }
 
 export interface RolloutBatch {
   sequences: RolloutSequence[];
   /** Distinct prompts in the batch (groups 0 .. groups - 1). */
   groups: number;
+}
+
+/** The size of an optimizer step, which a micro-batch's loss is a share of. */
+export interface StepSize {
+  sequences: number;
+  /** Response tokens (those of responses the loss leaves out included). */
+  tokens: number;
+  /** The run's response length limit (Dr. GRPO divides by it). */
+  maxNewTokens: number;
 }
 
 /** One micro-batch of the training forward pass. */
@@ -49,7 +62,7 @@ export interface LossInput {
    * Sizes of the whole optimizer step this micro-batch belongs to, so that
    * micro-batch losses add up to the step's mean (gradient accumulation).
    */
-  step: { sequences: number; tokens: number };
+  step: StepSize;
 }
 
 export interface LossOutput {
@@ -59,7 +72,22 @@ export interface LossOutput {
   metrics: Record<string, number>;
 }
 
-export interface Algorithm<Options extends Record<string, unknown> = Record<string, unknown>> {
+/**
+ * Trainable state an algorithm brings besides the policy (PPO's critic): the
+ * trainer's optimizer trains its parameters with the policy's, and
+ * checkpoints save and restore it.
+ */
+export interface AlgorithmState {
+  /** Its parameters, named under a prefix of its own (e.g. "critic."), so their optimizer moments never clash with the policy's. */
+  namedParameters(): Map<string, Parameter>;
+  /** Writes its weights into a checkpoint's folder (created by the caller). */
+  save(dir: string): Promise<void>;
+  /** Reads weights written by save(). */
+  load(dir: string): void;
+  dispose(): void;
+}
+
+export interface Algorithm<Options extends Record<string, unknown> = Record<string, unknown>, State extends AlgorithmState | null = null> {
   readonly name: string;
   /** One line for help texts. */
   readonly summary: string;
@@ -67,14 +95,18 @@ export interface Algorithm<Options extends Record<string, unknown> = Record<stri
   readonly options: z.ZodObject<z.ZodRawShape>;
   /** Responses sampled per prompt in every rollout. */
   samplesPerPrompt(options: Options): number;
+  /** Passes over each rollout batch (several reuse it off-policy, as PPO does). */
+  passes(options: Options): number;
   /** Whether rollouts need log-probs under the frozen reference model. */
   needsReference(options: Options): boolean;
   /** Whether it needs V-hat(x) from stage 1 (A*-PO). */
   readonly needsValues: boolean;
   /** Whether a prompt's responses must share a micro-batch (losses over pairs or groups). */
   readonly keepGroupsTogether: boolean;
+  /** Its own trainable state, made from the starting policy; null when it has none. */
+  createState(policy: DecoderModel, options: Options): State;
   /** Fixes per-sequence quantities once per rollout (advantages, targets); returns rollout metrics. */
-  prepare(batch: RolloutBatch, options: Options): Record<string, number>;
+  prepare(batch: RolloutBatch, options: Options, state: State): Record<string, number>;
   /** The loss of one micro-batch. */
-  loss(input: LossInput, options: Options): LossOutput;
+  loss(input: LossInput, options: Options, state: State): LossOutput;
 }

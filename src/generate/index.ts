@@ -7,8 +7,8 @@ export { generate, type FinishReason, type GeneratedSequence } from "./generate.
 export { localSampler, type ResponseSampler, type SamplePrompt } from "./sampler.js";
 export { keptTokens, NO_FILTERS, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
 export {
-  scoreResponses, scoreResponsesNoGrad,
-  type PromptAndResponse, type ResponseScores, type ScoredBatch, type ScoreNoGradOptions, type ScoreOptions,
+  responseHidden, scoreResponses, scoreResponsesNoGrad,
+  type PromptAndResponse, type ResponseHidden, type ResponseScores, type ScoredBatch, type ScoreNoGradOptions, type ScoreOptions,
 } from "./score.js";
 export { StopStrings } from "./stop-strings.js";
 export { DEFAULT_MAX_LOGITS_BYTES, realVocabSize, vocabLogProbs, vocabWeight, type VocabLogProbsOptions } from "./vocab-logprobs.js";

@@ -53,14 +53,23 @@ function checkSequences(sequences: readonly PromptAndResponse[], vocabSize: numb
   });
 }
 
+/** Hidden states of the positions that predict each response token, in the batch layout scoring uses. */
+export interface ResponseHidden {
+  /** [B * R, hidden]: row b * R + j predicts response token j of sequence b (padding rows past the end). */
+  rows: Tensor;
+  /** i32 [B * R]: the token each row predicts, -1 on padding. */
+  targets: Tensor;
+  /** [B, R] 1 on response tokens, 0 on padding. */
+  mask: Tensor;
+  responseLengths: number[];
+}
+
 /**
- * Scores a batch in one forward pass. The results are on the autograd tape
- * when the model's parameters require gradients (and gradients are enabled):
- * this is the policy term of a training loss.
+ * One forward pass over a batch of prompts and responses; the hidden states
+ * that predict the response tokens. Scoring projects them onto the
+ * vocabulary; a value model (PPO's critic) onto one number.
  */
-export function scoreResponses(model: DecoderModel, tokenizer: Pick<GenerationTokenizer, "vocabSize">, batch: readonly PromptAndResponse[],
-  options: ScoreOptions = {}): ScoredBatch {
-  const vocabSize = realVocabSize(model, tokenizer.vocabSize);
+export function responseHidden(model: DecoderModel, batch: readonly PromptAndResponse[], vocabSize: number): ResponseHidden {
   checkSequences(batch, vocabSize);
   const B = batch.length;
   const P = Math.max(...batch.map((s) => s.prompt.length));
@@ -85,16 +94,35 @@ export function scoreResponses(model: DecoderModel, tokenizer: Pick<GenerationTo
       }
     }
   });
+  const backend = model.outputWeight.backend;
   return scope(() => {
-    const hidden = model.hidden(tensor(ids, [B, L]), { keyStart });
-    const rows = embedding(tensor(picked, [B * R]), reshape(hidden, [B * L, hidden.shape[2]]));
-    const scored = vocabLogProbs(rows, vocabWeight(model, vocabSize), tensor(targets, [B * R]), options);
-    const maskTensor = tensor(mask, [B, R]);
+    const hidden = model.hidden(tensor(ids, [B, L], { backend }), { keyStart });
+    return {
+      rows: embedding(tensor(picked, [B * R], { backend }), reshape(hidden, [B * L, hidden.shape[2]])),
+      targets: tensor(targets, [B * R], { backend }),
+      mask: tensor(mask, [B, R], { backend }),
+      responseLengths: batch.map((s) => s.response.length),
+    };
+  });
+}
+
+/**
+ * Scores a batch in one forward pass. The results are on the autograd tape
+ * when the model's parameters require gradients (and gradients are enabled):
+ * this is the policy term of a training loss.
+ */
+export function scoreResponses(model: DecoderModel, tokenizer: Pick<GenerationTokenizer, "vocabSize">, batch: readonly PromptAndResponse[],
+  options: ScoreOptions = {}): ScoredBatch {
+  const vocabSize = realVocabSize(model, tokenizer.vocabSize);
+  return scope(() => {
+    const { rows, targets, mask, responseLengths } = responseHidden(model, batch, vocabSize);
+    const [B, R] = mask.shape;
+    const scored = vocabLogProbs(rows, vocabWeight(model, vocabSize), targets, options);
     return {
       logprobs: reshape(scored.logprobs, [B, R]),
-      entropy: scored.entropy ? mul(reshape(scored.entropy, [B, R]), maskTensor) : null,
-      mask: maskTensor,
-      responseLengths: batch.map((s) => s.response.length),
+      entropy: scored.entropy ? mul(reshape(scored.entropy, [B, R]), mask) : null,
+      mask,
+      responseLengths,
     };
   });
 }

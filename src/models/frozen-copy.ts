@@ -8,6 +8,15 @@ import { uninitialisedParameters, type WeightDtype } from "./layers.js";
 
 /** A new model with `model`'s weights (rounded to nearest even when `weights` is "bf16"), frozen. */
 export function frozenCopy(model: DecoderModel, weights: WeightDtype = "f32"): DecoderModel {
+  return copyOf(model, weights).freeze();
+}
+
+/** A new f32 model with `model`'s weights that trains on its own (PPO's critic starts as a copy of the policy). */
+export function trainableCopy(model: DecoderModel): DecoderModel {
+  return copyOf(model, "f32");
+}
+
+function copyOf(model: DecoderModel, weights: WeightDtype): DecoderModel {
   const copy = new DecoderModel(model.config, uninitialisedParameters(weights));
   try {
     const source = model.namedParameters();
@@ -16,5 +25,5 @@ export function frozenCopy(model: DecoderModel, weights: WeightDtype = "f32"): D
     copy.dispose();
     throw error;
   }
-  return copy.freeze();
+  return copy;
 }

@@ -9,7 +9,7 @@ export { openCheckpoint, saveCheckpoint, Checkpoint, type SaveCheckpointOptions 
 export { DecoderModel, type HiddenOptions, type ForwardOptions } from "./decoder.js";
 export { KVCache } from "./kv-cache.js";
 export { randomParameters, uninitialisedParameters, type ParameterFactory, type WeightDtype } from "./layers.js";
-export { frozenCopy } from "./frozen-copy.js";
+export { frozenCopy, trainableCopy } from "./frozen-copy.js";
 export { loadModel, type LoadedModel, type LoadModelOptions } from "./load.js";
 export { saveModel, type SaveModelOptions } from "./save.js";
 export { createBuiltinModel } from "./builtin.js";

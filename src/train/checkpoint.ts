@@ -2,7 +2,8 @@
 // stopped. A checkpoint is a folder
 //   model/                 the policy as a Hugging Face folder (other tools load it as is)
 //   optimizer.safetensors  AdamW's moments under "<parameter>.exp_avg" / ".exp_avg_sq"
-//   trainer_state.json     step counts, the optimizer's step, accumulated time and tokens
+//   trainer_state.json     step counts, accumulated time, tokens and peak memory
+//   algorithm/             the algorithm's own trainable state, when it has one (PPO's critic)
 // written in full under a temporary name and renamed into place, so a crash
 // leaves either the whole checkpoint or none. Randomness needs no state: every
 // draw derives its seed from the run's seed and the step (seeds.ts).
@@ -10,7 +11,8 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs"
 import { join } from "node:path";
 import { readJsonObject, syncFolder, writeJsonAtomic } from "../io/index.js";
 import { SafetensorsFile, saveModel, writeSafetensors, type DecoderModel } from "../models/index.js";
-import type { AdamW } from "../nn/index.js";
+import type { AlgorithmState } from "../algos/index.js";
+import type { AdamW, Parameter } from "../nn/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 
 /** What the loop carries from step to step besides weights and optimizer moments. */
@@ -21,10 +23,22 @@ export interface TrainerState {
   seconds: Record<string, number>;
   /** Tokens sampled so far (rollouts, not evaluation). */
   generatedTokens: number;
+  /** The largest peak of live tensor memory of any step so far (evaluation not counted). */
+  peakMemoryBytes: number;
+}
+
+/** What a checkpoint saves besides the trainer state. */
+export interface CheckpointParts {
+  model: DecoderModel;
+  tokenizer: Tokenizer;
+  optimizer: AdamW;
+  /** Every parameter the optimizer trains, by name (the policy's and the algorithm's). */
+  names: ReadonlyMap<string, Parameter>;
+  algorithm: AlgorithmState | null;
 }
 
 const STEP_PREFIX = "step-";
-const MODEL = "model", OPTIMIZER = "optimizer.safetensors", STATE = "trainer_state.json";
+const MODEL = "model", OPTIMIZER = "optimizer.safetensors", STATE = "trainer_state.json", ALGORITHM = "algorithm";
 
 export function checkpointName(step: number): string {
   return `${STEP_PREFIX}${String(step).padStart(6, "0")}`;
@@ -40,15 +54,18 @@ export function listCheckpoints(folder: string): string[] {
 }
 
 /** Writes a checkpoint of `step` into `folder` and deletes all but the newest `keep`. Returns its path. */
-export async function saveTrainingCheckpoint(folder: string, model: DecoderModel, tokenizer: Tokenizer, optimizer: AdamW,
-  state: TrainerState, keep: number): Promise<string> {
+export async function saveTrainingCheckpoint(folder: string, parts: CheckpointParts, state: TrainerState, keep: number): Promise<string> {
   mkdirSync(folder, { recursive: true });
   const final = join(folder, checkpointName(state.step));
   const staging = join(folder, `.${checkpointName(state.step)}.${process.pid}.tmp`);
   rmSync(staging, { recursive: true, force: true });
   try {
-    await saveModel(join(staging, MODEL), model, tokenizer);
-    const moments = optimizer.stateDict(model.namedParameters());
+    await saveModel(join(staging, MODEL), parts.model, parts.tokenizer);
+    if (parts.algorithm !== null) {
+      mkdirSync(join(staging, ALGORITHM));
+      await parts.algorithm.save(join(staging, ALGORITHM));
+    }
+    const moments = parts.optimizer.stateDict(parts.names);
     await writeSafetensors(join(staging, OPTIMIZER), [...moments.tensors].map(([name, t]) => ({
       name, dtype: "F32" as const, shape: t.shape, values: () => t.toFloat32Array(),
     })), { metadata: { step: String(moments.step) } });
@@ -68,26 +85,31 @@ export function checkpointModelDir(checkpoint: string): string {
   return join(checkpoint, MODEL);
 }
 
+export function checkpointStateDir(checkpoint: string): string {
+  return join(checkpoint, ALGORITHM);
+}
+
 /** The trainer state of a checkpoint, checked for completeness; errors name the file. */
 export function readTrainerState(checkpoint: string): TrainerState {
   for (const part of [MODEL, OPTIMIZER, STATE]) {
     if (!existsSync(join(checkpoint, part))) throw new Error(`${checkpoint}: not a complete checkpoint (no ${part})`);
   }
   const raw = readJsonObject(join(checkpoint, STATE));
-  if (typeof raw.step !== "number" || typeof raw.generatedTokens !== "number" || typeof raw.seconds !== "object" || raw.seconds === null) {
-    throw new Error(`${join(checkpoint, STATE)}: expected step, seconds and generatedTokens`);
+  if (typeof raw.step !== "number" || typeof raw.generatedTokens !== "number" || typeof raw.peakMemoryBytes !== "number" ||
+    typeof raw.seconds !== "object" || raw.seconds === null) {
+    throw new Error(`${join(checkpoint, STATE)}: expected step, seconds, generatedTokens and peakMemoryBytes`);
   }
   return raw as unknown as TrainerState;
 }
 
-/** Restores AdamW's moments and step from a checkpoint. */
-export function loadOptimizerState(checkpoint: string, optimizer: AdamW, model: DecoderModel): void {
+/** Restores AdamW's moments and step from a checkpoint; `names` as given to saveTrainingCheckpoint. */
+export function loadOptimizerState(checkpoint: string, optimizer: AdamW, names: ReadonlyMap<string, Parameter>): void {
   const file = SafetensorsFile.open(join(checkpoint, OPTIMIZER));
   try {
     const tensors = new Map([...file.tensors.keys()].map((name) => [name, file.read(name)]));
     const step = Number(file.metadata.step);
     if (!Number.isInteger(step)) throw new Error(`${join(checkpoint, OPTIMIZER)}: no optimizer step in its metadata`);
-    optimizer.loadStateDict({ step, tensors }, model.namedParameters());
+    optimizer.loadStateDict({ step, tensors }, names);
   } finally {
     file.close();
   }

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { closest } from "fastest-levenshtein";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { ALGORITHMS, type AstarOptions } from "../algos/index.js";
+import { ALGORITHMS, type AstarOptions, type GrpoOptions, type PpoOptions, type RebelOptions } from "../algos/index.js";
 import { BUILTIN_TASKS, FILE_TASKS } from "../data/index.js";
 
 export const LR_SCHEDULERS = ["constant", "linear", "cosine"] as const;
@@ -72,8 +72,6 @@ const baseOptions = z.object({
     .describe("prompts per optimizer step; batchSize / miniBatchSize steps per rollout batch (the paper: 128, so 2)"),
   microBatchSize: z.number().int().positive().default(8)
     .describe("sequences per forward and backward pass; gradients accumulate over a mini-batch"),
-  numIterations: z.number().int().positive().default(1)
-    .describe("passes over each rollout batch (PPO-style reuse; 1 = purely on-policy)"),
 
   // Optimizer
   lr: z.number().min(0).default(1e-6)
@@ -120,7 +118,7 @@ function fullSchema() {
 export const runConfigSchema = fullSchema();
 
 /** The whole config: the shared options and every algorithm's own. */
-export type RunConfig = z.infer<typeof baseOptions> & AstarOptions;
+export type RunConfig = z.infer<typeof baseOptions> & AstarOptions & GrpoOptions & PpoOptions & RebelOptions;
 
 /** The schema of one option, whatever wraps it (default, optional). */
 export function optionSchemas(): ReadonlyArray<[string, z.ZodType]> {

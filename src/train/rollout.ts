@@ -77,6 +77,7 @@ export async function collectRollouts(policy: DecoderModel, reference: DecoderMo
     refLogprobs: refLogprobs?.[i] ?? null,
     vHat: vHat?.get(repeated[i].p.example.id) ?? null,
     fixed: {},
+    perToken: {},
   }));
   return { batch: { sequences: batch, groups: prompts.length }, seconds: { sample, reward: rewardSeconds, reference: referenceSeconds } };
 }

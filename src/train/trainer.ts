@@ -6,7 +6,7 @@
 // rollout needs, and what the loss is; nothing here looks at its name.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { algorithm, type Algorithm, type RolloutSequence } from "../algos/index.js";
+import { algorithm, type Algorithm, type AlgorithmState, type RolloutSequence } from "../algos/index.js";
 import { shuffled } from "../data/index.js";
 import { logprobTemperature } from "../generate/index.js";
 import { writeJsonAtomic } from "../io/index.js";
@@ -14,7 +14,7 @@ import { frozenCopy, loadModel, resolveModel, saveModel, type DecoderModel } fro
 import { AdamW } from "../nn/index.js";
 import { memory, resetPeakMemory } from "../tensor/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
-import { checkpointModelDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, type TrainerState } from "./checkpoint.js";
+import { checkpointModelDir, checkpointStateDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, type TrainerState } from "./checkpoint.js";
 import { maxNewTokensOf, referenceWeightsOf, runName, type RunConfig } from "./config.js";
 import { evaluate, type EvalResult } from "./evaluate.js";
 import { MetricsLog, type MetricsRecord } from "./metrics.js";
@@ -87,7 +87,7 @@ const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : sum(xs) / xs.leng
 
 export async function train(config: RunConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const log = options.log ?? (() => {});
-  const algo: Algorithm<any> = algorithm(config.algo);
+  const algo: Algorithm<any, any> = algorithm(config.algo);
   const runDir = join(config.outputDir, runName(config));
   const checkpoints = join(runDir, "checkpoints");
   const configPath = join(runDir, "config.json");
@@ -103,28 +103,38 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
   mkdirSync(runDir, { recursive: true });
   await writeJsonAtomic(configPath, config);
 
-  // The policy, and the frozen reference: a copy of the starting weights, held as the checkpoint stores them.
+  // The policy; the frozen reference (a copy of the starting weights, held as the checkpoint stores them) when the
+  // algorithm trains against it; and the algorithm's own state (PPO's critic), made from the starting policy.
   const start = await resolveModel(config.model, { seed: config.seed });
   const tokenizer: Tokenizer = start.tokenizer;
   const referenceWeights = referenceWeightsOf(config, start.storedWeights);
-  const wantsReference = algo.needsReference(config) || algo.needsValues || config.evalKl;
-  const reference: DecoderModel | null = wantsReference ? frozenCopy(start.model, referenceWeights) : null;
+  const reference: DecoderModel | null = algo.needsReference(config) || algo.needsValues ? frozenCopy(start.model, referenceWeights) : null;
+  const algoState: AlgorithmState | null = algo.createState(start.model, config);
   let policy = start.model;
-  let state: TrainerState = { step: 0, seconds: {}, generatedTokens: 0 };
-  const optimizer = () => new AdamW(policy.parameters(), {
-    lr: config.lr, betas: [config.adamBeta1, config.adamBeta2], eps: config.adamEpsilon, weightDecay: config.weightDecay,
-  });
-  let adamw: AdamW;
+  let state: TrainerState = { step: 0, seconds: {}, generatedTokens: 0, peakMemoryBytes: 0 };
   if (resumeFrom !== null) {
     state = readTrainerState(resumeFrom);
     policy.dispose();
     policy = (await loadModel(checkpointModelDir(resumeFrom))).model;
-    adamw = optimizer();
-    loadOptimizerState(resumeFrom, adamw, policy);
-    log(`resuming ${runDir} from ${resumeFrom} (step ${state.step})`);
-  } else {
-    adamw = optimizer();
+    algoState?.load(checkpointStateDir(resumeFrom));
   }
+  // One optimizer for everything that trains, its moments saved under the parameters' names.
+  const trained = new Map([...policy.namedParameters(), ...(algoState?.namedParameters() ?? [])]);
+  const adamw = new AdamW([...trained.values()], {
+    lr: config.lr, betas: [config.adamBeta1, config.adamBeta2], eps: config.adamEpsilon, weightDecay: config.weightDecay,
+  });
+  if (resumeFrom !== null) {
+    loadOptimizerState(resumeFrom, adamw, trained);
+    log(`resuming ${runDir} from ${resumeFrom} (step ${state.step})`);
+  }
+  /** The reference for evaluation's KL: the one training holds, or a copy loaded for the evaluation alone (kept out of the steps' peak memory). */
+  const evalReference = async (): Promise<{ model: DecoderModel; release: () => void }> => {
+    if (reference !== null) return { model: reference, release: () => {} };
+    const base = await resolveModel(config.model, { seed: config.seed });
+    const copy = frozenCopy(base.model, referenceWeights);
+    base.model.dispose();
+    return { model: copy, release: () => copy.dispose() };
+  };
   const clock = (phase: string, seconds: number) => { state.seconds[phase] = (state.seconds[phase] ?? 0) + seconds; };
   const evals: TrainResult["evals"] = [];
   /** The result; a finished run also saves its policy as runDir/model. */
@@ -152,7 +162,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
 
     const G = algo.samplesPerPrompt(config);
     const totalSteps = Math.min(config.maxSteps ?? Infinity, Math.max(1, Math.floor((config.epochs * trainPrompts.length) / config.batchSize)));
-    const updatesPerStep = (config.batchSize / config.miniBatchSize) * config.numIterations;
+    const updatesPerStep = (config.batchSize / config.miniBatchSize) * algo.passes(config);
     const totalUpdates = totalSteps * updatesPerStep;
     const temperature = logprobTemperature(config);
     const metrics = new MetricsLog(join(runDir, "metrics.jsonl"), config.reportTo.includes("tensorboard") ? join(runDir, "tensorboard") : null);
@@ -161,10 +171,16 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     const runEval = async (record: MetricsRecord): Promise<void> => {
       if (sets.eval.length === 0) return;
       const t = performance.now();
-      const result = await evaluate(policy, tokenizer, sets.eval, sets.reward, {
-        maxNewTokens: maxNewTokensOf(config), batchSize: config.generationBatchSize, k: config.evalK, temperature: config.temperature,
-        logprobsAtTemperature: config.logprobsAtTemperature, reference: config.evalKl ? reference : null, seed: config.seed,
-      });
+      const ref = config.evalKl ? await evalReference() : null;
+      let result: EvalResult;
+      try {
+        result = await evaluate(policy, tokenizer, sets.eval, sets.reward, {
+          maxNewTokens: maxNewTokensOf(config), batchSize: config.generationBatchSize, k: config.evalK, temperature: config.temperature,
+          logprobsAtTemperature: config.logprobsAtTemperature, reference: ref?.model ?? null, seed: config.seed,
+        });
+      } finally {
+        ref?.release();
+      }
       clock("eval", (performance.now() - t) / 1000);
       evals.push({ step: state.step, result });
       Object.assign(record, {
@@ -177,7 +193,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     };
     const checkpoint = async (): Promise<void> => {
       const t = performance.now();
-      const path = await saveTrainingCheckpoint(checkpoints, policy, tokenizer, adamw, state, config.saveTotalLimit);
+      const path = await saveTrainingCheckpoint(checkpoints, { model: policy, tokenizer, optimizer: adamw, names: trained, algorithm: algoState }, state, config.saveTotalLimit);
       clock("checkpoint", (performance.now() - t) / 1000);
       log(`checkpoint ${path}`);
     };
@@ -209,10 +225,10 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         clock("sample", seconds.sample);
         clock("reward", seconds.reward);
         clock("reference", seconds.reference);
-        const rolloutMetrics = algo.prepare(batch, config);
+        const rolloutMetrics = algo.prepare(batch, config, algoState);
 
         const trainStart = performance.now();
-        const update = updatePolicy(policy, tokenizer, adamw, algo, config, batch, step, temperature, (done) => learningRate(config, done, totalUpdates));
+        const update = updatePolicy(policy, tokenizer, adamw, algo, algoState, config, batch, step, temperature, (done) => learningRate(config, done, totalUpdates));
         const trainSeconds = (performance.now() - trainStart) / 1000;
         clock("train", trainSeconds);
 
@@ -236,6 +252,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
           generated_tokens: state.generatedTokens,
           peak_memory_bytes: memory().cpu.peak,
         };
+        state.peakMemoryBytes = Math.max(state.peakMemoryBytes, memory().cpu.peak);
         if (state.step === totalSteps || (config.evalEvery > 0 && state.step % config.evalEvery === 0)) await runEval(record);
         record.wall_s = sum(Object.values(state.seconds));
         metrics.write(record);
@@ -252,6 +269,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     adamw.dispose();
     policy.dispose();
     reference?.dispose();
+    algoState?.dispose();
   }
 }
 

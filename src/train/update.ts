@@ -1,16 +1,16 @@
-// The update half of a training step: numIterations passes over a rollout
+// The update half of a training step: the algorithm's passes over a rollout
 // batch, each over its prompts miniBatchSize at a time. Per mini-batch the
 // micro-batches run forward and backward (gradients accumulate), then the
 // global norm is clipped and AdamW steps. A loss or gradient that is not
 // finite stops the run before any update is made from it.
-import type { Algorithm, RolloutBatch, RolloutSequence } from "../algos/index.js";
+import type { Algorithm, AlgorithmState, RolloutBatch, RolloutSequence } from "../algos/index.js";
 import { shuffled } from "../data/index.js";
 import { scoreResponses } from "../generate/index.js";
 import type { DecoderModel } from "../models/index.js";
 import { clipGradNorm, type AdamW } from "../nn/index.js";
 import { backward, scope } from "../tensor/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
-import type { RunConfig } from "./config.js";
+import { maxNewTokensOf, type RunConfig } from "./config.js";
 import { derivedSeed } from "./seeds.js";
 
 /** Raised when a run cannot go on (NaN, a bad checkpoint); the last good checkpoint is kept. */
@@ -45,8 +45,9 @@ function nonFiniteGradient(model: DecoderModel): string {
   return "the gradient norm is not finite";
 }
 
-export function updatePolicy(policy: DecoderModel, tokenizer: Tokenizer, optimizer: AdamW, algo: Algorithm<any>, config: RunConfig,
-  batch: RolloutBatch, step: number, temperature: number, learningRate: (updatesDone: number) => number): UpdateResult {
+export function updatePolicy(policy: DecoderModel, tokenizer: Tokenizer, optimizer: AdamW, algo: Algorithm<any, any>, state: AlgorithmState | null,
+  config: RunConfig, batch: RolloutBatch, step: number, temperature: number, learningRate: (updatesDone: number) => number): UpdateResult {
+  const maxNewTokens = maxNewTokensOf(config);
   // Responses to one prompt stay in one micro-batch when the loss pairs or groups them.
   const G = batch.sequences.length / batch.groups;
   const microSize = algo.keepGroupsTogether ? Math.max(1, Math.floor(config.microBatchSize / G)) * G : config.microBatchSize;
@@ -54,20 +55,20 @@ export function updatePolicy(policy: DecoderModel, tokenizer: Tokenizer, optimiz
   const norms: number[] = [];
   const diffs: number[] = [];
   let lr = 0;
-  for (let iteration = 0; iteration < config.numIterations; iteration++) {
+  for (let iteration = 0; iteration < algo.passes(config); iteration++) {
     const groups = Array.from({ length: batch.groups }, (_, g) => g);
     const order = iteration === 0 ? groups : shuffled(groups, derivedSeed(config.seed, "minibatch", step, iteration));
     for (const [m, miniGroups] of chunks(order, config.miniBatchSize).entries()) {
       const members = new Set(miniGroups);
       const mini = batch.sequences.filter((s) => members.has(s.group));
-      const size = { sequences: mini.length, tokens: mini.reduce((n, s) => n + s.responseIds.length, 0) };
+      const size = { sequences: mini.length, tokens: mini.reduce((n, s) => n + s.responseIds.length, 0), maxNewTokens };
       const sums: Record<string, number> = {};
       for (const [u, micro] of chunks(mini, microSize).entries()) {
         scope(() => {
           const scored = scoreResponses(policy, tokenizer, micro.map((s) => ({ prompt: s.promptIds, response: s.responseIds })), { temperature, entropy: true });
           // Before the first update the policy is the sampler: any difference is the kernels', not learning.
           if (iteration === 0 && m === 0) diffs.push(...logprobDiffs(micro, scored.logprobs.toFloat32Array(), scored.logprobs.shape[1]));
-          const out = algo.loss({ sequences: micro, logprobs: scored.logprobs, entropy: scored.entropy!, mask: scored.mask, step: size }, config);
+          const out = algo.loss({ sequences: micro, logprobs: scored.logprobs, entropy: scored.entropy!, mask: scored.mask, step: size }, config, state);
           const value = out.loss.item();
           if (!Number.isFinite(value)) {
             throw new TrainingError(`step ${step + 1}, update ${perUpdate.length + 1}, micro-batch ${u + 1}: the loss is ${value}`);

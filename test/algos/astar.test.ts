@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { astar, astarOptions, optimalValue, type RolloutBatch, type RolloutSequence } from "../../src/algos/index.js";
 import { backward, scope, tensor } from "../../src/tensor/index.js";
+import { rolloutSequence } from "./sequences.js";
 
 const options = astarOptions.parse({});
 
@@ -28,35 +29,32 @@ test("V-hat stays finite where exp(r / beta1) overflows, and its modes are the m
 });
 
 function sequence(reward: number, vHat: number, ref: number[], length: number): RolloutSequence {
-  return {
-    group: 0, promptId: "p", promptIds: [1], responseIds: Array.from({ length }, () => 2), finished: true, text: "",
-    sampledLogprobs: new Float32Array(length), reward, rawReward: reward, refLogprobs: Float32Array.from(ref), vHat, fixed: {},
-  };
+  return rolloutSequence({ reward, rawReward: reward, vHat, refLogprobs: Float32Array.from(ref), length });
 }
 
 test("prepare fixes each sequence's optimal advantage r - V-hat and its summed reference log-prob", () => {
   const batch: RolloutBatch = { sequences: [sequence(1, 0.25, [-1, -0.5], 2), sequence(0, 0.75, [-2], 1)], groups: 2 };
-  const metrics = astar.prepare(batch, options);
+  const metrics = astar.prepare(batch, options, null);
   assert.deepEqual(batch.sequences.map((s) => s.fixed.advantage), [0.75, -0.75]);
   assert.deepEqual(batch.sequences.map((s) => s.fixed.refLogprob), [-1.5, -2]);
   assert.deepEqual(metrics, { v_star: 0.5, advantage: 0 });
-  assert.throws(() => astar.prepare({ sequences: [{ ...sequence(1, 0, [0], 1), vHat: null }], groups: 1 }, options), /no V-hat/);
+  assert.throws(() => astar.prepare({ sequences: [{ ...sequence(1, 0, [0], 1), vHat: null }], groups: 1 }, options, null), /no V-hat/);
 });
 
 test("the A*-PO loss and its gradient match the hand-computed least squares, with nothing past the first EOS", () => {
   const beta2 = 0.1;
   const opts = { ...options, beta2, entropyCoef: 0.01 };
   const seqs = [sequence(1, 0.25, [-1, -0.5, -0.25], 3), sequence(0, 0.5, [-2, -1], 2)];
-  astar.prepare({ sequences: seqs, groups: 2 }, opts);
+  astar.prepare({ sequences: seqs, groups: 2 }, opts, null);
   // Row 1 is padded at its third position: a value there must not count.
   const lp = [[-0.5, -1.5, -0.25], [-1, -3, 99]];
   const ent = [[0.5, 0.25, 1], [2, 1, 0]];
   const mask = [[1, 1, 1], [1, 1, 0]];
-  const step = { sequences: 4, tokens: 10 }; // as if this micro-batch were half of its optimizer step
+  const step = { sequences: 4, tokens: 10, maxNewTokens: 16 }; // as if this micro-batch were half of its optimizer step
   const { loss, gLogprobs, gEntropy, metrics } = scope(() => {
     const logprobs = tensor(lp, undefined, { requiresGrad: true });
     const entropy = tensor(ent, undefined, { requiresGrad: true });
-    const out = astar.loss({ sequences: seqs, logprobs, entropy, mask: tensor(mask), step }, opts);
+    const out = astar.loss({ sequences: seqs, logprobs, entropy, mask: tensor(mask), step }, opts, null);
     backward(out.loss);
     return { loss: out.loss.item(), gLogprobs: Array.from(logprobs.grad!.toFloat32Array()), gEntropy: Array.from(entropy.grad!.toFloat32Array()), metrics: out.metrics };
   });
@@ -78,10 +76,10 @@ test("the A*-PO loss and its gradient match the hand-computed least squares, wit
 
 test("at the reference (log-ratio 0) the gradient is REINFORCE with baseline V-hat: -2 beta2 (r - V) per token", () => {
   const seqs = [sequence(1, 0.4, [-1, -1], 2)];
-  astar.prepare({ sequences: seqs, groups: 1 }, options);
+  astar.prepare({ sequences: seqs, groups: 1 }, options, null);
   const grad = scope(() => {
     const logprobs = tensor([[-1, -1]], undefined, { requiresGrad: true });
-    backward(astar.loss({ sequences: seqs, logprobs, entropy: tensor([[0, 0]]), mask: tensor([[1, 1]]), step: { sequences: 1, tokens: 2 } }, options).loss);
+    backward(astar.loss({ sequences: seqs, logprobs, entropy: tensor([[0, 0]]), mask: tensor([[1, 1]]), step: { sequences: 1, tokens: 2, maxNewTokens: 16 } }, options, null).loss);
     return Array.from(logprobs.grad!.toFloat32Array());
   });
   for (const g of grad) assert.ok(Math.abs(g - -2 * options.beta2 * 0.6) < 1e-9, `${g}`);

@@ -12,6 +12,7 @@ import { parseRunConfig, type RunConfig } from "../../src/train/config.js";
 import { readMetrics } from "../../src/train/metrics.js";
 import { train, TrainingError } from "../../src/train/trainer.js";
 import { updatePolicy } from "../../src/train/update.js";
+import { rolloutSequence } from "../algos/sequences.js";
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "astarpo-train-"));
@@ -100,7 +101,7 @@ test("bad input stops a run with an error that names it: a dataset without answe
 
 /** An algorithm whose loss is broken on purpose, to check what the update does with it. */
 function brokenAlgorithm(loss: Algorithm["loss"]): Algorithm {
-  return { ...astar, name: "broken", options: z.object({}), prepare: () => ({}), loss } as Algorithm;
+  return { ...astar, name: "broken", options: z.object({}), prepare: () => ({}), loss } as unknown as Algorithm;
 }
 
 test("a loss or gradient that is not finite stops the update before any weight changes, saying where", () => {
@@ -108,18 +109,15 @@ test("a loss or gradient that is not finite stops the update before any weight c
   const optimizer = new AdamW(model.parameters(), { lr: 1 });
   const before = model.namedParameters().get("lm_head.weight")!.toFloat32Array();
   const c = parseRunConfig({ model: "builtin:tiny", miniBatchSize: 1, batchSize: 2, microBatchSize: 1 });
-  const sequence = (group: number) => ({
-    group, promptId: `p${group}`, promptIds: [5, 6], responseIds: [7, 8], finished: true, text: "", sampledLogprobs: new Float32Array(2),
-    reward: 0, rawReward: 0, refLogprobs: null, vHat: null, fixed: {},
-  });
+  const sequence = (group: number) => rolloutSequence({ group, promptId: `p${group}`, promptIds: [5, 6], responseIds: [7, 8] });
   const batch = { sequences: [sequence(0), sequence(1)], groups: 2 };
   try {
     const nanLoss = brokenAlgorithm(({ logprobs }) => ({ loss: scale(sum(logprobs), Number.NaN), metrics: {} }));
-    assert.throws(() => updatePolicy(model, tokenizer, optimizer, nanLoss, c, batch, 4, 1, () => 1),
+    assert.throws(() => updatePolicy(model, tokenizer, optimizer, nanLoss, null, c, batch, 4, 1, () => 1),
       (e: Error) => e instanceof TrainingError && e.message === "step 5, update 1, micro-batch 1: the loss is NaN");
     // sqrt at 0 has an infinite slope: a finite loss whose gradient is not.
     const infiniteGradient = brokenAlgorithm(({ logprobs }) => ({ loss: sum(sqrt(scale(logprobs, 0))), metrics: {} }));
-    assert.throws(() => updatePolicy(model, tokenizer, optimizer, infiniteGradient, c, batch, 0, 1, () => 1),
+    assert.throws(() => updatePolicy(model, tokenizer, optimizer, infiniteGradient, null, c, batch, 0, 1, () => 1),
       /step 1, update 1: the gradient of model\.\S+ is not finite/);
     assert.equal(optimizer.step, 0);
     assert.deepEqual(model.namedParameters().get("lm_head.weight")!.toFloat32Array(), before);
