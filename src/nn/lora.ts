@@ -3,7 +3,7 @@
 // weights that train. B starts at zero, so a fresh adapter changes nothing;
 // A starts as PyTorch initialises a Linear layer (Kaiming-uniform, a = sqrt 5).
 import { z } from "zod";
-import { add, dropout, linear, matmul, scale, uniform, zeros, type Backend, type Rng, type Tensor } from "../tensor/index.js";
+import { add, linear, matmul, scale, uniform, zeros, type Backend, type Rng, type Tensor } from "../tensor/index.js";
 import { Module, parameter, type Parameter } from "./module.js";
 
 /** The projections of a Llama/Qwen decoder layer that can take adapters, by their Hugging Face names. */
@@ -73,9 +73,8 @@ class LoraFactor extends Module {
  * dropout (p, seed) or none.
  */
 export function loraForward(x: Tensor, base: Tensor, a: Tensor, b: Tensor, scaling: number, drop: { p: number; seed: number } | null): Tensor {
-  const input = drop && drop.p > 0 ? dropout(x, drop.p, drop.seed) : x;
-  // scaled at rank r, the narrowest point
-  const low = scale(linear(input, a), scaling);
+  // scaled at rank r, the narrowest point; the dropped-out input is never kept (x is, once for every adapter reading it)
+  const low = scale(linear(x, a, null, { inputDropout: drop }), scaling);
   return add(base, linear(low, b));
 }
 

@@ -60,12 +60,14 @@ test("matmul: all transpose combinations, batched, odd sizes", () => {
   check("matmul batched", [batchA, perBatch], ([x, y]) => matmul(x, y), ([x, y]) => batchedRef(x, y, false));
 });
 
-test("linear with bias (x @ W^T + b)", () => {
+test("linear with bias (x @ W^T + b), and with its input dropped out first", () => {
   const x = input([2, 3, 7], 30), w = input([5, 7], 31), b = input([5], 32);
-  check("linear", [x, w, b], ([xx, ww, bb]) => linear(xx, ww, bb), ([xx, ww, bb]) => {
-    const out = matmulRef(xx, ww, 6, 5, 7, false, true);
-    return out.map((v, i) => v + bb[i % 5]);
-  });
+  const ref = ([xx, ww, bb]: F64[]) => matmulRef(xx, ww, 6, 5, 7, false, true).map((v, i) => v + bb[i % 5]);
+  check("linear", [x, w, b], ([xx, ww, bb]) => linear(xx, ww, bb), ref);
+  const drop = { p: 0.4, seed: 12 };
+  const mask = scope(() => dropout(tensor(new Float32Array(42).fill(1), [2, 3, 7]), drop.p, drop.seed).toFloat32Array());
+  check("linear with input dropout", [x, w, b], ([xx, ww, bb]) => linear(xx, ww, bb, { inputDropout: drop }),
+    ([xx, ww, bb]) => ref([xx.map((v, i) => v * mask[i]), ww, bb]));
 });
 
 test("embedding gathers rows and scatter-adds its gradient (repeated ids)", () => {
