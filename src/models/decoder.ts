@@ -116,6 +116,11 @@ export class DecoderModel extends Module {
     return { model: this.model, lm_head: this.lm_head };
   }
 
+  /** True when this model's passes add its adapters' updates (it carries adapters and is no withoutAdapters() view). */
+  get usesAdapters(): boolean {
+    return this.adapters !== null && this.adaptersOn;
+  }
+
   /** Every decoder layer's projections, layer by layer. */
   projections(): Projection[] {
     return this.model.layers.flatMap((layer) => layer.projections());
@@ -210,9 +215,9 @@ export class DecoderModel extends Module {
 
   /** How this pass uses the adapters: none (no adapters, or switched off), with dropout when it records gradients. */
   private loraPass(): LoraPass | null {
-    if (!this.adapters || !this.adaptersOn) return null;
-    const training = isGradEnabled() && this.adapters.config.dropout > 0;
-    return { dropoutSeed: training ? this.adapters.dropoutRng.nextUint32() : null };
+    if (!this.usesAdapters) return null;
+    const { config, dropoutRng } = this.adapters!;
+    return { dropoutSeed: isGradEnabled() && config.dropout > 0 ? dropoutRng.nextUint32() : null };
   }
 
   /** Checks the cache and padding against the batch; returns the step's keyStart (with a cache, a given keyStart is stored in it). */

@@ -12,7 +12,7 @@ import { mergedWeight } from "./lora.js";
 export function frozenCopy(model: DecoderModel, weights: WeightDtype = "f32"): DecoderModel {
   const copy = new DecoderModel(model.config, uninitialisedParameters(weights));
   try {
-    const adapted = new Map(model.projections().filter((p) => p.adapter).map((p) => [p.weight, p]));
+    const adapted = new Map(model.usesAdapters ? model.projections().filter((p) => p.adapter).map((p) => [p.weight, p]) : []);
     const source = model.namedParameters();
     for (const [name, target] of copy.namedParameters()) {
       const from = source.get(name)!;

@@ -2,7 +2,7 @@
 // ParameterFactory: random (a fresh model, initialised as transformers does)
 // or uninitialised memory that a checkpoint then fills, so loading a large
 // model never spends time drawing random numbers it overwrites.
-import { embedding, empty, linear, randn, Rng, type Tensor, zeros } from "../tensor/index.js";
+import { embedding, empty, linear, randn, Rng, scope, type Tensor, zeros } from "../tensor/index.js";
 import { LoraAdapter, Module, parameter, type LoraPass, type Parameter } from "../nn/index.js";
 
 /** How weight matrices are held: f32 (trainable) or bf16 (frozen, half the bytes; compute stays f32). */
@@ -51,8 +51,10 @@ export class Projection extends Module {
   }
   /** lora: the pass's use of adapters, or null to leave them out. */
   forward(x: Tensor, lora: LoraPass | null = null): Tensor {
-    const base = linear(x, this.weight, this.bias);
-    return this.adapter && lora ? this.adapter.forward(x, base, lora) : base;
+    const adapter = this.adapter;
+    if (!adapter || !lora) return linear(x, this.weight, this.bias);
+    // the frozen output and the update die here, as soon as their sum exists
+    return scope(() => adapter.forward(x, linear(x, this.weight, this.bias), lora));
   }
 }
 

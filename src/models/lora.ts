@@ -54,7 +54,7 @@ export function mergedWeight(projection: Projection): Tensor {
  * computes what the adapted model did, as a plain model. Its weights stay frozen.
  */
 export function mergeLora(model: DecoderModel): DecoderModel {
-  if (!model.adapters) throw new Error("mergeLora: the model carries no adapters");
+  if (!model.usesAdapters) throw new Error("mergeLora: the model applies no adapters (none attached, or a withoutAdapters() view)");
   for (const projection of model.projections()) {
     const adapter = projection.adapter;
     if (!adapter) continue;

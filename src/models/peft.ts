@@ -111,7 +111,7 @@ function peftTensors(model: DecoderModel): Map<string, Parameter> {
  * atomically, so a folder with a config holds a complete adapter.
  */
 export async function saveAdapters(dir: string, model: DecoderModel, options: SaveAdaptersOptions = {}): Promise<void> {
-  if (!model.adapters) throw new Error("saveAdapters: the model carries no adapters");
+  if (!model.usesAdapters) throw new Error("saveAdapters: the model applies no adapters (none attached, or a withoutAdapters() view)");
   mkdirSync(dir, { recursive: true });
   const tensors: TensorToWrite[] = [...peftTensors(model)].map(([name, param]) => ({
     name,
@@ -120,7 +120,7 @@ export async function saveAdapters(dir: string, model: DecoderModel, options: Sa
     values: () => param.toFloat32Array(),
   }));
   await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), tensors);
-  await writeJsonAtomic(join(dir, ADAPTER_CONFIG_FILE), toPeftConfig(model.adapters.config, options.baseModel ?? null));
+  await writeJsonAtomic(join(dir, ADAPTER_CONFIG_FILE), toPeftConfig(model.adapters!.config, options.baseModel ?? null));
   syncFolder(dir);
 }
 

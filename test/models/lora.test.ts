@@ -105,6 +105,11 @@ test("withoutAdapters is the base model on the same weights: no copy, the base's
     assert.ok(reference.parameters().every((p) => model.parameters().includes(p)), "the very same tensors");
     reference.freeze();
     assert.ok(model.trainableParameters().length > 0, "freezing the view leaves the adapters trainable");
+    assert.equal(reference.usesAdapters, false);
+    const baseCopy = frozenCopy(reference);
+    assert.deepEqual(logitsOf(baseCopy), base, "a frozen copy of the view is the base");
+    baseCopy.dispose();
+    assert.throws(() => mergeLora(reference), /applies no adapters/);
     reference.dispose();
     assert.equal(memory().cpu.live, live, "disposing the view frees nothing");
     assert.notDeepEqual(logitsOf(model), base, "the model keeps its adapters");
