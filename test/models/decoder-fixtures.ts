@@ -65,3 +65,13 @@ export function greedyWithCache(model: DecoderModel, prompt: readonly number[], 
   }
   return out;
 }
+
+/** The gradients of the model's trainable parameters by name, taken from them (and freed there). */
+export function takeGradients(model: DecoderModel): Map<string, Float32Array> {
+  return new Map(model.trainableParameters().map((p) => {
+    const g = p.grad!.toFloat32Array();
+    p.grad!.dispose();
+    p.grad = null;
+    return [p.name!, g];
+  }));
+}

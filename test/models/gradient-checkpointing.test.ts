@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { addLora, createBuiltinModel, frozenCopy, type DecoderModel } from "../../src/models/index.js";
 import { backward, memory, resetPeakMemory, Rng, scope, sum, tensor, tokenLogProbs } from "../../src/tensor/index.js";
+import { takeGradients } from "./decoder-fixtures.js";
 
 function randomIds(rows: number, length: number, seed: number): Int32Array {
   const rng = new Rng(seed);
@@ -24,15 +25,6 @@ function trainingPass(model: DecoderModel, rows: number, length: number): number
     backward(sum(tokenLogProbs(logits, tensor(targets, [rows, length])).logprobs));
   });
   return memory().cpu.peak - live;
-}
-
-function takeGradients(model: DecoderModel): Map<string, Float32Array> {
-  return new Map(model.trainableParameters().map((p) => {
-    const g = p.grad!.toFloat32Array();
-    p.grad!.dispose();
-    p.grad = null;
-    return [p.name!, g];
-  }));
 }
 
 test("gradient checkpointing gives exactly the gradients of the plain pass: full fine-tuning, and LoRA with dropout on a bf16 base", () => {

@@ -12,7 +12,7 @@ import {
 import { AdamW } from "../../src/nn/index.js";
 import { backward, memory, noGrad, Rng, scope, sum, tensor, tokenLogProbs } from "../../src/tensor/index.js";
 import { assertClose } from "../tensor/reference.js";
-import { fixtureDir } from "./decoder-fixtures.js";
+import { fixtureDir, takeGradients } from "./decoder-fixtures.js";
 
 const IDS = [[1, 40, 41, 20, 77, 7, 60, 2, 9, 33], [5, 6, 70, 71, 72, 3, 30, 31, 32, 11]];
 
@@ -30,15 +30,6 @@ function backwardLogprobs(model: DecoderModel): void {
 }
 
 /** The gradients of the trainable parameters by name, taken (and freed) from them. */
-function takeGradients(model: DecoderModel): Map<string, Float32Array> {
-  return new Map(model.trainableParameters().map((p) => {
-    const g = p.grad!.toFloat32Array();
-    p.grad!.dispose();
-    p.grad = null;
-    return [p.name!, g];
-  }));
-}
-
 /** Gives every adapter's B random values, so that the adapters change the model (fresh ones do not). */
 function perturbAdapters(model: DecoderModel, seed: number): void {
   const rng = new Rng(seed);
