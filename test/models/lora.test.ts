@@ -10,9 +10,9 @@ import {
   addLora, createBuiltinModel, frozenCopy, loadModel, mergeLora, saveModel, type DecoderModel,
 } from "../../src/models/index.js";
 import { AdamW } from "../../src/nn/index.js";
-import { backward, memory, noGrad, Rng, scope, sum, tensor, tokenLogProbs } from "../../src/tensor/index.js";
+import { backward, memory, noGrad, scope, sum, tensor, tokenLogProbs } from "../../src/tensor/index.js";
 import { assertClose } from "../tensor/reference.js";
-import { fixtureDir, takeGradients } from "./decoder-fixtures.js";
+import { fixtureDir, perturbAdapters, takeGradients } from "./decoder-fixtures.js";
 
 const IDS = [[1, 40, 41, 20, 77, 7, 60, 2, 9, 33], [5, 6, 70, 71, 72, 3, 30, 31, 32, 11]];
 
@@ -27,15 +27,6 @@ function backwardLogprobs(model: DecoderModel): void {
     const logits = model.forward(tensor(Int32Array.from(ids.flat()), [2, 9]));
     backward(sum(tokenLogProbs(logits, tensor(Int32Array.from(targets.flat()), [2, 9])).logprobs));
   });
-}
-
-/** The gradients of the trainable parameters by name, taken (and freed) from them. */
-/** Gives every adapter's B random values, so that the adapters change the model (fresh ones do not). */
-function perturbAdapters(model: DecoderModel, seed: number): void {
-  const rng = new Rng(seed);
-  for (const p of model.trainableParameters()) {
-    if (p.name!.endsWith(".lora_B.weight")) p.write(Float32Array.from({ length: p.size }, () => 0.05 * rng.normal()));
-  }
 }
 
 test("fresh adapters (B zero) leave every family's logits exactly as they were", async () => {

@@ -9,7 +9,8 @@ import {
   addLora, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, createBuiltinModel, loadAdapters, readAdapterConfig, saveAdapters, SafetensorsFile,
   writeSafetensors, type DecoderModel,
 } from "../../src/models/index.js";
-import { noGrad, Rng, scope, tensor } from "../../src/tensor/index.js";
+import { noGrad, scope, tensor } from "../../src/tensor/index.js";
+import { perturbAdapters } from "./decoder-fixtures.js";
 
 function logitsOf(model: DecoderModel): Float32Array {
   return noGrad(() => scope(() => model.forward(tensor(Int32Array.from([1, 40, 41, 20, 77, 7]), [1, 6])).toFloat32Array()));
@@ -23,8 +24,7 @@ function adapterValues(model: DecoderModel): Map<string, Float32Array> {
 function adaptedTiny(options: Parameters<typeof addLora>[1]): DecoderModel {
   const { model } = createBuiltinModel("tiny", 1);
   addLora(model, options, 2);
-  const rng = new Rng(3);
-  for (const p of model.trainableParameters()) if (p.name!.endsWith("lora_B.weight")) p.write(Float32Array.from({ length: p.size }, () => 0.05 * rng.normal()));
+  perturbAdapters(model, 3);
   return model;
 }
 
@@ -109,7 +109,8 @@ test("a bad adapter folder fails naming the file and key or tensor, before the m
     assert.equal(target.adapters, null);
     assert.ok(target.parameters().every((p) => p.requiresGrad), "a failed load leaves the model as it was");
     assert.throws(() => loadAdapters(dir, source), /already carries adapters/);
-    await assert.rejects(saveAdapters(dir, target), /carries no adapters/);
+    await assert.rejects(saveAdapters(dir, target), /applies no adapters/);
+    await assert.rejects(saveAdapters(dir, source.withoutAdapters()), /applies no adapters/);
   } finally {
     source.dispose();
     target.dispose();
