@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { BUILTIN_PREFIX, loadAdapters, mergeLora, resolveModel, saveModel, type WeightDtype } from "../models/index.js";
+import type { CliIO } from "./io.js";
 import { numberOption } from "./options.js";
 
 export interface MergeOptions {
@@ -37,7 +38,7 @@ export async function runMerge(options: MergeOptions): Promise<MergeSummary> {
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: CliIO): void {
   program
     .command("merge")
     .description("fold LoRA adapters (a PEFT folder: adapter_config.json, adapter_model.safetensors) into their base model and save a full Hugging Face folder")
@@ -48,6 +49,6 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed of a built-in base model", numberOption("--seed", Number.isSafeInteger, "an integer"), 0)
     .action(async (options: MergeOptions) => {
       const summary = await runMerge(options);
-      console.log(`merged the adapters of ${summary.adapters} projections into ${options.model}; saved ${summary.dtype} weights to ${summary.out}`);
+      io.stdout(`merged the adapters of ${summary.adapters} projections into ${options.model}; saved ${summary.dtype} weights to ${summary.out}\n`);
     });
 }

@@ -7,7 +7,7 @@ import {
   maskedSum, noGrad, scale, scope, sliceRows, square, sub, sum, sumLastDim, swiglu, tensor, tokenLogProbs, type Tensor, silu, tanh, meanLastDim, sqrt,
 } from "../../src/tensor/index.js";
 import {
-  attentionRef, matmulRef, rmsNormRef, ropeRef, swigluRef, tokenLogProbsRef, type F64,
+  assertClose, attentionRef, matmulRef, rmsNormRef, ropeRef, swigluRef, tokenLogProbsRef, type F64,
   type AttnGeometry,
 } from "./reference.js";
 import { check, input } from "./op-check.js";
