@@ -4,8 +4,9 @@
 // by every row block of A, an A block (mc x kc) and the B micro-panel in use
 // kept in L2. Products of few rows skip packing B and stream it instead.
 // Threads each take a rectangle of C and pack their own panels, so no
-// barrier is ever needed inside a product. B may also be a bfloat16 weight
-// stored [N, K]: packing and the streaming kernels widen it as they read it.
+// barrier is ever needed inside a product. B may also be a bfloat16 weight,
+// stored [N, K] or [K, N]: packing and the streaming kernels widen it as they
+// read it.
 #include "gemm.h"
 #include "gemm_kernels.h"
 #include "pool.h"
@@ -37,7 +38,7 @@ struct Product {
   int64_t M, N, K;
   View a;  // op(A) as [M, K]
   View b;  // op(B) as [N, K]: packing reads B by output column
-  const Bf16* b16;  // non-null: B is this bfloat16 matrix stored [N, K] (b.rs = its ldb), b.data unused
+  const Bf16* b16;  // non-null: B is this bfloat16 matrix, laid out as b's strides say (b.data unused)
   float* c;
   int64_t ldc;
   float alpha, beta;
@@ -81,6 +82,7 @@ void pack(const KernelSet& ks, const View& v, int64_t r0, int64_t rows, int64_t 
 // Packs op(B) columns [n0, n0 + cols) x depth [k0, k0 + kc), whichever type B holds.
 void packB(const KernelSet& ks, const Product& p, int64_t n0, int64_t cols, int64_t k0, int64_t kc, float* dst) {
   if (!p.b16) { pack(ks, p.b, n0, cols, k0, kc, ks.nr, dst); return; }
+  if (p.b.cs != 1) { gemm_detail::packAlongBf16(p.b16 + k0 * p.b.cs + n0, p.b.cs, static_cast<int>(cols), kc, ks.nr, dst); return; }
   for (int64_t j = 0; j < cols; j += ks.nr, dst += kc * ks.nr)
     ks.packAcrossBf16(p.b16 + (n0 + j) * p.b.rs + k0, p.b.rs, static_cast<int>(std::min<int64_t>(ks.nr, cols - j)), kc, ks.nr, dst);
 }
@@ -145,6 +147,7 @@ void scaleOnly(const Product& p) {
 // for up to 32 rows: reading a small B [K, N] in place, rows a power-of-two
 // stride apart, thrashes the cache sets it maps to.
 bool fewRows(const KernelSet& ks, const Product& p) {
+  if (p.b16 && p.b.cs != 1) return false;  // a bfloat16 B [K, N] has no streaming kernel: always packed
   if (p.N * p.K >= (int64_t(1) << 20)) return p.M <= ks.streamRows;
   return p.b.cs == 1 && p.M <= std::min(32, ks.streamRows);
 }
@@ -301,9 +304,10 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, bool tra
 }
 
 void gemmBf16(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, bool transA, const uint16_t* b, int64_t ldb,
-              float* c, int64_t ldc, float alpha, float beta, const float* bias) {
+              bool transB, float* c, int64_t ldc, float alpha, float beta, const float* bias) {
   if (M <= 0 || N <= 0) return;
-  const Product p{M, N, K, transA ? View{a, 1, lda} : View{a, lda, 1}, View{nullptr, ldb, 1}, b, c, ldc, alpha, beta, bias};
+  const Product p{M, N, K, transA ? View{a, 1, lda} : View{a, lda, 1}, transB ? View{nullptr, ldb, 1} : View{nullptr, 1, ldb},
+                  b, c, ldc, alpha, beta, bias};
   runProduct(activeKernels(), p, threadCount());
 }
 
@@ -331,7 +335,7 @@ bool wholeArg(const Args& args, size_t i, const char* name, int64_t min, int64_t
 
 // gemm(M, N, K, a, lda, transA, b, ldb, transB, c, ldc, alpha, beta, bias,
 //      batch, strideA, strideB, strideC[, bType]): addresses are native memory,
-// bias 0 = none; bType 1 = B holds bfloat16 (then transB = 1 and batch = 1), 0 = fp32.
+// bias 0 = none; bType 1 = B holds bfloat16 (then batch = 1), 0 = fp32.
 ASTARPO_EXPORT(gemm) {
   Args args(env, info);
   if (args.count < 18) {
@@ -351,8 +355,8 @@ ASTARPO_EXPORT(gemm) {
   if (ta > 1 || tb > 1) { throwError(env, "gemm: transA and transB must be 0 or 1"); return nullptr; }
   int64_t bType = 0;
   if (args.count > 18 && !wholeArg(args, 18, "bType", 0, &bType)) return nullptr;
-  if (bType > 1 || (bType == 1 && (tb != 1 || batch != 1))) {
-    throwError(env, "gemm: bType must be 0 (fp32) or 1 (bfloat16, with transB = 1 and batch = 1)");
+  if (bType > 1 || (bType == 1 && batch != 1)) {
+    throwError(env, "gemm: bType must be 0 (fp32) or 1 (bfloat16, with batch = 1)");
     return nullptr;
   }
   const bool empty = M == 0 || N == 0;
@@ -365,7 +369,7 @@ ASTARPO_EXPORT(gemm) {
     return nullptr;
   }
   if (bType == 1) {
-    astarpo::gemmBf16(M, N, K, args.ptr<float>(3), lda, ta != 0, args.ptr<uint16_t>(6), ldb, args.ptr<float>(9), ldc,
+    astarpo::gemmBf16(M, N, K, args.ptr<float>(3), lda, ta != 0, args.ptr<uint16_t>(6), ldb, tb != 0, args.ptr<float>(9), ldc,
                       static_cast<float>(args.num(11)), static_cast<float>(args.num(12)), args.ptr<float>(13));
     return undefined(env);
   }

@@ -16,9 +16,10 @@ void gemm(int64_t M, int64_t N, int64_t K,
           float* c, int64_t ldc, float alpha, float beta, const float* bias,
           int64_t batch = 1, int64_t strideA = 0, int64_t strideB = 0, int64_t strideC = 0);
 
-// The same product with B a bfloat16 matrix stored [N, K] (op(B) = B^T: a
-// frozen Linear weight held at half the bytes); A, C and the sums stay fp32.
+// The same product with B a bfloat16 matrix (a frozen Linear weight held at
+// half the bytes): stored [N, K] with transB (x @ W^T, the forward pass) or
+// [K, N] without (g @ W, the input's gradient). A, C and the sums stay fp32.
 void gemmBf16(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, bool transA,
-              const uint16_t* b, int64_t ldb, float* c, int64_t ldc, float alpha, float beta, const float* bias);
+              const uint16_t* b, int64_t ldb, bool transB, float* c, int64_t ldc, float alpha, float beta, const float* bias);
 
 }  // namespace astarpo

@@ -56,6 +56,10 @@ inline void storeRow(float* row, const float* sums, int cols, float alpha, float
 using PackAcrossBf16 = void (*)(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
 
 void packAcrossBf16(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
+// packAlong for a bfloat16 source (a weight read as [K, N]), widened to fp32 on
+// the way; one plain loop serves every instruction set, since packing is paid
+// once per panel and shared by every row block of A.
+void packAlongBf16(const Bf16* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
 void packAcrossBf16Avx2(const Bf16* src, int64_t rs, int rows, int64_t kc, int width, float* dst);
 void packAlongScalar(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);
 void packAlongAvx2(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst);

@@ -81,6 +81,16 @@ void packAcrossBf16(const Bf16* src, int64_t rs, int rows, int64_t kc, int width
     for (int i = rows; i < width; i++) dst[k * width + i] = 0.0f;
 }
 
+void packAlongBf16(const Bf16* src, int64_t cs, int rows, int64_t kc, int width, float* dst) {
+  for (int64_t k = 0; k < kc; k++)
+    for (int p = 0; p < rows; p += width) {
+      float* d = dst + p * kc + k * width;
+      const int n = rows - p < width ? rows - p : width;
+      for (int i = 0; i < n; i++) d[i] = widenBf16(src[k * cs + p + i]);
+      for (int i = n; i < width; i++) d[i] = 0.0f;
+    }
+}
+
 void packAlongScalar(const float* src, int64_t cs, int rows, int64_t kc, int width, float* dst) {
   for (int64_t k = 0; k < kc; k++)
     for (int p = 0; p < rows; p += width) {

@@ -107,7 +107,48 @@ double sumAll(const float* x, int64_t n, bool squares) {
   return total;
 }
 
+// splitmix64's finaliser: a 64-bit hash whose every output bit depends on every input bit.
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Element i is kept when the i-th draw of splitmix64 seeded with `seed` is at
+// least p (in units of 2^-32), and scaled by 1 / (1 - p). Each draw depends on
+// (seed, i) alone, so the mask is the same on any number of threads and can be
+// drawn again from the seed (the backward pass, a recomputed layer).
+void dropoutRange(const float* __restrict x, float* __restrict out, int64_t begin, int64_t end, uint64_t seed,
+                  uint64_t threshold, float keepScale) {
+  const uint64_t state = mix64(seed);
+  for (int64_t i = begin; i < end; i++) {
+    const uint64_t draw = mix64(state + uint64_t(i + 1) * 0x9e3779b97f4a7c15ULL) >> 32;
+    out[i] = draw >= threshold ? x[i] * keepScale : 0.0f;
+  }
+}
+
 }  // namespace
+
+// dropout(x, out, n, p, seed): out[i] = x[i] / (1 - p), or 0 with probability p, by a counter-based
+// draw from (seed, i); the same call on the output's gradient is the backward pass.
+ASTARPO_EXPORT(dropout) {
+  Args a(env, info);
+  const float* x = a.ptr<float>(0);
+  float* out = a.ptr<float>(1);
+  const int64_t n = a.i64(2);
+  const double p = a.num(3), seed = a.num(4);
+  if (!(p >= 0 && p < 1)) { throwError(env, "dropout: p must lie in [0, 1)"); return nullptr; }
+  if (!(seed >= 0 && seed < 9007199254740992.0) || seed != double(int64_t(seed))) {
+    throwError(env, "dropout: seed must be an integer in [0, 2^53)");
+    return nullptr;
+  }
+  const uint64_t threshold = static_cast<uint64_t>(p * 4294967296.0);
+  const float keepScale = static_cast<float>(1.0 / (1.0 - p));
+  parallelFor(n, kParallelElements, [&](int64_t b, int64_t e) {
+    dropoutRange(x, out, b, e, static_cast<uint64_t>(seed), threshold, keepScale);
+  });
+  return nullptr;
+}
 
 // binary(kind, a, b, out, n, bn, inner): out[i] = a[i] (+ - * /) b[(i / inner) % bn]
 ASTARPO_EXPORT(binary) {

@@ -14,8 +14,9 @@ export type { SafetensorsDtype, TensorInfo, TensorStore } from "./models/safeten
 export { writeSafetensors } from "./models/safetensors-writer.js";
 export type { TensorToWrite, TensorValues } from "./models/safetensors-writer.js";
 export { openCheckpoint, saveCheckpoint, Checkpoint } from "./models/safetensors-index.js";
-export { DecoderModel, KVCache, loadModel, saveModel, createBuiltinModel, resolveModel, isBuiltinSpec, randomParameters, uninitialisedParameters, frozenCopy } from "./models/index.js";
-export type { HiddenOptions, ForwardOptions, LoadedModel, LoadModelOptions, SaveModelOptions, ResolvedModel, ResolveModelOptions, ParameterFactory, WeightDtype } from "./models/index.js";
+export { DecoderModel, KVCache, loadModel, saveModel, createBuiltinModel, resolveModel, isBuiltinSpec, randomParameters, uninitialisedParameters, frozenCopy,
+  addLora, mergeLora, saveAdapters, loadAdapters, readAdapterConfig, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from "./models/index.js";
+export type { AdapterState, SaveAdaptersOptions, HiddenOptions, ForwardOptions, LoadedModel, LoadModelOptions, SaveModelOptions, ResolvedModel, ResolveModelOptions, ParameterFactory, WeightDtype } from "./models/index.js";
 export * from "./data/index.js";
 export * from "./generate/index.js";
 export * from "./rewards/index.js";

@@ -46,8 +46,8 @@ export function vocabLogProbs(hidden: Tensor, weight: Tensor, targets: Tensor, o
   if (hidden.rank !== 2 || weight.rank !== 2 || Dw !== D || targets.dtype !== "i32" || targets.size !== N) {
     throw new Error(`vocabLogProbs: hidden ${shapeString(hidden.shape)}, weight ${shapeString(weight.shape)}, targets ${targets.dtype} ${shapeString(targets.shape)} do not fit`);
   }
-  const halfWeight = weight.dtype === "bf16";
-  if (halfWeight && needsGrad(hidden)) throw new Error("vocabLogProbs: a bf16 output weight is frozen and passes no gradient; score under noGrad() or use f32 weights");
+  // A bf16 weight is frozen: read at half the bytes, it passes gradients to hidden, never into itself.
+  const bType = weight.dtype === "bf16" ? 1 : 0;
   const temperature = options.temperature ?? 1;
   if (!(temperature > 0)) throw new Error(`vocabLogProbs: temperature must be > 0, got ${temperature}`);
   const invTemperature = 1 / temperature;
@@ -60,7 +60,7 @@ export function vocabLogProbs(hidden: Tensor, weight: Tensor, targets: Tensor, o
 
   /** logits of rows [row, row + n) into `logits` (n x V). */
   const makeLogits = (h: Tensor, w: Tensor, row: number, n: number, logits: Tensor) =>
-    backend.gemm(n, V, D, at(h, row, D), D, 0, w.addr, D, 1, logits.addr, V, 1, 0, 0, 1, 0, 0, 0, halfWeight ? 1 : 0);
+    backend.gemm(n, V, D, at(h, row, D), D, 0, w.addr, D, 1, logits.addr, V, 1, 0, 0, 1, 0, 0, 0, bType);
 
   const logits = empty([chunk, V], "f32", backend);
   for (let row = 0; row < N; row += chunk) {
@@ -84,7 +84,7 @@ export function vocabLogProbs(hidden: Tensor, weight: Tensor, targets: Tensor, o
         backend.tokenLogProbsBackward(chunkLogits.addr, at(t, row, 1), at(l, row, 1), e ? at(e, row, 1) : 0,
           gLogprobs ? at(gLogprobs, row, 1) : 0, gEntropy && e ? at(gEntropy, row, 1) : 0, dLogits.addr, n, V, invTemperature);
         // dhidden = dlogits W ; dW += dlogits^T hidden
-        if (dHidden) backend.gemm(n, D, V, dLogits.addr, V, 0, w.addr, D, 0, at(dHidden, row, D), D, 1, 0, 0, 1, 0, 0, 0);
+        if (dHidden) backend.gemm(n, D, V, dLogits.addr, V, 0, w.addr, D, 0, at(dHidden, row, D), D, 1, 0, 0, 1, 0, 0, 0, bType);
         if (dWeight) backend.gemm(V, D, n, dLogits.addr, V, 1, at(h, row, D), D, 0, dWeight.addr, D, 1, row === 0 ? 0 : 1, 0, 1, 0, 0, 0);
       }
       chunkLogits.dispose();

@@ -1,7 +1,7 @@
 // Self-attention of one decoder layer: q/k/v projections (with biases in
 // Qwen2), Qwen3's RMSNorm over each head of q and k, rotary embeddings, causal
 // grouped-query attention over the new keys or a KV cache, and o_proj.
-import { Module, RMSNorm } from "../nn/index.js";
+import { Module, RMSNorm, type LoraPass } from "../nn/index.js";
 import { attention, reshape, rmsNorm, rope, writeRows, type RopeTables, type Tensor } from "../tensor/index.js";
 import type { DecoderConfig } from "./config.js";
 import type { KVCache } from "./kv-cache.js";
@@ -40,11 +40,11 @@ export class SelfAttention extends Module {
   }
 
   /** x [B, T, hidden] (already normed) -> [B, T, hidden]. */
-  forward(x: Tensor, step: AttentionStep): Tensor {
+  forward(x: Tensor, step: AttentionStep, lora: LoraPass | null = null): Tensor {
     const [B, T] = x.shape;
     const { numHeads, numKvHeads, headDim } = this.config;
     const heads = (p: Projection, count: number, norm: RMSNorm | null) => {
-      const h = reshape(p.forward(x), [B, T, count, headDim]);
+      const h = reshape(p.forward(x, lora), [B, T, count, headDim]);
       return norm ? rmsNorm(h, norm.weight, norm.eps) : h;
     };
     const q = rope(heads(this.q_proj, numHeads, this.q_norm), step.rope);
@@ -60,6 +60,6 @@ export class SelfAttention extends Module {
     } else {
       out = attention(q, k, v, { keyStart: step.keyStart });
     }
-    return this.o_proj.forward(reshape(out, [B, T, numHeads * headDim]));
+    return this.o_proj.forward(reshape(out, [B, T, numHeads * headDim]), lora);
   }
 }

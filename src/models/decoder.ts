@@ -2,8 +2,8 @@
 // grouped-query self-attention and a SwiGLU MLP, a final RMSNorm, and the
 // output projection (lm_head, or the embedding matrix when tied). Parameter
 // names are Hugging Face's, so checkpoints load and save without renaming.
-import { Module, RMSNorm } from "../nn/index.js";
-import { add, linear, needsGrad, ropeTables, scope, selectPositions, shapeString, type Tensor } from "../tensor/index.js";
+import { Module, RMSNorm, type LoraConfig, type LoraPass, type Parameter } from "../nn/index.js";
+import { add, checkpoint, isGradEnabled, linear, needsGrad, ropeTables, scope, selectPositions, shapeString, type Rng, type Tensor } from "../tensor/index.js";
 import { SelfAttention, type AttentionStep } from "./attention-block.js";
 import type { DecoderConfig } from "./config.js";
 import type { KVCache } from "./kv-cache.js";
@@ -16,6 +16,12 @@ export interface HiddenOptions {
   cache?: KVCache;
   /** Per-row first real position (left padding); with a cache it is stored in cache.keyStart. */
   keyStart?: Int32Array;
+  /**
+   * Keep only each decoder layer's input for backward and run the layer again
+   * there (activation checkpointing): less memory, one more forward pass of
+   * compute. Default: the model's gradientCheckpointing. No effect without gradients.
+   */
+  gradientCheckpointing?: boolean;
 }
 
 export interface ForwardOptions extends HiddenOptions {
@@ -47,10 +53,23 @@ class DecoderLayer extends Module {
     };
   }
 
-  forward(x: Tensor, step: AttentionStep): Tensor {
-    const attended = add(x, this.self_attn.forward(this.input_layernorm.forward(x), step));
-    return add(attended, this.mlp.forward(this.post_attention_layernorm.forward(attended)));
+  forward(x: Tensor, step: AttentionStep, lora: LoraPass | null): Tensor {
+    const attended = add(x, this.self_attn.forward(this.input_layernorm.forward(x), step, lora));
+    return add(attended, this.mlp.forward(this.post_attention_layernorm.forward(attended), lora));
   }
+
+  /** The seven linear projections, the ones adapters attach to. */
+  projections(): Projection[] {
+    const { q_proj, k_proj, v_proj, o_proj } = this.self_attn;
+    const { gate_proj, up_proj, down_proj } = this.mlp;
+    return [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj];
+  }
+}
+
+/** The adapters a model carries (see addLora): their config, and where each training pass's dropout seed comes from. */
+export interface AdapterState {
+  config: LoraConfig;
+  dropoutRng: Rng;
 }
 
 /** What Hugging Face calls `model`: everything but the output projection. */
@@ -77,6 +96,13 @@ export class DecoderModel extends Module {
   readonly lm_head: Projection | null;
   /** Frequencies for every sequence length (all RoPE variants but "dynamic"). */
   private readonly fixedRope: RopeFrequencies | null;
+  /** Activation checkpointing for passes that record gradients (see HiddenOptions). */
+  gradientCheckpointing = false;
+  /** Set by addLora; the projections hold the adapters themselves. */
+  adapters: AdapterState | null = null;
+  /** False in the view withoutAdapters() returns. */
+  private adaptersOn = true;
+  private ownsWeights = true;
 
   /** A model of `config`'s shape whose parameters `params` makes (randomParameters, or uninitialisedParameters to load into). */
   constructor(readonly config: DecoderConfig, params: ParameterFactory) {
@@ -88,6 +114,40 @@ export class DecoderModel extends Module {
 
   protected children() {
     return { model: this.model, lm_head: this.lm_head };
+  }
+
+  /** True when this model's passes add its adapters' updates (it carries adapters and is no withoutAdapters() view). */
+  get usesAdapters(): boolean {
+    return this.adapters !== null && this.adaptersOn;
+  }
+
+  /** Every decoder layer's projections, layer by layer. */
+  projections(): Projection[] {
+    return this.model.layers.flatMap((layer) => layer.projections());
+  }
+
+  /**
+   * This model with its adapters switched off: the base model (a reference
+   * policy, the anchor of a KL term) on the very same weights, no copy. The
+   * view lists only the base's parameters and owns nothing: its dispose()
+   * frees nothing. It stays valid while this model lives.
+   */
+  withoutAdapters(): DecoderModel {
+    const view = Object.assign(Object.create(DecoderModel.prototype) as DecoderModel, this);
+    view.adaptersOn = false;
+    view.ownsWeights = false;
+    return view;
+  }
+
+  override namedParameters(prefix = ""): Map<string, Parameter> {
+    const all = super.namedParameters(prefix);
+    if (this.adaptersOn) return all;
+    const adapterWeights = new Set(this.projections().flatMap((p) => p.adapter?.parameters() ?? []));
+    return new Map([...all].filter(([, p]) => !adapterWeights.has(p)));
+  }
+
+  override dispose(): void {
+    if (this.ownsWeights) super.dispose();
   }
 
   /** The [vocab, hidden] matrix that maps hidden states to logits. */
@@ -105,7 +165,8 @@ export class DecoderModel extends Module {
     if (ids.dtype !== "i32" || ids.rank !== 2) throw new Error(`DecoderModel: ids must be i32 [B, T], got ${ids.dtype} ${shapeString(ids.shape)}`);
     const [B, T] = ids.shape;
     const { cache } = options;
-    const keyStart = this.validateStep(B, T, options);
+    const lora = this.loraPass();
+    const keyStart = this.validateStep(B, T, options, lora);
     const queryStart = cache ? Int32Array.from(cache.lengths) : new Int32Array(B);
     const kvLength = queryStart.map((start) => start + T);
     const positions = new Int32Array(B * T);
@@ -120,10 +181,14 @@ export class DecoderModel extends Module {
         keyStart,
         cache: cache ? { cache, queryStart, kvLength } : undefined,
       };
+      const checkpointing = !cache && (options.gradientCheckpointing ?? this.gradientCheckpointing);
       let x = this.model.embed_tokens.forward(ids);
       for (const layer of this.model.layers) {
-        // Each layer's temporaries die with its scope; autograd keeps what backward needs.
-        const next = scope(() => layer.forward(x, step));
+        // Each layer's temporaries die with its scope; autograd keeps what backward needs,
+        // or with checkpointing only the layer's input (and the rope tables it reads).
+        const next = checkpointing
+          ? checkpoint(([input, cos, sin]) => layer.forward(input, { ...step, rope: { cos, sin } }, lora), [x, step.rope.cos, step.rope.sin])
+          : scope(() => layer.forward(x, step, lora));
         x.dispose();
         x = next;
       }
@@ -148,10 +213,17 @@ export class DecoderModel extends Module {
     });
   }
 
+  /** How this pass uses the adapters: none (no adapters, or switched off), with dropout when it records gradients. */
+  private loraPass(): LoraPass | null {
+    if (!this.usesAdapters) return null;
+    const { config, dropoutRng } = this.adapters!;
+    return { dropoutSeed: isGradEnabled() && config.dropout > 0 ? dropoutRng.nextUint32() : null };
+  }
+
   /** Checks the cache and padding against the batch; returns the step's keyStart (with a cache, a given keyStart is stored in it). */
-  private validateStep(B: number, T: number, { cache, keyStart }: HiddenOptions): Int32Array | undefined {
+  private validateStep(B: number, T: number, { cache, keyStart }: HiddenOptions, lora: LoraPass | null): Int32Array | undefined {
     if (keyStart && keyStart.length !== B) throw new Error(`DecoderModel: keyStart has ${keyStart.length} entries for a batch of ${B}`);
-    if (cache && needsGrad(this.outputWeight)) {
+    if (cache && (needsGrad(this.outputWeight) || (lora && isGradEnabled()))) {
       throw new Error("DecoderModel: KV-cache steps record no gradient into the cache; run them under noGrad() (score with a full forward pass)");
     }
     if (!cache) {

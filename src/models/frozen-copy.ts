@@ -1,12 +1,14 @@
 // A frozen copy of a model: the reference policy that A*-PO samples from in
 // stage 1 and that KL penalties compare against, taken once from the model
-// being trained. With bf16 weights it needs half the memory and decodes
-// faster (sampling streams every weight once per token).
-import { castInto } from "../tensor/index.js";
+// being trained, or a sampler's copy of the current policy. With bf16 weights
+// it needs half the memory and decodes faster (sampling streams every weight
+// once per token). A model with LoRA adapters is copied with them folded in.
+import { castInto, scope } from "../tensor/index.js";
 import { DecoderModel } from "./decoder.js";
 import { uninitialisedParameters, type WeightDtype } from "./layers.js";
+import { mergedWeight } from "./lora.js";
 
-/** A new model with `model`'s weights (rounded to nearest even when `weights` is "bf16"), frozen. */
+/** A new model computing what `model` does (rounded to nearest even when `weights` is "bf16"), frozen, without adapters. */
 export function frozenCopy(model: DecoderModel, weights: WeightDtype = "f32"): DecoderModel {
   return copyOf(model, weights).freeze();
 }
@@ -19,8 +21,14 @@ export function trainableCopy(model: DecoderModel): DecoderModel {
 function copyOf(model: DecoderModel, weights: WeightDtype): DecoderModel {
   const copy = new DecoderModel(model.config, uninitialisedParameters(weights));
   try {
+    const adapted = new Map(model.usesAdapters ? model.projections().filter((p) => p.adapter).map((p) => [p.weight, p]) : []);
     const source = model.namedParameters();
-    for (const [name, target] of copy.namedParameters()) castInto(source.get(name)!, target);
+    for (const [name, target] of copy.namedParameters()) {
+      const from = source.get(name)!;
+      const projection = adapted.get(from);
+      if (projection) scope(() => castInto(mergedWeight(projection), target));
+      else castInto(from, target);
+    }
   } catch (error) {
     copy.dispose();
     throw error;

@@ -2,8 +2,8 @@
 // ParameterFactory: random (a fresh model, initialised as transformers does)
 // or uninitialised memory that a checkpoint then fills, so loading a large
 // model never spends time drawing random numbers it overwrites.
-import { embedding, empty, linear, randn, Rng, type Tensor, zeros } from "../tensor/index.js";
-import { Module, parameter, type Parameter } from "../nn/index.js";
+import { embedding, empty, linear, randn, Rng, scope, type Tensor, zeros } from "../tensor/index.js";
+import { LoraAdapter, Module, parameter, type LoraPass, type Parameter } from "../nn/index.js";
 
 /** How weight matrices are held: f32 (trainable) or bf16 (frozen, half the bytes; compute stays f32). */
 export type WeightDtype = "f32" | "bf16";
@@ -32,17 +32,30 @@ export function uninitialisedParameters(weights: WeightDtype = "f32"): Parameter
   };
 }
 
-/** x W^T (+ b), W stored [out, in] as Hugging Face's nn.Linear stores it. */
+/**
+ * x W^T (+ b), W stored [out, in] as Hugging Face's nn.Linear stores it, plus
+ * a LoRA adapter's update when one is attached and the pass uses adapters.
+ * The adapter's parameters are listed as PEFT names them (`<name>.lora_A.weight`).
+ */
 export class Projection extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
-  constructor(params: ParameterFactory, inFeatures: number, outFeatures: number, hasBias: boolean, name: string) {
+  adapter: LoraAdapter | null = null;
+  constructor(params: ParameterFactory, inFeatures: number, outFeatures: number, hasBias: boolean, readonly name: string) {
     super();
     this.weight = params.weight([outFeatures, inFeatures], `${name}.weight`);
     this.bias = hasBias ? params.bias([outFeatures], `${name}.bias`) : null;
   }
-  protected children() { return { weight: this.weight, bias: this.bias }; }
-  forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
+  protected children(): Record<string, Parameter | Module | null> {
+    return { weight: this.weight, bias: this.bias, lora_A: this.adapter?.lora_A ?? null, lora_B: this.adapter?.lora_B ?? null };
+  }
+  /** lora: the pass's use of adapters, or null to leave them out. */
+  forward(x: Tensor, lora: LoraPass | null = null): Tensor {
+    const adapter = this.adapter;
+    if (!adapter || !lora) return linear(x, this.weight, this.bias);
+    // the frozen output and the update die here, as soon as their sum exists
+    return scope(() => adapter.forward(x, linear(x, this.weight, this.bias), lora));
+  }
 }
 
 /** The token embedding table [vocab, hidden]; tied models also project onto it. */

@@ -1,5 +1,5 @@
 // The SwiGLU feed-forward block: down(silu(gate(x)) * up(x)).
-import { Module } from "../nn/index.js";
+import { Module, type LoraPass } from "../nn/index.js";
 import { swiglu, type Tensor } from "../tensor/index.js";
 import type { DecoderConfig } from "./config.js";
 import { Projection, type ParameterFactory } from "./layers.js";
@@ -21,7 +21,7 @@ export class GatedMlp extends Module {
     return { gate_proj: this.gate_proj, up_proj: this.up_proj, down_proj: this.down_proj };
   }
 
-  forward(x: Tensor): Tensor {
-    return this.down_proj.forward(swiglu(this.gate_proj.forward(x), this.up_proj.forward(x)));
+  forward(x: Tensor, lora: LoraPass | null = null): Tensor {
+    return this.down_proj.forward(swiglu(this.gate_proj.forward(x, lora), this.up_proj.forward(x, lora)), lora);
   }
 }

@@ -34,6 +34,11 @@ export abstract class Module {
     return [...this.namedParameters().values()];
   }
 
+  /** The parameters that take gradients: what an optimizer updates (only the adapters of a LoRA model). */
+  trainableParameters(): Parameter[] {
+    return this.parameters().filter((p) => p.requiresGrad);
+  }
+
   /** Stops every parameter from taking gradients (a reference model, a sampler's copy); returns this. */
   freeze(): this {
     for (const p of this.parameters()) {

@@ -3,7 +3,7 @@
 // its backward needs (held by reference count, so scopes may dispose the
 // originals), and a function from output gradients to input gradients.
 import { Storage, Tensor } from "./tensor.js";
-import { trackNode, untracked } from "./scope.js";
+import { scope, trackNode, tracked, untracked } from "./scope.js";
 import { shapeString } from "./dtype.js";
 
 let gradDisabled = 0;
@@ -15,6 +15,17 @@ export function noGrad<T>(fn: () => T): T {
     return fn();
   } finally {
     gradDisabled--;
+  }
+}
+
+/** Runs fn with gradients recorded again, inside code that switched them off (a backward pass that recomputes). */
+function withGrad<T>(fn: () => T): T {
+  const outer = gradDisabled;
+  gradDisabled = 0;
+  try {
+    return fn();
+  } finally {
+    gradDisabled = outer;
   }
 }
 
@@ -165,5 +176,51 @@ function reshaped(g: Tensor, shape: readonly number[]): Tensor {
   g.storage.retain();
   const out = new Tensor(g.storage, shape, g.dtype, g.byteOffset);
   g.dispose();
+  return out;
+}
+
+/**
+ * Activation checkpointing: fn(inputs) as one autograd record that keeps only
+ * `inputs` (and the output) and runs fn again during backward to rebuild what
+ * its own backward needs, trading that recomputation for the memory of every
+ * tensor fn would have kept. Gradients reach `inputs` that require them and,
+ * through a backward pass over the recomputed segment, every leaf fn uses
+ * (parameters), exactly as without checkpointing.
+ *
+ * fn must use no tensor but `inputs` and leaves that outlive the backward pass
+ * (parameters): other tensors may be freed by then. It must compute the same
+ * values when run again: draw any randomness from seeds fixed before the call.
+ * Without gradients it is just fn(inputs) in a scope.
+ */
+export function checkpoint(fn: (inputs: readonly Tensor[]) => Tensor, inputs: readonly Tensor[]): Tensor {
+  if (!isGradEnabled()) return scope(() => fn(inputs));
+  let recorded = false;
+  // The first run records as usual, only to learn whether the output depends on
+  // anything that takes a gradient; its records are released with this scope.
+  const out = scope(() => {
+    const y = fn(inputs);
+    recorded = y.requiresGrad;
+    return y.detach();
+  });
+  if (!recorded) return out;
+  record("checkpoint", [out], inputs, inputs, ([g], saved) => {
+    let inputGrads: Array<Tensor | null> = [];
+    tracked(() => withGrad(() => scope(() => {
+      const leaves = saved.map((t, i) => {
+        const leaf = t.detach();
+        leaf.requiresGrad = inputs[i].requiresGrad;
+        return leaf;
+      });
+      const y = fn(leaves);
+      if (y.creator) backward(y, g!);
+      // Taken before the leaves die with this scope (which would free their gradients).
+      inputGrads = leaves.map((leaf) => {
+        const grad = leaf.grad;
+        leaf.grad = null;
+        return grad;
+      });
+    })));
+    return inputGrads;
+  });
   return out;
 }

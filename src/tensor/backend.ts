@@ -37,7 +37,7 @@ export interface Backend {
 
   /**
    * C = alpha op(A) op(B) + beta C (+ bias), fp32 row-major; see native/gemm.h.
-   * bType 1: B holds bfloat16 (transB 1, batch 1), widened as it is read.
+   * bType 1: B holds bfloat16 (batch 1), widened as it is read.
    */
   gemm(M: number, N: number, K: number, a: Addr, lda: number, transA: number, b: Addr, ldb: number, transB: number,
     c: Addr, ldc: number, alpha: number, beta: number, bias: Addr, batch: number, strideA: number, strideB: number, strideC: number,
@@ -50,6 +50,11 @@ export interface Backend {
   binary(op: number, a: Addr, b: Addr, out: Addr, n: number, bn: number, inner: number): void;
   unary(kind: number, x: Addr, out: Addr, n: number): void;
   unaryBackward(kind: number, x: Addr, g: Addr, dx: Addr, n: number): void;
+  /**
+   * out[i] = x[i] / (1 - p), or 0 with probability p: a counter-based draw from (seed, i), the same mask for
+   * the same seed on any device or thread count; applied to the output's gradient it is the backward pass.
+   */
+  dropout(x: Addr, out: Addr, n: number, p: number, seed: number): void;
   /** y = alpha x + beta y */
   axpby(y: Addr, x: Addr, n: number, alpha: number, beta: number): void;
   /** sum (or sum of squares) in double precision */

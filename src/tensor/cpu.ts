@@ -5,7 +5,7 @@ import { native } from "./native.js";
 const statsBuffer = new Float64Array(4);
 
 const kernelNames = [
-  "alloc", "free", "resetPeak", "releaseCache", "copy", "zero", "fill", "gemm", "toBf16", "fromBf16", "binary", "unary", "unaryBackward", "axpby", "sum",
+  "alloc", "free", "resetPeak", "releaseCache", "copy", "zero", "fill", "gemm", "toBf16", "fromBf16", "binary", "unary", "unaryBackward", "dropout", "axpby", "sum",
   "reduceBroadcast", "sumLastDim", "allFinite", "rmsNorm", "rmsNormBackward", "ropeTables", "rope", "swiglu",
   "swigluBackward", "embedding", "embeddingBackward", "gatherRows", "writeRows", "tokenLogProbs",
   "tokenLogProbsBackward", "sampleRows", "adamw", "attentionForward", "attentionBackward",

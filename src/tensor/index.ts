@@ -4,7 +4,7 @@ export type { Backend, MemoryStats } from "./backend.js";
 export { cpu } from "./cpu.js";
 export { Storage, Tensor, empty, view } from "./tensor.js";
 export { keep, scope, untracked } from "./scope.js";
-export { backward, isGradEnabled, needsGrad, noGrad, record, GradNode } from "./autograd.js";
+export { backward, checkpoint, isGradEnabled, needsGrad, noGrad, record, GradNode } from "./autograd.js";
 export { memory, releaseCachedMemory, resetPeakMemory } from "./memory.js";
 export { Rng } from "./random.js";
 export * from "./ops/creation.js";

@@ -32,6 +32,17 @@ export function untracked<T>(fn: () => T): T {
   }
 }
 
+/** Runs fn with scopes tracking new tensors again, inside untracked code that makes and frees temporaries of its own. */
+export function tracked<T>(fn: () => T): T {
+  const outer = paused;
+  paused = 0;
+  try {
+    return fn();
+  } finally {
+    paused = outer;
+  }
+}
+
 /** Excludes a tensor from every scope: the caller now owns it and must dispose() it. */
 export function keep<T extends Tensor>(t: T): T {
   t.kept = true;

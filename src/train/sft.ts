@@ -72,7 +72,7 @@ export function supervisedFineTune(
   onStep: (step: SftStep) => void = () => {},
 ): AdamW {
   const c = { ...defaultSftConfig, ...config };
-  const optimizer = new AdamW(model.parameters(), { lr: c.lr, weightDecay: c.weightDecay });
+  const optimizer = new AdamW(model.trainableParameters(), { lr: c.lr, weightDecay: c.weightDecay });
   for (let step = 1; step <= c.steps; step++) {
     const start = performance.now();
     const batch: Example[] = [];

@@ -9,6 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, describeFailure, main } from "../../src/cli/main.js";
 import { sample } from "../../src/cli/generate.js";
+import { addLora, loadModel, SafetensorsFile, saveAdapters, type DecoderModel } from "../../src/models/index.js";
+import { noGrad, scope, tensor } from "../../src/tensor/index.js";
+import { perturbAdapters } from "../models/decoder-fixtures.js";
+import { assertClose } from "../tensor/reference.js";
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -42,7 +46,7 @@ test("--help lists every command and the exit statuses; --version prints the pac
   const help = await run("--help");
   assert.equal(help.code, 0);
   assert.equal(help.stderr, "");
-  for (const command of ["data", "eval", "generate", "sft", "train", "values", "verify"]) assert.match(help.stdout, new RegExp(`^  ${command} `, "m"));
+  for (const command of ["data", "eval", "generate", "merge", "sft", "train", "values", "verify"]) assert.match(help.stdout, new RegExp(`^  ${command} `, "m"));
   assert.match(help.stdout, /Exit status: 0 done; 1 the command failed .*\n2 the command line is wrong/);
   const sft = await run("sft", "--help");
   assert.equal(sft.code, 0);
@@ -98,6 +102,9 @@ const BAD: Array<[string[], RegExp]> = [
   [["data", "inspect", join(FIXTURES, "gsm8k.jsonl"), "--task", "gsm8k", "--shape", "csv"], /option '--shape <name>' argument 'csv' is invalid/],
   [["data", "inspect", join(FIXTURES, "gsm8k.jsonl"), "--task", "gsm8k", "--on-bad-row", "ignore"], /option '--on-bad-row <policy>' argument 'ignore' is invalid/],
   [["data", "inspect", "--task", "arithmetic", "--split", "dev"], /option '--split <name>' argument 'dev' is invalid/],
+  [["merge", "--model", "builtin:tiny", "--adapter", "a", "--dtype", "f16"], /^astarpo merge: option '--dtype <type>' argument 'f16' is invalid\. Allowed choices are f32, bf16/],
+  [["merge", "--adapter", "a"], /^astarpo merge: required option '--model <dir\|builtin:NAME>' not specified/],
+  [["merge", "--model", "builtin:tiny", "--adapter", "a", "--seed", "1.5"], /^astarpo merge: --seed 1\.5: expected an integer/],
   [["verify", "--gold", "1", "--pred", "1", "--strictness", "loose"], /^astarpo verify: --strictness loose: expected one of equivalent, hendrycks, gsm8k-paper/],
   [["verify", "--gold", "1", "--pred", "1", "--extract", "boxed,guess"], /--extract guess: expected some of/],
   [["verify", "--gold", "1", "--pred", "1", "--rel-tol", "-0.1"], /--rel-tol -0\.1: expected a number >= 0/],
@@ -128,7 +135,9 @@ test("every bad flag gets one line on stderr naming it, exit status 2, no stack 
   await inScratch(async (dir) => {
     for (const [args, message] of BAD) {
       // The commands that write are pointed into the scratch folder: a bad flag must stop them before anything.
-      const into = { sft: ["--out", join(dir, "model")], train: ["--output-dir", join(dir, "runs")], values: ["--out", join(dir, "values")] }[args[0]] ?? [];
+      const into = {
+        sft: ["--out", join(dir, "model")], train: ["--output-dir", join(dir, "runs")], values: ["--out", join(dir, "values")], merge: ["--out", join(dir, "merged")],
+      }[args[0]] ?? [];
       const full = [args[0], ...into, ...args.slice(1)];
       const { code, stdout, stderr } = await run(...full);
       const label = full.join(" ");
@@ -213,6 +222,43 @@ test("eval's flags reach the evaluation: task, knobs, size, k and the reference"
   assert.equal(result.accuracy, rewards.reduce((a, b) => a + b, 0) / 12, "greedy accuracy is the mean reward of the greedy responses");
   assert.ok(result.avgAtK !== null && result.passAtK !== null && result.passAtK >= result.avgAtK);
   assert.ok(Math.abs(result.kl) < 1e-5, `KL of a model to itself: ${result.kl}`);
+});
+
+test("merge's flags reach the merge: the saved folder computes what the base with its adapters did, in the stored type asked for", async () => {
+  await inScratch(async (dir) => {
+    const base = join("test", "fixtures", "models", "qwen3");
+    const { model } = await loadModel(base);
+    try {
+      addLora(model, { r: 3, targetModules: ["k_proj", "o_proj", "gate_proj"] }, 4);
+      perturbAdapters(model, 5);
+      await saveAdapters(join(dir, "adapter"), model, { baseModel: base });
+      const merged = join(dir, "merged");
+      const { code, stdout, stderr } = await run("merge", "--model", base, "--adapter", join(dir, "adapter"), "--out", merged);
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout, `merged the adapters of ${3 * model.config.numLayers} projections into ${base}; saved f32 weights to ${merged}\n`);
+      const logits = (m: DecoderModel) => noGrad(() => scope(() => m.forward(tensor(Int32Array.from([1, 40, 41, 20, 77, 7]), [1, 6])).toFloat32Array()));
+      const saved = (await loadModel(merged)).model;
+      try {
+        assertClose(logits(saved), logits(model), 1e-4, 1e-5, "merged model");
+      } finally {
+        saved.dispose();
+      }
+      const half = await run("merge", "--model", base, "--adapter", join(dir, "adapter"), "--out", join(dir, "half"), "--dtype", "bf16");
+      assert.equal(half.code, 0, half.stderr);
+      const file = SafetensorsFile.open(join(dir, "half", "model.safetensors"));
+      try {
+        assert.ok([...file.tensors.values()].every((t) => t.dtype === "BF16"));
+      } finally {
+        file.close();
+      }
+      const missing = await run("merge", "--model", base, "--adapter", join(dir, "nowhere"), "--out", join(dir, "x"));
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^astarpo merge: \S+nowhere\/adapter_config\.json: cannot read/);
+      assert.equal(existsSync(join(dir, "x")), false);
+    } finally {
+      model.dispose();
+    }
+  });
 });
 
 test("a command that fails prints its message with status 1, without a stack unless ASTARPO_DEBUG is set", async () => {

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generate, logprobTemperature, scoreResponses, scoreResponsesNoGrad, vocabWeight, type GenerationConfig, type PromptAndResponse } from "../../src/generate/index.js";
-import { createBuiltinModel, frozenCopy, loadModel, type DecoderModel } from "../../src/models/index.js";
+import { addLora, createBuiltinModel, frozenCopy, loadModel, type DecoderModel } from "../../src/models/index.js";
 import { add, backward, linear, memory, mul, noGrad, scope, sum, tensor, tokenLogProbs, type Tensor } from "../../src/tensor/index.js";
 import { FAMILIES, fixtureDir } from "../models/decoder-fixtures.js";
 import { assertClose, tokenLogProbsRef } from "../tensor/reference.js";
@@ -141,6 +141,25 @@ test("gradients of a batched, chunked score equal those of each sequence scored 
     for (const [name, g] of batched) assertClose(g, reference.get(name)!, 1e-3, 1e-5, name);
   } finally {
     model.dispose();
+  }
+});
+
+test("scoring LoRA adapters on a bf16 base back-propagates through the frozen output projection as through its f32 widening", async () => {
+  const { model: half, tokenizer } = await loadModel(fixtureDir("qwen2"), { dtype: "bf16" }); // tied: the bf16 embedding projects
+  const wide = frozenCopy(half, "f32");
+  const batch = [{ prompt: [1, 40, 41], response: [20, 77, 7, 2] }, { prompt: [5], response: [60, 61] }];
+  try {
+    const gradients = (model: DecoderModel) => {
+      addLora(model, { r: 2, dropout: 0 }, 3);
+      for (const p of model.trainableParameters()) if (p.name!.endsWith("lora_B.weight")) p.write(new Float32Array(p.size).fill(0.01));
+      scope(() => backward(sum(scoreResponses(model, tokenizer, batch, { maxLogitsBytes: 3 * 128 * 4 }).logprobs)));
+      return model.trainableParameters().map((p) => p.grad!.toFloat32Array());
+    };
+    const fromHalf = gradients(half), fromWide = gradients(wide);
+    fromWide.forEach((g, i) => assert.deepEqual(fromHalf[i], g));
+  } finally {
+    half.dispose();
+    wide.dispose();
   }
 });
 

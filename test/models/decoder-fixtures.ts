@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KVCache, type DecoderModel } from "../../src/models/index.js";
-import { noGrad, scope, tensor } from "../../src/tensor/index.js";
+import { noGrad, Rng, scope, tensor } from "../../src/tensor/index.js";
 
 export const FAMILIES = ["llama", "qwen2", "qwen3"] as const;
 export type Family = (typeof FAMILIES)[number];
@@ -64,4 +64,22 @@ export function greedyWithCache(model: DecoderModel, prompt: readonly number[], 
     cache.dispose();
   }
   return out;
+}
+
+/** The gradients of the model's trainable parameters by name, taken from them (and freed there). */
+export function takeGradients(model: DecoderModel): Map<string, Float32Array> {
+  return new Map(model.trainableParameters().map((p) => {
+    const g = p.grad!.toFloat32Array();
+    p.grad!.dispose();
+    p.grad = null;
+    return [p.name!, g];
+  }));
+}
+
+/** Gives every adapter's B random values, so that the adapters change the model (fresh ones do not). */
+export function perturbAdapters(model: DecoderModel, seed: number): void {
+  const rng = new Rng(seed);
+  for (const p of model.trainableParameters()) {
+    if (p.name!.endsWith(".lora_B.weight")) p.write(Float32Array.from({ length: p.size }, () => 0.05 * rng.normal()));
+  }
 }

@@ -3,47 +3,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  add, attention, backward, div, embedding, exp, linear, log, matmul, mean, memory, mul, reshape, rmsNorm, rope, ropeTables,
+  add, attention, backward, div, dropout, embedding, exp, linear, log, matmul, mean, mul, reshape, rmsNorm, rope, ropeTables,
   maskedSum, noGrad, scale, scope, sliceRows, square, sub, sum, sumLastDim, swiglu, tensor, tokenLogProbs, type Tensor, silu, tanh, meanLastDim, sqrt,
 } from "../../src/tensor/index.js";
 import {
-  assertClose, attentionRef, matmulRef, numericGrad, randomValues, rmsNormRef, ropeRef, swigluRef, tokenLogProbsRef, type F64,
+  assertClose, attentionRef, matmulRef, rmsNormRef, ropeRef, swigluRef, tokenLogProbsRef, type F64,
   type AttnGeometry,
 } from "./reference.js";
-
-interface Input { shape: number[]; values: F64; grad?: boolean }
-
-function f32(values: F64): F64 {
-  return Float64Array.from(Float32Array.from(values));
-}
-
-function input(shape: number[], seed: number, options: { scale?: number; grad?: boolean; offset?: number } = {}): Input {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const values = f32(randomValues(n, seed, options.scale ?? 1).map((v) => v + (options.offset ?? 0)));
-  return { shape, values, grad: options.grad ?? true };
-}
-
-/** Checks forward values (rtol) and the gradient of sum(w * out) for every input with grad. */
-function check(name: string, inputs: Input[], ours: (ts: Tensor[]) => Tensor, ref: (xs: F64[]) => F64, tol = { value: 2e-5, grad: 2e-3 }): void {
-  const before = memory().cpu.live;
-  scope(() => {
-    const ts = inputs.map((i) => tensor(Float32Array.from(i.values), i.shape, { requiresGrad: i.grad }));
-    const out = ours(ts);
-    const expected = ref(inputs.map((i) => i.values));
-    assertClose(out.toArray(), expected, tol.value, tol.value, `${name} value`);
-    const weights = f32(randomValues(expected.length, 99));
-    const loss = sum(mul(out, tensor(Float32Array.from(weights), out.shape)));
-    backward(loss);
-    inputs.forEach((inp, k) => {
-      if (!inp.grad) return;
-      const numeric = numericGrad((x) => ref(inputs.map((other, j) => (j === k ? x : other.values))), inp.values, weights);
-      const scaleOf = Math.max(1e-3, ...Array.from(numeric, Math.abs));
-      assertClose(ts[k].grad!.toArray(), numeric, tol.grad, tol.grad * scaleOf, `${name} gradient of input ${k}`);
-    });
-    for (const t of ts) t.grad?.dispose();
-  });
-  assert.equal(memory().cpu.live, before, `${name} leaked memory`);
-}
+import { check, input } from "./op-check.js";
 
 test("elementwise ops with broadcasting", () => {
   const a = input([3, 5, 7], 1), b = input([7], 2), rowScale = input([3, 5, 1], 3, { offset: 2 });
@@ -93,12 +60,14 @@ test("matmul: all transpose combinations, batched, odd sizes", () => {
   check("matmul batched", [batchA, perBatch], ([x, y]) => matmul(x, y), ([x, y]) => batchedRef(x, y, false));
 });
 
-test("linear with bias (x @ W^T + b)", () => {
+test("linear with bias (x @ W^T + b), and with its input dropped out first", () => {
   const x = input([2, 3, 7], 30), w = input([5, 7], 31), b = input([5], 32);
-  check("linear", [x, w, b], ([xx, ww, bb]) => linear(xx, ww, bb), ([xx, ww, bb]) => {
-    const out = matmulRef(xx, ww, 6, 5, 7, false, true);
-    return out.map((v, i) => v + bb[i % 5]);
-  });
+  const ref = ([xx, ww, bb]: F64[]) => matmulRef(xx, ww, 6, 5, 7, false, true).map((v, i) => v + bb[i % 5]);
+  check("linear", [x, w, b], ([xx, ww, bb]) => linear(xx, ww, bb), ref);
+  const drop = { p: 0.4, seed: 12 };
+  const mask = scope(() => dropout(tensor(new Float32Array(42).fill(1), [2, 3, 7]), drop.p, drop.seed).toFloat32Array());
+  check("linear with input dropout", [x, w, b], ([xx, ww, bb]) => linear(xx, ww, bb, { inputDropout: drop }),
+    ([xx, ww, bb]) => ref([xx.map((v, i) => v * mask[i]), ww, bb]));
 });
 
 test("embedding gathers rows and scatter-adds its gradient (repeated ids)", () => {
@@ -160,6 +129,24 @@ test("tokenLogProbs with entropy and temperature; padding targets give 0", () =>
     check(`entropy T=${temperature}`, [logits], ([l]) => tokenLogProbs(l, tensor(targets, [2, 3]), { temperature, entropy: true }).entropy!,
       ([l]) => tokenLogProbsRef(l, targets, rows, vocab, temperature).entropy);
   }
+});
+
+test("dropout: a mask drawn from the seed alone, scaled by 1 / (1 - p), applied again by backward", () => {
+  const p = 0.3, seed = 2 ** 40 + 7;
+  const a = input([64, 50], 120);
+  const mask = scope(() => dropout(tensor(new Float32Array(a.values.length).fill(1), a.shape), p, seed).toFloat32Array());
+  const dropped = mask.filter((m) => m === 0).length / mask.length;
+  assert.ok(Math.abs(dropped - p) < 0.03, `dropped ${dropped} of the elements for p = ${p}`);
+  assert.ok(mask.every((m) => m === 0 || Math.abs(m - 1 / (1 - p)) < 1e-6), "kept elements are scaled by 1 / (1 - p)");
+  check("dropout", [a], ([x]) => dropout(x, p, seed), ([x]) => x.map((v, i) => v * mask[i]));
+  scope(() => {
+    const x = tensor(Float32Array.from(a.values), a.shape);
+    assert.deepEqual(dropout(x, p, seed).toFloat32Array(), dropout(x, p, seed).toFloat32Array(), "the same seed draws the same mask");
+    assert.notDeepEqual(dropout(x, p, seed).toFloat32Array(), dropout(x, p, seed + 1).toFloat32Array());
+    assert.deepEqual(dropout(x, 0, seed).toFloat32Array(), x.toFloat32Array(), "p = 0 keeps everything");
+    assert.throws(() => dropout(x, 1, seed), /p must lie in \[0, 1\)/);
+    assert.throws(() => dropout(x, 0.1, -1), /seed must be an integer/);
+  });
 });
 
 test("views: reshape and sliceRows pass gradients through", () => {

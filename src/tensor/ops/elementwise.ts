@@ -134,6 +134,28 @@ export function scale(x: Tensor, alpha: number, beta = 0): Tensor {
   return out;
 }
 
+/**
+ * Dropout: each element zeroed with probability p, the rest scaled by 1 / (1 - p).
+ * The mask is a function of (seed, element index) alone: the same seed gives
+ * the same mask, so a recomputed pass matches the first one, and the backward
+ * pass redraws it instead of keeping it. seed: an integer in [0, 2^53).
+ */
+export function dropout(x: Tensor, p: number, seed: number): Tensor {
+  checkF32("dropout", x);
+  if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must lie in [0, 1), got ${p}`);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`dropout: seed must be an integer in [0, 2^53), got ${seed}`);
+  const out = empty(x.shape, "f32", x.backend);
+  x.backend.dropout(x.addr, out.addr, x.size, p, seed);
+  if (needsGrad(x)) {
+    record("dropout", [out], [x], [], ([g]) => {
+      const gx = empty(x.shape, "f32", x.backend);
+      x.backend.dropout(g!.addr, gx.addr, x.size, p, seed);
+      return [gx];
+    });
+  }
+  return out;
+}
+
 export enum UnaryOp { Neg = 0, Exp = 1, Log = 2, Square = 3, Sqrt = 4, Silu = 5, Relu = 6, Tanh = 7, Abs = 8 }
 
 function unary(kind: UnaryOp, name: string, x: Tensor): Tensor {

@@ -1,8 +1,9 @@
 // Matrix products on the gemm kernel. Transposes are flags, never copies:
 // backward of y = x W^T is dx = g W and dW = g^T x, both straight gemm calls.
-import { needsGrad, record } from "../autograd.js";
+import { needsGrad, noGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
 import { empty, type Tensor } from "../tensor.js";
+import { dropout } from "./elementwise.js";
 
 export interface MatmulOptions {
   transA?: boolean;
@@ -75,37 +76,56 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   return out;
 }
 
+export interface LinearOptions {
+  /**
+   * Drop out x's elements first, as dropout(x, p, seed) would, without keeping
+   * the dropped copy for backward (which draws it again from the seed): the
+   * saved input is x itself, shared with whatever else reads x.
+   */
+  inputDropout?: { p: number; seed: number } | null;
+}
+
 /**
  * x @ W^T + bias, with W stored [out, in] as Hugging Face Linear layers store it.
- * W may be bf16 (frozen): read at half the bytes, summed in fp32, and no gradient flows through it.
+ * W may be bf16 (frozen): read at half the bytes, summed in fp32; gradients
+ * flow through it to x (and the bias), never into it.
  */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOptions = {}): Tensor {
   const inF = x.shape[x.rank - 1];
   const label = weight.name ? `'${weight.name}' ` : "";
   if (weight.rank !== 2 || weight.shape[1] !== inF) {
     throw new Error(`linear: weight ${label}${shapeString(weight.shape)} does not take inputs ${shapeString(x.shape)}`);
   }
   if (x.dtype !== "f32" || weight.dtype === "i32") throw new Error(`linear: inputs must be f32 and the weight ${label}f32 or bf16, got ${x.dtype} and ${weight.dtype}`);
-  const halfWeight = weight.dtype === "bf16";
-  if (halfWeight && needsGrad(x, bias)) {
-    throw new Error(`linear: the bf16 weight ${label}is frozen and passes no gradient; run under noGrad() or use f32 weights to train`);
+  const bType = weight.dtype === "bf16" ? 1 : 0;
+  if (bType === 1 && needsGrad(weight)) {
+    throw new Error(`linear: the bf16 weight ${label}is frozen and takes no gradient; train f32 weights (or adapters beside it)`);
   }
   const outF = weight.shape[0];
   if (bias && bias.size !== outF) throw new Error(`linear: bias ${shapeString(bias.shape)} for ${outF} outputs`);
   const rows = x.size / inF;
+  const drop = options.inputDropout?.p ? options.inputDropout : null;
+  const dropped = (t: Tensor) => (drop ? noGrad(() => dropout(t, drop.p, drop.seed)) : t);
+  const input = dropped(x);
   const out = empty([...x.shape.slice(0, -1), outF], "f32", x.backend);
-  x.backend.gemm(rows, outF, inF, x.addr, inF, 0, weight.addr, inF, 1, out.addr, outF, 1, 0, bias ? bias.addr : 0, 1, 0, 0, 0, halfWeight ? 1 : 0);
+  x.backend.gemm(rows, outF, inF, input.addr, inF, 0, weight.addr, inF, 1, out.addr, outF, 1, 0, bias ? bias.addr : 0, 1, 0, 0, 0, bType);
+  if (input !== x) input.dispose();
   if (needsGrad(x, weight, bias)) {
-    record("linear", [out], [x, weight, bias], [x, weight], ([g], [sx, sw]) => {
+    // x is kept only for the weight's own gradient: a frozen weight's input may be freed
+    record("linear", [out], [x, weight, bias], weight.requiresGrad ? [weight, x] : [weight], ([g], [sw, sx]) => {
       const grad = g!;
       let gx: Tensor | null = null, gw: Tensor | null = null, gbias: Tensor | null = null;
       if (x.requiresGrad) {
-        gx = empty(x.shape, "f32", x.backend);
-        grad.backend.gemm(rows, inF, outF, grad.addr, outF, 0, sw.addr, inF, 0, gx.addr, inF, 1, 0, 0, 1, 0, 0, 0);
+        const gInput = empty(x.shape, "f32", x.backend);
+        grad.backend.gemm(rows, inF, outF, grad.addr, outF, 0, sw.addr, inF, 0, gInput.addr, inF, 1, 0, 0, 1, 0, 0, 0, bType);
+        gx = dropped(gInput); // dropout's backward is the same mask on the gradient
+        if (gx !== gInput) gInput.dispose();
       }
       if (weight.requiresGrad) {
         gw = empty(weight.shape, "f32", weight.backend);
-        grad.backend.gemm(outF, inF, rows, grad.addr, outF, 1, sx.addr, inF, 0, gw.addr, inF, 1, 0, 0, 1, 0, 0, 0);
+        const input = dropped(sx);
+        grad.backend.gemm(outF, inF, rows, grad.addr, outF, 1, input.addr, inF, 0, gw.addr, inF, 1, 0, 0, 1, 0, 0, 0);
+        if (input !== sx) input.dispose();
       }
       if (bias?.requiresGrad) {
         gbias = empty(bias.shape, "f32", bias.backend);
