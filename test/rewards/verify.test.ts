@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { verifyAnswer, verifyResponse } from "../../src/rewards/index.js";
 import { main } from "../../src/cli/main.js";
 
-test("verdicts carry a reason, the parsed gold and the extracted answer", () => {
-  assert.deepEqual(verifyResponse("\\frac{1}{2}", "so \\boxed{0.5}"), {
-    verdict: true, reason: "exact", goldParsed: "1/2", predExtracted: "0.5",
-  });
+test("verdicts carry a reason, the parsed gold, the extracted answer and the work spent", () => {
+  const { steps, ...verdict } = verifyResponse("\\frac{1}{2}", "so \\boxed{0.5}");
+  assert.deepEqual(verdict, { verdict: true, reason: "exact", goldParsed: "1/2", predExtracted: "0.5" });
+  assert.ok(Number.isInteger(steps) && steps > 0 && steps < 1000, `steps ${steps}`);
   const unparsed = verifyAnswer("2", "\\frac{1}{");
   assert.equal(unparsed.verdict, null);
   assert.equal(unparsed.reason, "pred-unparsed");

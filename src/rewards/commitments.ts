@@ -1,0 +1,204 @@
+// Which answer a response commits to. A response may state several final
+// answers: boxes, `####` lines, "the answer is ..." sentences. Boxes side by
+// side (`x = \boxed{2}` or `x = \boxed{3}`) are one answer of several values.
+// A later statement overrides the earlier ones only when the text says so in
+// between ("wait", "actually", "correction", "final answer", `</think>`);
+// otherwise the others stand beside the chosen one as rivals, and a response
+// that commits to different answers is hedging (verify.ts). Statements inside
+// quoted text or a copy of the prompt are not the response's own.
+import type { Budget } from "./budget.js";
+import { ANSWER_IS, answerAfter, cleanAnswer, extractAnswer, hashLine, type ExtractStrategy } from "./extract.js";
+
+type Kind = "boxed" | "gsm8k" | "answer-is";
+
+interface Statement {
+  kind: Kind;
+  start: number;
+  end: number;
+  answer: string;
+}
+
+export interface Commitment {
+  /** The chosen answer, as the extraction strategies find it. */
+  answer: string;
+  strategy: ExtractStrategy;
+  /** Every distinct answer the response stands by, in text order, the chosen one included. */
+  answers: string[];
+  /** How each of `answers` was stated (a box is a deliberate commitment; prose may be loose talk). */
+  kinds: Kind[];
+}
+
+/** Words that say a later answer replaces an earlier one. */
+const OVERRIDE =
+  /<\/think>|\b(?:wait|actually|correct(?:ion|ed|ing|ly)?|mistakes?|errors?|wrong|instead|oops|re-?(?:check|examin|consider|evaluat|calculat|comput|think|do)\w*|revis\w*|on second thought|final (?:answer|result)|in (?:conclusion|summary)|to (?:conclude|summari[sz]e))\b/i;
+
+/** Text between two boxes that makes them one answer: spacing, delimiters, commas, and/or, a variable being assigned. */
+const BOX_JOINER = /^(?:\s|\$|\\[()[\]]|[,;&]|\\[,;:! ]|\\q?quad|\\text\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b|[A-Za-z](?:_\{?\w+\}?)?\s*=)*$/;
+
+/** A quotation long enough to be a quoted question rather than a quoted answer. */
+const LONG_QUOTE = /"[^"\n]{24,}"|\u201c[^\u201d\n]{24,}\u201d/g;
+/** A line of the response found verbatim in the prompt is a copy of it (short lines are too common to tell). */
+const MIN_COPIED_LINE = 20;
+
+export interface CommitOptions {
+  /** The prompt, whose copies in the response are not the response's answer. */
+  prompt?: string;
+  budget?: Budget;
+}
+
+/**
+ * The answer the response commits to under the extraction strategies, with
+ * every other distinct answer it stands by; null when there is none. A
+ * response whose last box is never closed has no boxed answer.
+ */
+export function committedAnswer(text: string, strategies: readonly ExtractStrategy[], options: CommitOptions = {}): Commitment | null {
+  options.budget?.tick(1 + text.length / 256 + (options.prompt?.length ?? 0) / 256);
+  const own = maskQuoted(text, options.prompt);
+  const standing = standingStatements(own);
+  for (const strategy of strategies) {
+    if (strategy !== "boxed" && strategy !== "gsm8k" && strategy !== "answer-is") {
+      const found = extractAnswer(own, [strategy]);
+      if (found !== null) return { answer: found.answer, strategy, answers: [found.answer], kinds: [] };
+      continue;
+    }
+    const chosen = standing.filter((s) => s.kind === strategy).pop();
+    if (chosen === undefined) continue;
+    const answers: string[] = [];
+    const kinds: Kind[] = [];
+    for (const s of standing) {
+      if (!answers.includes(s.answer)) {
+        answers.push(s.answer);
+        kinds.push(s.kind);
+      }
+    }
+    return { answer: chosen.answer, strategy, answers, kinds };
+  }
+  return null;
+}
+
+/**
+ * The statements that stand: those after the last one the text marks as a
+ * correction, without prose "answer is" statements that precede the last box
+ * (they lead up to it or talk about it). Empty answers are dropped.
+ */
+function standingStatements(text: string): Statement[] {
+  const all = [...groupBoxes(text, boxes(text)), ...hashLines(text), ...answerIsStatements(text)]
+    .filter((s) => s.answer !== "")
+    .sort((a, b) => a.start - b.start);
+  let from = 0;
+  for (let k = 1; k < all.length; k++) {
+    if (OVERRIDE.test(text.slice(all[k - 1].end, all[k].start))) from = k;
+  }
+  const standing = all.slice(from);
+  const lastBox = standing.filter((s) => s.kind === "boxed").pop();
+  return lastBox === undefined ? standing : standing.filter((s) => s.kind !== "answer-is" || s.start > lastBox.start);
+}
+
+/** Every \boxed / \fbox, outermost only, brace-matched in one pass; none when the last one is never closed. */
+function boxes(text: string): Statement[] {
+  const starts: Array<{ at: number; open: number }> = [];
+  for (const name of ["\\boxed", "\\fbox"]) {
+    for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+      let open = at + name.length;
+      if (text[open] !== "{" && text[open] !== " ") continue;
+      while (text[open] === " ") open++;
+      starts.push({ at, open });
+    }
+  }
+  if (starts.length === 0) return [];
+  starts.sort((a, b) => a.at - b.at);
+  const closes = matchingBraces(text, new Set(starts.map((s) => s.open)));
+  const out: Statement[] = [];
+  for (const { at, open } of starts) {
+    if (out.length > 0 && at < out[out.length - 1].end) continue;
+    if (text[open] !== "{") {
+      // `\boxed 5`: one token, up to whitespace or a math delimiter.
+      const token = /^[^\s$]+/.exec(text.slice(open, open + 100));
+      if (token) out.push({ kind: "boxed", start: at, end: open + token[0].length, answer: cleanAnswer(token[0]) });
+      continue;
+    }
+    const close = closes.get(open);
+    if (close === undefined) {
+      // An unclosed box runs to the end of the text: the response never finished its boxed answer.
+      return [];
+    }
+    out.push({ kind: "boxed", start: at, end: close + 1, answer: cleanAnswer(text.slice(open + 1, close)) });
+  }
+  return out;
+}
+
+/** For each brace at a position in `opens`, the position of its matching `}` (an escaped brace does not count). */
+function matchingBraces(text: string, opens: ReadonlySet<number>): Map<number, number> {
+  const stack: number[] = [];
+  const out = new Map<number, number>();
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\") i++;
+    else if (c === "{") stack.push(i);
+    else if (c === "}") {
+      const open = stack.pop();
+      if (open !== undefined && opens.has(open)) out.set(open, i);
+    }
+  }
+  return out;
+}
+
+/** Boxes joined only by spacing, commas, and/or or `x =` are one answer of several values (in order, repeats dropped). */
+function groupBoxes(text: string, all: Statement[]): Statement[] {
+  const out: Statement[] = [];
+  for (const box of all) {
+    const last = out[out.length - 1];
+    if (last !== undefined && BOX_JOINER.test(text.slice(last.end, box.start))) {
+      const values = last.answer.split(GROUP_SEPARATOR);
+      if (!values.includes(box.answer)) last.answer += GROUP_SEPARATOR + box.answer;
+      last.end = box.end;
+    } else out.push({ ...box });
+  }
+  return out;
+}
+
+const GROUP_SEPARATOR = "; ";
+
+function hashLines(text: string): Statement[] {
+  const out: Statement[] = [];
+  for (let at = text.indexOf("####"); at >= 0; at = text.indexOf("####", at + 4)) {
+    const { answer, end } = hashLine(text, at);
+    out.push({ kind: "gsm8k", start: at, end, answer: cleanAnswer(answer) });
+  }
+  return out;
+}
+
+/**
+ * "The answer is ..." statements. One that holds a box is that box's
+ * statement, not another; one whose answer runs into a later "answer is"
+ * ("Answer: The final answer is 5") gives way to the later one.
+ */
+function answerIsStatements(text: string): Statement[] {
+  const matches = [...text.matchAll(ANSWER_IS)];
+  const out: Statement[] = [];
+  matches.forEach((m, k) => {
+    const start = m.index + m[0].length;
+    const found = answerAfter(text, start);
+    if (found === null) return;
+    const next = matches[k + 1];
+    if (next !== undefined && next.index < found.end) return;
+    const lineEnd = text.indexOf("\n", start);
+    const line = text.slice(start, lineEnd < 0 ? text.length : lineEnd);
+    if (line.includes("\\boxed") || line.includes("\\fbox")) return;
+    out.push({ kind: "answer-is", start: m.index, end: found.end, answer: cleanAnswer(found.answer) });
+  });
+  return out;
+}
+
+/**
+ * The response with quoted text blanked out (same length, so positions hold):
+ * long quotations, and lines (or the whole prompt) copied from the prompt.
+ */
+function maskQuoted(text: string, prompt: string | undefined): string {
+  const blank = (m: string) => m.replace(/[^\n]/g, " ");
+  let out = text.includes('"') || text.includes("\u201c") ? text.replace(LONG_QUOTE, blank) : text;
+  const copied = prompt?.trim() ?? "";
+  if (copied.length < MIN_COPIED_LINE) return out;
+  if (out.includes(copied)) out = out.split(copied).join(blank(copied));
+  return out.replace(/[^\n]+/g, (line) => (line.trim().length >= MIN_COPIED_LINE && copied.includes(line.trim()) ? blank(line) : line));
+}
