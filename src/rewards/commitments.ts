@@ -46,6 +46,11 @@ export interface CommitOptions {
   budget?: Budget;
 }
 
+/** The last box of a text, with the boxes side by side with it (a reference solution's answer); null when there is none. */
+export function lastBoxGroup(text: string): string | null {
+  return groupBoxes(text, boxes(text)).pop()?.answer ?? null;
+}
+
 /**
  * The answer the response commits to under the extraction strategies, with
  * every other distinct answer it stands by; null when there is none. A
@@ -191,12 +196,15 @@ function answerIsStatements(text: string): Statement[] {
 }
 
 /**
- * The response with quoted text blanked out (same length, so positions hold):
- * long quotations, and lines (or the whole prompt) copied from the prompt.
+ * The response with what is not its own answer blanked out (same length, so
+ * positions hold): thinking that never reached `</think>`, long quotations,
+ * and lines (or the whole prompt) copied from the prompt.
  */
 function maskQuoted(text: string, prompt: string | undefined): string {
   const blank = (m: string) => m.replace(/[^\n]/g, " ");
-  let out = text.includes('"') || text.includes("\u201c") ? text.replace(LONG_QUOTE, blank) : text;
+  const thinking = text.lastIndexOf("<think>");
+  let out = thinking >= 0 && text.indexOf("</think>", thinking) < 0 ? text.slice(0, thinking) + blank(text.slice(thinking)) : text;
+  if (out.includes('"') || out.includes("\u201c")) out = out.replace(LONG_QUOTE, blank);
   const copied = prompt?.trim() ?? "";
   if (copied.length < MIN_COPIED_LINE) return out;
   if (out.includes(copied)) out = out.split(copied).join(blank(copied));

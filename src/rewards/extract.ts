@@ -106,13 +106,20 @@ function afterAnswerIs(text: string): string | null {
 
 const MATH_CLOSE: Record<string, string> = { $: "$", $$: "$$", "\\(": "\\)", "\\[": "\\]" };
 
+/** Where a reason after the answer begins: "5, since ...", "7 (because ...)". */
+const REASON = /,?\s+(?:since|because|as|which|given that)\b|\s*\((?:since|because|as)\b/;
+
 /**
- * The answer stated from `start` (just after "answer is"): a box on that
- * line, inline math, or the rest of the sentence (a decimal point does not
- * end it); `end` is where it ends in the text. `$5` that never closes is five
+ * The answer stated from `start` (just after "answer is"), on that line or,
+ * when the line ends there, the next: a box, inline math, or the rest of the
+ * sentence (a decimal point does not end it) up to a reason given for it;
+ * from a sentence of prose, the value it states ("The volume is 120").
+ * `end` is where it ends in the text. `$5` that never closes is five
  * dollars, not math.
  */
-export function answerAfter(text: string, start: number): { answer: string; end: number } | null {
+export function answerAfter(text: string, from: number): { answer: string; end: number } | null {
+  const nextLine = /^[ \t]*\n\s*/.exec(text.slice(from, from + 200));
+  const start = nextLine ? from + nextLine[0].length : from;
   const lineEnd = text.indexOf("\n", start);
   const end = lineEnd < 0 ? text.length : lineEnd;
   const rest = text.slice(start, end);
@@ -125,8 +132,9 @@ export function answerAfter(text: string, start: number): { answer: string; end:
     if (close >= 0) return { answer: rest.slice(lead + math[1].length, close), end: start + close + math[1].length };
     if (!/^\$\s*\d/.test(rest.slice(lead))) return null;
   }
-  const sentence = /\.(\s|$)/.exec(rest);
-  return sentence ? { answer: rest.slice(0, sentence.index), end: start + sentence.index } : { answer: rest, end };
+  const stop = [/\.(\s|$)/.exec(rest), REASON.exec(rest)].reduce((a, m) => (m !== null && m.index < a ? m.index : a), rest.length);
+  const sentence = rest.slice(0, stop);
+  return { answer: statedValue(sentence) ?? sentence, end: start + stop };
 }
 
 // ---- the closing statement ----
@@ -139,15 +147,16 @@ const TRAILING_PROSE_CHARS = 40;
 /**
  * The value one of the last few sentences states: its closing inline math,
  * or the run of math that ends it after some prose ("so the probability is
- * 3/5.", "Thus y = 2+2+3 = 7."). Only a value with a digit or a LaTeX command
- * counts, so that "I hope it is correct." is skipped; a sentence that is all
- * math is a bare answer, left to the `whole` strategy.
+ * 3/5.", "Thus y = 2+2+3 = 7.", "the correct choice is (E)."). Only a value
+ * with a digit or a LaTeX command, or an option letter, counts, so that "I
+ * hope it is correct." is skipped; a sentence that is all math is a bare
+ * answer, left to the `whole` strategy.
  */
 function finalStatement(text: string): string | null {
   const sentences = splitSentences(text.slice(-FINAL_TAIL_CHARS));
   for (let k = sentences.length - 1; k >= Math.max(0, sentences.length - FINAL_SENTENCES); k--) {
     const value = statedValue(sentences[k]);
-    if (value !== null && /[\d\\]/.test(value)) return value;
+    if (value !== null && (/[\d\\]/.test(value) || /^\**\([A-J]\)\**$/.test(value))) return value;
   }
   return null;
 }
@@ -177,12 +186,22 @@ function splitSentences(text: string): string[] {
 const INLINE_MATH = /\$\$([^$]+)\$\$|\$([^$]+)\$|\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g;
 const TOKEN = /\\[A-Za-z]+|\\.|[A-Za-z]+|\d+(?:[.,]\d+)*|\S/g;
 
+/** Inline math segments joined only by commas, and/or (`$x = -1$ and $x = 5$`) state one answer of several values. */
+const MATH_JOINER = /^\s*(?:,|;|,?\s*(?:and|or))?\s*$/;
+
 function statedValue(sentence: string): string | null {
-  let last: RegExpExecArray | null = null;
-  for (const m of sentence.matchAll(INLINE_MATH)) last = m;
-  if (last !== null) {
+  const maths = [...sentence.matchAll(INLINE_MATH)];
+  const last = maths.pop();
+  if (last !== undefined) {
     const after = sentence.slice(last.index + last[0].length);
-    if (after.length <= TRAILING_PROSE_CHARS && !/\d/.test(after)) return (last[1] ?? last[2] ?? last[3] ?? last[4]).trim();
+    if (after.length <= TRAILING_PROSE_CHARS && !/\d/.test(after)) {
+      const values = [last];
+      for (let prev = maths.pop(); prev !== undefined; prev = maths.pop()) {
+        if (!MATH_JOINER.test(sentence.slice(prev.index + prev[0].length, values[0].index))) break;
+        values.unshift(prev);
+      }
+      return values.map((m) => (m[1] ?? m[2] ?? m[3] ?? m[4]).trim()).join("; ");
+    }
   }
   // The longest run of math-like tokens at the end: numbers, operators, single letters, functions, units.
   const body = sentence.replace(/[.?]+$/, "");
@@ -190,7 +209,7 @@ function statedValue(sentence: string): string | null {
   let from = tokens.length;
   while (from > 0 && isMathToken(body, tokens[from - 1])) from--;
   if (from === 0) return null;
-  while (from < tokens.length && /^(?:and|or|[,;:])$/.test(tokens[from][0])) from++;
+  while (from < tokens.length && /^(?:and|or|[,;:=])$/.test(tokens[from][0])) from++;
   if (from >= tokens.length) return null;
   return sentence.slice(tokens[from].index, tokens[tokens.length - 1].index + tokens[tokens.length - 1][0].length);
 }

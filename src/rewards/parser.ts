@@ -6,7 +6,7 @@
 import { Budget } from "./budget.js";
 import type { Expr, FnName, RelOp } from "./expr.js";
 import { Rational } from "./rational.js";
-import { continuesUnitPhrase, DIMENSIONLESS, isUnitWord, startsUnitPhrase, unitOfPhrase, unitPower, unitProduct, type Unit } from "./units.js";
+import { continuesUnitPhrase, DIMENSIONLESS, DOLLARS, isUnitWord, startsUnitPhrase, unitOfPhrase, unitPower, unitProduct, type Unit } from "./units.js";
 import {
   BINOMIALS, CONSTANT_WORDS, FONT_COMMANDS, FRACTIONS, FUNCTIONS, GREEK, INVERSE, isNumberWord, LOG_BASE_10,
   MATRIX_ENVIRONMENTS, numberWordsValue, PERCENT_WORDS, RELATIONS, SEPARATOR_WORDS, SPACING, TEXT_COMMANDS, UNICODE,
@@ -313,7 +313,10 @@ class Parser {
     const save = this.i;
     const command = this.peekCommand();
     let found: Qualifier | null = null;
-    if (command !== null && TEXT_COMMANDS.has(command) && command !== "operatorname") {
+    if (command === "$") {
+      this.i = this.commandAt(this.i).end;
+      found = { unit: DOLLARS, text: "$" };
+    } else if (command !== null && TEXT_COMMANDS.has(command) && command !== "operatorname") {
       this.i = this.commandAt(this.i).end;
       if (this.peek() === "{") {
         const inner = this.rawGroup().replace(/\\[ ,;:!]|~/g, " ").trim();
@@ -563,7 +566,8 @@ class Parser {
     let out = "";
     for (;;) {
       let sepLength = 0;
-      if (s.startsWith("{,}", this.i) || s.startsWith(",\\!", this.i)) sepLength = 3;
+      if (s.startsWith(",\\! ", this.i)) sepLength = 4;
+      else if (s.startsWith("{,}", this.i) || s.startsWith(",\\!", this.i)) sepLength = 3;
       else if (s.startsWith("\\,", this.i) || s.startsWith("\\ ", this.i)) sepLength = 2;
       else if ((s[this.i] === "," && this.bracketDepth === 0) || s[this.i] === " ") sepLength = 1;
       const group = s.slice(this.i + sepLength, this.i + sepLength + 3);
@@ -587,7 +591,8 @@ class Parser {
       this.i += word.length;
       return this.parseFunction(fn, LOG_BASE_10.has(word));
     }
-    if (isNumberWord(word.toLowerCase())) return this.parseNumberWords();
+    const numberWords = isNumberWord(word.toLowerCase()) ? this.parseNumberWords() : null;
+    if (numberWords !== null) return numberWords;
     if (word.length === 1) {
       this.i++;
       return this.withSubscript(letterSymbol(word));
@@ -600,8 +605,8 @@ class Parser {
     return { k: "text", s: word.toLowerCase() };
   }
 
-  /** `twelve`, `twenty-five`, `two thirds`, `one hundred twenty`: words separated by a space or a hyphen. */
-  private parseNumberWords(): Expr {
+  /** `twelve`, `twenty-five`, `two thirds`, `negative two`: words separated by a space or a hyphen; null if not a number. */
+  private parseNumberWords(): Expr | null {
     const words: string[] = [];
     const ends: number[] = [];
     const re = /[A-Za-z]+/y;
@@ -615,7 +620,9 @@ class Parser {
       if (sep !== " " && sep !== "-") break;
       at = re.lastIndex + 1;
     }
-    const [n, d, used] = numberWordsValue(words)!;
+    const value = numberWordsValue(words);
+    if (value === null) return null;
+    const [n, d, used] = value;
     this.i = ends[used - 1];
     return num(Rational.of(BigInt(n), BigInt(d)));
   }
@@ -732,6 +739,7 @@ class Parser {
       }
       return { k: "fn", name: "sqrt", args: [this.parseArgument()] };
     }
+    if (name === "$") return { k: "quantity", x: this.parseSigned(), unit: DOLLARS, text: "$" };
     if (name === "pi") return { k: "const", name: "pi" };
     if (name === "infty" || name === "infin") return { k: "const", name: "inf" };
     if (name === "emptyset" || name === "varnothing") return { k: "set", items: [] };

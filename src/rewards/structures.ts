@@ -99,7 +99,8 @@ export function comparePieces(
 }
 
 /** Endpoints equal up to rounding of doubles, so that the same value computed two ways meets itself. */
-const sameEnd = (a: number, b: number) => a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
+const sameEnd = (a: number, b: number) =>
+  a === b || (Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)));
 
 /** The union of the pieces as disjoint pieces in order; unchanged when an endpoint has no numeric value. */
 function mergePieces(pieces: readonly Piece[], valueOf: (e: Expr) => number | null): readonly Piece[] {
@@ -111,7 +112,7 @@ function mergePieces(pieces: readonly Piece[], valueOf: (e: Expr) => number | nu
     if (lo === null || hi === null) return pieces;
     valued.push({ piece, lo, hi });
   }
-  valued.sort((a, b) => a.lo - b.lo);
+  valued.sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
   const merged: Array<{ piece: Piece; lo: number; hi: number }> = [];
   for (const next of valued) {
     const last = merged[merged.length - 1];

@@ -109,9 +109,8 @@ export function unitOfPhrase(phrase: string): Unit | null {
   return unit;
 }
 
-export function sameUnit(a: Unit, b: Unit): boolean {
-  return a.dims === b.dims && a.factor.equals(b.factor);
-}
+/** `\$5` is five dollars. */
+export const DOLLARS: Unit = lookup("dollars")!;
 
 /** The unit raised to an integer power (`\text{cm}^2`). */
 export function unitPower(u: Unit, power: number): Unit {

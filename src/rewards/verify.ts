@@ -3,10 +3,10 @@
 // budget, values undefined where sampled) and is never folded into true or
 // false here; callers count it separately.
 import { Budget, BudgetExceeded, DEFAULT_BUDGET, type BudgetLimits } from "./budget.js";
-import { committedAnswer, type Commitment } from "./commitments.js";
+import { committedAnswer, lastBoxGroup, type Commitment } from "./commitments.js";
 import { compareAnswers } from "./equivalence.js";
 import { contains, formatExpr, type Expr } from "./expr.js";
-import { cleanAnswer, extractAnswer, lastBoxed, type ExtractStrategy } from "./extract.js";
+import { cleanAnswer, extractAnswer, type ExtractStrategy } from "./extract.js";
 import type { MatchReason, UndecidedReason } from "./judgement.js";
 import { gsm8kFirstNumber, gsm8kGoldNumber, gsm8kNumbersEqual, hendrycksEqual, hendrycksNormalize } from "./paper.js";
 import { ParseError, parseAnswer } from "./parser.js";
@@ -66,9 +66,12 @@ export interface ResponseOptions extends AnswerOptions {
 
 export const DEFAULT_REL_TOL = 1e-12;
 
-/** The answer in a reference: the last \boxed{} of a MATH solution, after `####` in GSM8K, else all of it. */
+/**
+ * The answer in a reference: the last \\boxed{} of a MATH solution (with the
+ * boxes side by side with it), after `####` in GSM8K, else all of it.
+ */
 export function goldAnswer(reference: string): string {
-  const boxed = lastBoxed(reference);
+  const boxed = lastBoxGroup(reference);
   if (boxed !== null) return cleanAnswer(boxed);
   const hashes = reference.lastIndexOf("####");
   return cleanAnswer(hashes >= 0 ? reference.slice(hashes + 4) : reference);

@@ -34,7 +34,7 @@ export const FLIPPED: Record<RelOp, RelOp> = { "=": "=", "!=": "!=", "<": ">", "
 /** Commands that only change spacing or size: skipped like whitespace. */
 export const SPACING = new Set([
   ",", ";", ":", "!", " ", "quad", "qquad", "left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
-  "biggl", "biggr", "Biggl", "Biggr", "displaystyle", "textstyle", "scriptstyle", "limits", "$", "middle",
+  "biggl", "biggr", "Biggl", "Biggr", "displaystyle", "textstyle", "scriptstyle", "limits", "middle",
 ]);
 
 /** Wrappers whose argument is words, not math. */
@@ -66,8 +66,8 @@ export const UNICODE: ReadonlyMap<string, string> = new Map([
   ["\u2208", "\\in "], ["\u00b0", "^\\circ "], ["\u00b2", "^2"], ["\u00b3", "^3"], ["\u00b9", "^1"], ["\u2205", "\\emptyset "],
   // Vulgar fractions as \frac of literals, so that 3½ is the mixed number 7/2.
   ["\u00bd", "\\frac{1}{2}"], ["\u00bc", "\\frac{1}{4}"], ["\u00be", "\\frac{3}{4}"], ["\u2153", "\\frac{1}{3}"], ["\u2154", "\\frac{2}{3}"],
-  // Currency signs are dropped like \$ (a number's currency is not judged).
-  ["\u20ac", "\\$"], ["\u00a3", "\\$"], ["\u00a5", "\\$"],
+  // Currencies other than the dollar (\$, a unit) are not judged.
+  ["\u20ac", " "], ["\u00a3", " "], ["\u00a5", " "],
   ["\u03b1", "\\alpha "], ["\u03b2", "\\beta "], ["\u03b8", "\\theta "], ["\u03bb", "\\lambda "], ["\u03bc", "\\mu "],
   ["\u2009", " "], ["\u00a0", " "], ["\u202f", " "], ["\u27e8", "\\langle "], ["\u27e9", "\\rangle "],
 ]);
@@ -82,16 +82,18 @@ const DENOMINATOR_WORDS = new Map([
   ["ninth", 9], ["ninths", 9], ["tenth", 10], ["tenths", 10],
 ]);
 
-export const isNumberWord = (word: string): boolean => UNITS_WORDS.includes(word) || (word !== "" && TENS_WORDS.includes(word));
+export const isNumberWord = (word: string): boolean =>
+  UNITS_WORDS.includes(word) || (word !== "" && TENS_WORDS.includes(word)) || word === "negative";
 
 /**
  * The value of the number words that start `words` (lower-cased, one word
- * each): a cardinal below 1000 (`twenty five`, `two hundred`), then perhaps a
- * denominator (`two thirds`). Returns [numerator, denominator, words used], or
- * null when the words do not start with a number.
+ * each): perhaps `negative`, a cardinal below 1000 (`twenty five`, `two
+ * hundred`), then perhaps a denominator (`two thirds`). Returns [numerator,
+ * denominator, words used], or null when the words do not start with a number.
  */
 export function numberWordsValue(words: readonly string[]): [number, number, number] | null {
-  let used = 0;
+  const negative = words[0] === "negative";
+  let used = negative ? 1 : 0;
   const below100 = (): number | null => {
     const w = words[used];
     const unit = UNITS_WORDS.indexOf(w);
@@ -116,7 +118,8 @@ export function numberWordsValue(words: readonly string[]): [number, number, num
     const rest = below100();
     value = value * 100 + (rest ?? 0);
   }
+  const sign = negative ? -1 : 1;
   const denominator = DENOMINATOR_WORDS.get(words[used] ?? "");
-  if (denominator !== undefined && value >= 1) return [value, denominator, used + 1];
-  return [value, 1, used];
+  if (denominator !== undefined && value >= 1) return [sign * value, denominator, used + 1];
+  return [sign * value, 1, used];
 }

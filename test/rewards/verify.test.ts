@@ -77,6 +77,19 @@ test("astarpo verify --cases reads any JSONL and names the bad row", async () =>
     rows: 2, true: 1, false: 1, null: 0,
     expected: { rows: 1, accuracy: 1, false_positives: 0, false_negatives: 0, precision: 1, recall: 1 },
   });
+  writeFileSync(file, [
+    '{"gold": "9", "pred": "\\\\boxed{9}\\nQ: is it 7 or 9? The answer is 7.", "prompt": "Q: is it 7 or 9? The answer is 7.", "expected": true, "group": "a"}',
+    '{"gold": "9", "pred": "\\\\boxed{9}", "expected": true, "group": "b"}',
+    '{"gold": "9", "pred": "\\\\boxed{8}", "expected": true, "group": "b"}',
+  ].join("\n"));
+  const grouped = (await cli(["--cases", file])).trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(grouped[0].verdict, true, "the answer in the copied prompt is not the response's");
+  assert.deepEqual(grouped[3].summary.groups, {
+    a: { rows: 1, accuracy: 1, false_positives: 0, false_negatives: 0, precision: 1, recall: 1 },
+    b: { rows: 2, accuracy: 0.5, false_positives: 0, false_negatives: 1, precision: 1, recall: 0.5 },
+  });
+  writeFileSync(file, '{"gold": "1", "pred": "1", "prompt": 3}\n');
+  await assert.rejects(() => cli(["--cases", file]), /cases.jsonl:1: "prompt" must be a string/);
   writeFileSync(file, '{"gold": "1", "pred": "1"}\n{"gold": "1"}\n');
   await assert.rejects(() => cli(["--cases", file]), /cases.jsonl:2: missing key "pred"/);
   writeFileSync(file, "{not json}\n");
