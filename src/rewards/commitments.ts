@@ -37,8 +37,8 @@ const BOX_JOINER = /^(?:\s|\$|\\[()[\]]|[,;&]|\\[,;:! ]|\\q?quad|\\text\{\s*(?:a
 
 /** A quotation long enough to be a quoted question rather than a quoted answer. */
 const LONG_QUOTE = /"[^"\n]{24,}"|\u201c[^\u201d\n]{24,}\u201d/g;
-/** A line of the response found verbatim in the prompt is a copy of it (short lines are too common to tell). */
-const MIN_COPIED_LINE = 20;
+/** A line of the response found verbatim in the prompt is a copy of it (shorter lines are too common to tell). */
+const MIN_COPIED_LINE = 12;
 
 export interface CommitOptions {
   /** The prompt, whose copies in the response are not the response's answer. */
@@ -48,18 +48,19 @@ export interface CommitOptions {
 
 /** The last box of a text, with the boxes side by side with it (a reference solution's answer); null when there is none. */
 export function lastBoxGroup(text: string): string | null {
-  return groupBoxes(text, boxes(text)).pop()?.answer ?? null;
+  return groupBoxes(text, boxes(text) ?? []).pop()?.answer ?? null;
 }
 
 /**
  * The answer the response commits to under the extraction strategies, with
  * every other distinct answer it stands by; null when there is none. A
- * response whose last box is never closed has no boxed answer.
+ * response that ends inside a box it never closes has no answer at all.
  */
 export function committedAnswer(text: string, strategies: readonly ExtractStrategy[], options: CommitOptions = {}): Commitment | null {
   options.budget?.tick(1 + text.length / 256 + (options.prompt?.length ?? 0) / 256);
   const own = maskQuoted(text, options.prompt);
   const standing = standingStatements(own);
+  if (standing === null) return null;
   for (const strategy of strategies) {
     if (strategy !== "boxed" && strategy !== "gsm8k" && strategy !== "answer-is") {
       const found = extractAnswer(own, [strategy]);
@@ -68,15 +69,9 @@ export function committedAnswer(text: string, strategies: readonly ExtractStrate
     }
     const chosen = standing.filter((s) => s.kind === strategy).pop();
     if (chosen === undefined) continue;
-    const answers: string[] = [];
-    const kinds: Kind[] = [];
-    for (const s of standing) {
-      if (!answers.includes(s.answer)) {
-        answers.push(s.answer);
-        kinds.push(s.kind);
-      }
-    }
-    return { answer: chosen.answer, strategy, answers, kinds };
+    const distinct = new Map<string, Kind>();
+    for (const s of standing) if (!distinct.has(s.answer)) distinct.set(s.answer, s.kind);
+    return { answer: chosen.answer, strategy, answers: [...distinct.keys()], kinds: [...distinct.values()] };
   }
   return null;
 }
@@ -84,10 +79,13 @@ export function committedAnswer(text: string, strategies: readonly ExtractStrate
 /**
  * The statements that stand: those after the last one the text marks as a
  * correction, without prose "answer is" statements that precede the last box
- * (they lead up to it or talk about it). Empty answers are dropped.
+ * (they lead up to it or talk about it). Empty answers are dropped. Null
+ * when the text ends inside an unclosed box.
  */
-function standingStatements(text: string): Statement[] {
-  const all = [...groupBoxes(text, boxes(text)), ...hashLines(text), ...answerIsStatements(text)]
+function standingStatements(text: string): Statement[] | null {
+  const boxed = boxes(text);
+  if (boxed === null) return null;
+  const all = [...groupBoxes(text, boxed), ...hashLines(text), ...answerIsStatements(text)]
     .filter((s) => s.answer !== "")
     .sort((a, b) => a.start - b.start);
   let from = 0;
@@ -99,8 +97,8 @@ function standingStatements(text: string): Statement[] {
   return lastBox === undefined ? standing : standing.filter((s) => s.kind !== "answer-is" || s.start > lastBox.start);
 }
 
-/** Every \boxed / \fbox, outermost only, brace-matched in one pass; none when the last one is never closed. */
-function boxes(text: string): Statement[] {
+/** Every \boxed / \fbox, outermost only, brace-matched in one pass; null when one is never closed. */
+function boxes(text: string): Statement[] | null {
   const starts: Array<{ at: number; open: number }> = [];
   for (const name of ["\\boxed", "\\fbox"]) {
     for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
@@ -123,10 +121,8 @@ function boxes(text: string): Statement[] {
       continue;
     }
     const close = closes.get(open);
-    if (close === undefined) {
-      // An unclosed box runs to the end of the text: the response never finished its boxed answer.
-      return [];
-    }
+    // An unclosed box runs to the end of the text: the response never finished its boxed answer.
+    if (close === undefined) return null;
     out.push({ kind: "boxed", start: at, end: close + 1, answer: cleanAnswer(text.slice(open + 1, close)) });
   }
   return out;
@@ -150,19 +146,16 @@ function matchingBraces(text: string, opens: ReadonlySet<number>): Map<number, n
 
 /** Boxes joined only by spacing, commas, and/or or `x =` are one answer of several values (in order, repeats dropped). */
 function groupBoxes(text: string, all: Statement[]): Statement[] {
-  const out: Statement[] = [];
+  const groups: Array<{ box: Statement; values: Set<string> }> = [];
   for (const box of all) {
-    const last = out[out.length - 1];
-    if (last !== undefined && BOX_JOINER.test(text.slice(last.end, box.start))) {
-      const values = last.answer.split(GROUP_SEPARATOR);
-      if (!values.includes(box.answer)) last.answer += GROUP_SEPARATOR + box.answer;
-      last.end = box.end;
-    } else out.push({ ...box });
+    const last = groups[groups.length - 1];
+    if (last !== undefined && BOX_JOINER.test(text.slice(last.box.end, box.start))) {
+      last.values.add(box.answer);
+      last.box.end = box.end;
+    } else groups.push({ box: { ...box }, values: new Set([box.answer]) });
   }
-  return out;
+  return groups.map(({ box, values }) => ({ ...box, answer: [...values].join("; ") }));
 }
-
-const GROUP_SEPARATOR = "; ";
 
 function hashLines(text: string): Statement[] {
   const out: Statement[] = [];
@@ -173,24 +166,25 @@ function hashLines(text: string): Statement[] {
   return out;
 }
 
+/** Words that lead from one "answer is" into the next ("4 and the", "The final"): not part of an answer. */
+const LEAD_IN = /(?:\s*\b(?:and|or|so|thus|hence|then|but|the|a|my|our|final|correct|true|real)\b|\s*[,;:.])+\s*$/i;
+
 /**
  * "The answer is ..." statements. One that holds a box is that box's
- * statement, not another; one whose answer runs into a later "answer is"
- * ("Answer: The final answer is 5") gives way to the later one.
+ * statement, not another. One ends where the next "answer is" begins, less
+ * the words that lead into it: "Answer: The final answer is 5" is one
+ * statement, "the answer is 4 and the answer is 5" two.
  */
 function answerIsStatements(text: string): Statement[] {
   const matches = [...text.matchAll(ANSWER_IS)];
   const out: Statement[] = [];
   matches.forEach((m, k) => {
     const start = m.index + m[0].length;
-    const found = answerAfter(text, start);
+    const found = answerAfter(text, start, matches[k + 1]?.index);
     if (found === null) return;
-    const next = matches[k + 1];
-    if (next !== undefined && next.index < found.end) return;
-    const lineEnd = text.indexOf("\n", start);
-    const line = text.slice(start, lineEnd < 0 ? text.length : lineEnd);
-    if (line.includes("\\boxed") || line.includes("\\fbox")) return;
-    out.push({ kind: "answer-is", start: m.index, end: found.end, answer: cleanAnswer(found.answer) });
+    const answer = found.answer.replace(LEAD_IN, "");
+    if (found.boxed || answer.trim() === "") return;
+    out.push({ kind: "answer-is", start: m.index, end: found.end, answer: cleanAnswer(answer) });
   });
   return out;
 }

@@ -88,8 +88,7 @@ function afterLastHashes(text: string): string | null {
  * answers are numbers.
  */
 export function hashLine(text: string, at: number): { answer: string; end: number } {
-  const lineEnd = text.indexOf("\n", at);
-  const end = lineEnd < 0 ? text.length : lineEnd;
+  const end = lineEndWithin(text, at);
   const line = text.slice(at + 4, end);
   const numberThenWords = /^\s*(\\?\$?\s*-?[\d,]*\.?\d+)\s+[A-Za-z][A-Za-z .]*$/.exec(line);
   return { answer: numberThenWords ? numberThenWords[1] : line, end };
@@ -114,27 +113,35 @@ const REASON = /,?\s+(?:since|because|as|which|given that)\b|\s*\((?:since|becau
  * when the line ends there, the next: a box, inline math, or the rest of the
  * sentence (a decimal point does not end it) up to a reason given for it;
  * from a sentence of prose, the value it states ("The volume is 120").
- * `end` is where it ends in the text. `$5` that never closes is five
- * dollars, not math.
+ * Nothing at or after `limit` is read. `end` is where it ends in the text;
+ * `boxed`, whether the answer came from a box. `$5` that never closes is
+ * five dollars, not math.
  */
-export function answerAfter(text: string, from: number): { answer: string; end: number } | null {
-  const nextLine = /^[ \t]*\n\s*/.exec(text.slice(from, from + 200));
+export function answerAfter(text: string, from: number, limit = text.length): { answer: string; end: number; boxed: boolean } | null {
+  const nextLine = /^[ \t]*\n\s*/.exec(text.slice(from, Math.min(limit, from + 200)));
   const start = nextLine ? from + nextLine[0].length : from;
-  const lineEnd = text.indexOf("\n", start);
-  const end = lineEnd < 0 ? text.length : lineEnd;
+  const end = Math.min(lineEndWithin(text, start), limit);
   const rest = text.slice(start, end);
   const boxed = lastBoxed(rest);
-  if (boxed !== null) return { answer: boxed, end };
+  if (boxed !== null) return { answer: boxed, end, boxed: true };
   const lead = rest.length - rest.trimStart().length;
   const math = /^(\$\$?|\\\(|\\\[)/.exec(rest.slice(lead));
   if (math) {
     const close = rest.indexOf(MATH_CLOSE[math[1]], lead + math[1].length);
-    if (close >= 0) return { answer: rest.slice(lead + math[1].length, close), end: start + close + math[1].length };
+    if (close >= 0) return { answer: rest.slice(lead + math[1].length, close), end: start + close + math[1].length, boxed: false };
     if (!/^\$\s*\d/.test(rest.slice(lead))) return null;
   }
   const stop = [/\.(\s|$)/.exec(rest), REASON.exec(rest)].reduce((a, m) => (m !== null && m.index < a ? m.index : a), rest.length);
   const sentence = rest.slice(0, stop);
-  return { answer: statedValue(sentence) ?? sentence, end: start + stop };
+  return { answer: statedValue(sentence) ?? sentence, end: start + stop, boxed: false };
+}
+
+/** No answer is longer than this: a statement's line is read no further, so that many statements cost linear time. */
+const MAX_STATEMENT_CHARS = 2000;
+
+function lineEndWithin(text: string, start: number): number {
+  const lineEnd = text.slice(start, start + MAX_STATEMENT_CHARS).indexOf("\n");
+  return lineEnd < 0 ? Math.min(text.length, start + MAX_STATEMENT_CHARS) : start + lineEnd;
 }
 
 // ---- the closing statement ----
@@ -149,13 +156,14 @@ const TRAILING_PROSE_CHARS = 40;
  * or the run of math that ends it after some prose ("so the probability is
  * 3/5.", "Thus y = 2+2+3 = 7.", "the correct choice is (E)."). Only a value
  * with a digit or a LaTeX command, or an option letter, counts, so that "I
- * hope it is correct." is skipped; a sentence that is all math is a bare
- * answer, left to the `whole` strategy.
+ * hope it is correct." is skipped, and so is a question; a sentence that is
+ * all math is a bare answer, left to the `whole` strategy.
  */
 function finalStatement(text: string): string | null {
   const sentences = splitSentences(text.slice(-FINAL_TAIL_CHARS));
   for (let k = sentences.length - 1; k >= Math.max(0, sentences.length - FINAL_SENTENCES); k--) {
-    const value = statedValue(sentences[k]);
+    // A question ("What is 3+4?") states nothing.
+    const value = sentences[k].endsWith("?") ? null : statedValue(sentences[k]);
     if (value !== null && (/[\d\\]/.test(value) || /^\**\([A-J]\)\**$/.test(value))) return value;
   }
   return null;
@@ -189,7 +197,11 @@ const TOKEN = /\\[A-Za-z]+|\\.|[A-Za-z]+|\d+(?:[.,]\d+)*|\S/g;
 /** Inline math segments joined only by commas, and/or (`$x = -1$ and $x = 5$`) state one answer of several values. */
 const MATH_JOINER = /^\s*(?:,|;|,?\s*(?:and|or))?\s*$/;
 
-function statedValue(sentence: string): string | null {
+function statedValue(text: string): string | null {
+  const sentence = text.slice(-FINAL_TAIL_CHARS);
+  // Math that opens with `$` and never closes states nothing (`$5` is an amount, not math).
+  const dollars = [...sentence.matchAll(/(?<!\\)\$/g)];
+  if (dollars.length % 2 === 1 && !/^\$\s*\d/.test(sentence.slice(dollars[dollars.length - 1].index))) return null;
   const maths = [...sentence.matchAll(INLINE_MATH)];
   const last = maths.pop();
   if (last !== undefined) {

@@ -54,7 +54,8 @@ async function cli(args: string[]): Promise<string> {
 test("astarpo verify --gold --pred prints true, false or null", async () => {
   assert.equal(await cli(["--gold", "\\dfrac{\\pi}{2}", "--pred", "The answer is pi/2."]), "true\n");
   assert.equal(await cli(["--gold", "1331 and 1728", "--pred", "\\boxed{1728}"]), "false\n");
-  assert.equal(await cli(["--gold", "5", "--pred", "\\boxed{\\frac{}"]), "null\n");
+  assert.equal(await cli(["--gold", "5", "--pred", "\\boxed{\\frac{1}{}}"]), "null\n");
+  assert.equal(await cli(["--gold", "5", "--pred", "\\boxed{\\frac{}"]), "false\n", "a box never closed is no answer");
   assert.equal(await cli(["--gold", "#### 18", "--pred", "#### 18.0", "--strictness", "gsm8k-paper"]), "true\n");
   const explained = JSON.parse(await cli(["--gold", "x=1", "--pred", "1", "--explain"]));
   assert.deepEqual(explained, { verdict: true, reason: "exact", gold_parsed: "x = 1", pred_extracted: "1" });
