@@ -7,7 +7,7 @@
 // that commits to different answers is hedging (verify.ts). Statements inside
 // quoted text or a copy of the prompt are not the response's own.
 import type { Budget } from "./budget.js";
-import { ANSWER_IS, answerAfter, cleanAnswer, extractAnswer, hashLine, type ExtractStrategy } from "./extract.js";
+import { ANSWER_IS, answerAfter, braceGroup, cleanAnswer, extractAnswer, hashLine, type ExtractStrategy } from "./extract.js";
 
 type Kind = "boxed" | "gsm8k" | "answer-is";
 
@@ -69,6 +69,7 @@ export function committedAnswer(text: string, strategies: readonly ExtractStrate
     }
     const chosen = standing.filter((s) => s.kind === strategy).pop();
     if (chosen === undefined) continue;
+    if (standing.length === 1) return { answer: chosen.answer, strategy, answers: [chosen.answer], kinds: [chosen.kind] };
     const distinct = new Map<string, Kind>();
     for (const s of standing) if (!distinct.has(s.answer)) distinct.set(s.answer, s.kind);
     return { answer: chosen.answer, strategy, answers: [...distinct.keys()], kinds: [...distinct.values()] };
@@ -78,26 +79,29 @@ export function committedAnswer(text: string, strategies: readonly ExtractStrate
 
 /**
  * The statements that stand: those after the last one the text marks as a
- * correction, without prose "answer is" statements that precede the last box
- * (they lead up to it or talk about it). Empty answers are dropped. Null
- * when the text ends inside an unclosed box.
+ * correction. Prose "answer is" statements before the last box are not read
+ * (they lead up to it or talk about it). Empty answers are dropped. Null when
+ * the text ends inside an unclosed box.
  */
 function standingStatements(text: string): Statement[] | null {
   const boxed = boxes(text);
   if (boxed === null) return null;
-  const all = [...groupBoxes(text, boxed), ...hashLines(text), ...answerIsStatements(text)]
-    .filter((s) => s.answer !== "")
-    .sort((a, b) => a.start - b.start);
+  const afterBoxes = boxed.length === 0 ? 0 : boxed[boxed.length - 1].end;
+  const all = [...groupBoxes(text, boxed), ...hashLines(text), ...answerIsStatements(text, afterBoxes)].filter((s) => s.answer !== "");
+  if (all.length < 2) return all;
+  all.sort((a, b) => a.start - b.start);
   let from = 0;
   for (let k = 1; k < all.length; k++) {
     if (OVERRIDE.test(text.slice(all[k - 1].end, all[k].start))) from = k;
   }
-  const standing = all.slice(from);
-  const lastBox = standing.filter((s) => s.kind === "boxed").pop();
-  return lastBox === undefined ? standing : standing.filter((s) => s.kind !== "answer-is" || s.start > lastBox.start);
+  return all.slice(from);
 }
 
-/** Every \boxed / \fbox, outermost only, brace-matched in one pass; null when one is never closed. */
+/**
+ * Every \boxed / \fbox, outermost only, brace-matched; null when one is never
+ * closed. Outermost boxes are disjoint, so matching each forward from its own
+ * brace reads the text once.
+ */
 function boxes(text: string): Statement[] | null {
   const starts: Array<{ at: number; open: number }> = [];
   for (const name of ["\\boxed", "\\fbox"]) {
@@ -108,9 +112,7 @@ function boxes(text: string): Statement[] | null {
       starts.push({ at, open });
     }
   }
-  if (starts.length === 0) return [];
-  starts.sort((a, b) => a.at - b.at);
-  const closes = matchingBraces(text, new Set(starts.map((s) => s.open)));
+  if (starts.length > 1) starts.sort((a, b) => a.at - b.at);
   const out: Statement[] = [];
   for (const { at, open } of starts) {
     if (out.length > 0 && at < out[out.length - 1].end) continue;
@@ -120,32 +122,17 @@ function boxes(text: string): Statement[] | null {
       if (token) out.push({ kind: "boxed", start: at, end: open + token[0].length, answer: cleanAnswer(token[0]) });
       continue;
     }
-    const close = closes.get(open);
+    const inner = braceGroup(text, open);
     // An unclosed box runs to the end of the text: the response never finished its boxed answer.
-    if (close === undefined) return null;
-    out.push({ kind: "boxed", start: at, end: close + 1, answer: cleanAnswer(text.slice(open + 1, close)) });
-  }
-  return out;
-}
-
-/** For each brace at a position in `opens`, the position of its matching `}` (an escaped brace does not count). */
-function matchingBraces(text: string, opens: ReadonlySet<number>): Map<number, number> {
-  const stack: number[] = [];
-  const out = new Map<number, number>();
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === "\\") i++;
-    else if (c === "{") stack.push(i);
-    else if (c === "}") {
-      const open = stack.pop();
-      if (open !== undefined && opens.has(open)) out.set(open, i);
-    }
+    if (inner === null) return null;
+    out.push({ kind: "boxed", start: at, end: open + inner.length + 2, answer: cleanAnswer(inner) });
   }
   return out;
 }
 
 /** Boxes joined only by spacing, commas, and/or or `x =` are one answer of several values (in order, repeats dropped). */
 function groupBoxes(text: string, all: Statement[]): Statement[] {
+  if (all.length < 2) return all;
   const groups: Array<{ box: Statement; values: Set<string> }> = [];
   for (const box of all) {
     const last = groups[groups.length - 1];
@@ -175,8 +162,10 @@ const LEAD_IN = /(?:\s*\b(?:and|or|so|thus|hence|then|but|the|a|my|our|final|cor
  * the words that lead into it: "Answer: The final answer is 5" is one
  * statement, "the answer is 4 and the answer is 5" two.
  */
-function answerIsStatements(text: string): Statement[] {
-  const matches = [...text.matchAll(ANSWER_IS)];
+function answerIsStatements(text: string, from: number): Statement[] {
+  const pattern = new RegExp(ANSWER_IS);
+  pattern.lastIndex = from;
+  const matches = [...text.matchAll(pattern)];
   const out: Statement[] = [];
   matches.forEach((m, k) => {
     const start = m.index + m[0].length;
@@ -196,7 +185,7 @@ function answerIsStatements(text: string): Statement[] {
  */
 function maskQuoted(text: string, prompt: string | undefined): string {
   const blank = (m: string) => m.replace(/[^\n]/g, " ");
-  const thinking = text.lastIndexOf("<think>");
+  const thinking = text.includes("<think>") ? text.lastIndexOf("<think>") : -1;
   let out = thinking >= 0 && text.indexOf("</think>", thinking) < 0 ? text.slice(0, thinking) + blank(text.slice(thinking)) : text;
   if (out.includes('"') || out.includes("\u201c")) out = out.replace(LONG_QUOTE, blank);
   const copied = prompt?.trim() ?? "";

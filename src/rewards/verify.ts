@@ -110,7 +110,7 @@ export function verifyResponse(reference: string, response: string, options: Res
 function judgeCommitment(gold: string, c: Commitment, options: AnswerOptions, budget: Budget): VerifyResult {
   const chosen = judgeAnswer(gold, c.answer, options, budget);
   if (c.answers.length === 1) return chosen;
-  const parsedGold = parseGold(gold);
+  const parsedGold = goldOf(gold).parsed;
   if (!(parsedGold instanceof ParseError) && hasSeveralAnswers(parsedGold)) {
     const together = judgeAnswer(gold, c.answers.join("; "), options, budget);
     if (together.verdict === true) return together;
@@ -169,17 +169,15 @@ export function verifyAnswer(rawGold: string, rawPred: string, options: AnswerOp
 /** The full equivalence of two cleaned answers, under a budget shared with the rest of the check. */
 function judgeAnswer(gold: string, rawPred: string, options: AnswerOptions, budget: Budget): VerifyResult {
   const pred = cleanAnswer(rawPred);
-  const parsedGold = parseGold(gold);
-  const goldParsed = parsedGold instanceof ParseError ? null : formatExpr(parsedGold);
+  const { parsed: parsedGold, printed, spelling, choice } = goldOf(gold);
   const result = (verdict: boolean | null, reason: VerifyReason, detail?: string): VerifyResult => {
-    const r: VerifyResult = { verdict, reason, goldParsed, predExtracted: pred, steps: budget.used };
+    const r: VerifyResult = { verdict, reason, goldParsed: printed, predExtracted: pred, steps: budget.used };
     if (detail !== undefined) r.detail = detail;
     return r;
   };
 
-  if (canonicalText(gold) === canonicalText(pred)) return result(true, "string");
-  const goldChoice = choiceLetter(gold, true);
-  if (goldChoice !== null) return goldChoice === choiceLetter(pred, false) ? result(true, "choice") : result(false, "different");
+  if (spelling === canonicalText(pred)) return result(true, "string");
+  if (choice !== null) return choice === choiceLetter(pred, false) ? result(true, "choice") : result(false, "different");
   if (parsedGold instanceof ParseError) return result(null, "gold-unparsed", parsedGold.message);
 
   try {
@@ -198,13 +196,23 @@ function judgeAnswer(gold: string, rawPred: string, options: AnswerOptions, budg
   }
 }
 
-// Gold answers repeat across the samples of a prompt and across epochs: parse each once.
-const GOLD_CACHE_SIZE = 10_000;
-const goldCache = new Map<string, Expr | ParseError>();
+// Gold answers repeat across the samples of a prompt and across epochs:
+// parse each once, with what every comparison needs of it.
+interface Gold {
+  parsed: Expr | ParseError;
+  /** The canonical printout of the parse, null when it failed. */
+  printed: string | null;
+  spelling: string;
+  choice: string | null;
+}
 
-function parseGold(gold: string): Expr | ParseError {
-  let parsed = goldCache.get(gold);
-  if (parsed === undefined) {
+const GOLD_CACHE_SIZE = 10_000;
+const goldCache = new Map<string, Gold>();
+
+function goldOf(gold: string): Gold {
+  let cached = goldCache.get(gold);
+  if (cached === undefined) {
+    let parsed: Expr | ParseError;
     try {
       parsed = parseAnswer(gold, new Budget());
     } catch (e) {
@@ -212,10 +220,12 @@ function parseGold(gold: string): Expr | ParseError {
       else if (e instanceof BudgetExceeded) parsed = new ParseError(e.message);
       else throw e;
     }
+    const printed = parsed instanceof ParseError ? null : formatExpr(parsed);
+    cached = { parsed, printed, spelling: canonicalText(gold), choice: choiceLetter(gold, true) };
     if (goldCache.size >= GOLD_CACHE_SIZE) goldCache.clear();
-    goldCache.set(gold, parsed);
+    goldCache.set(gold, cached);
   }
-  return parsed;
+  return cached;
 }
 
 /** Spelling differences that never change meaning: spacing, sizing, delimiters, \dfrac. */
