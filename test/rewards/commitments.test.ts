@@ -37,14 +37,19 @@ test("a box that never closes is no boxed answer", () => {
 });
 
 test("a closing statement yields its value; a bare answer is left to the whole text", () => {
-  const closing = (text: string) => committedAnswer(text, ["final-statement"])?.answer ?? null;
-  assert.equal(closing("Multiplying out, so the probability is 3/5."), "3/5");
-  assert.equal(closing("Thus $y = 2+2+3 = 7$. I hope it is correct."), "y = 2+2+3 = 7");
-  assert.equal(closing("Therefore $x \\geq 5$ is the solution."), "x \\geq 5");
-  assert.equal(closing("So the total is 1,250 dollars."), "1,250 dollars");
-  assert.equal(closing("There are 5 apples left."), null);
-  assert.equal(closing("3/5"), null);
-  assert.equal(closing("Great, so the area is a^2+2ab+b^2."), "a^2+2ab+b^2");
+  const expected: Array<[string, string | null]> = [
+    ["Multiplying out, so the probability is 3/5.", "3/5"],
+    ["Thus $y = 2+2+3 = 7$. I hope it is correct.", "y = 2+2+3 = 7"],
+    ["Therefore $x \\geq 5$ is the solution.", "x \\geq 5"],
+    ["The solutions are $x = -1$ and $x = 5$.", "x = -1; x = 5"],
+    ["So the total is 1,250 dollars.", "1,250 dollars"],
+    ["Great, so the area is a^2+2ab+b^2.", "a^2+2ab+b^2"],
+    ["Comparing them all, the correct choice is (E).", "(E)"],
+    ["There are 5 apples left.", null],
+    ["What is 3+4?", null],
+    ["3/5", null],
+  ];
+  for (const [text, value] of expected) assert.equal(committedAnswer(text, ["final-statement"])?.answer ?? null, value, text);
 });
 
 test("hedging between different answers is not rewarded; the same answer twice is fine", () => {
