@@ -9,7 +9,8 @@
 import type { Budget } from "./budget.js";
 import { ANSWER_IS, answerAfter, braceGroup, cleanAnswer, extractAnswer, hashLine, type ExtractStrategy } from "./extract.js";
 
-type Kind = "boxed" | "gsm8k" | "answer-is";
+/** The strategies whose statements a response can make several of. */
+type Kind = Extract<ExtractStrategy, "boxed" | "gsm8k" | "answer-is">;
 
 interface Statement {
   kind: Kind;
@@ -24,8 +25,8 @@ export interface Commitment {
   strategy: ExtractStrategy;
   /** Every distinct answer the response stands by, in text order, the chosen one included. */
   answers: string[];
-  /** How each of `answers` was stated (a box is a deliberate commitment; prose may be loose talk). */
-  kinds: Kind[];
+  /** The strategy that found each of `answers` (a box is a deliberate commitment; prose may be loose talk). */
+  kinds: ExtractStrategy[];
 }
 
 /** Words that say a later answer replaces an earlier one. */
@@ -64,7 +65,7 @@ export function committedAnswer(text: string, strategies: readonly ExtractStrate
   for (const strategy of strategies) {
     if (strategy !== "boxed" && strategy !== "gsm8k" && strategy !== "answer-is") {
       const found = extractAnswer(own, [strategy]);
-      if (found !== null) return { answer: found.answer, strategy, answers: [found.answer], kinds: [] };
+      if (found !== null) return { answer: found.answer, strategy, answers: [found.answer], kinds: [strategy] };
       continue;
     }
     const chosen = standing.filter((s) => s.kind === strategy).pop();
@@ -169,9 +170,10 @@ function answerIsStatements(text: string, from: number): Statement[] {
   const out: Statement[] = [];
   matches.forEach((m, k) => {
     const start = m.index + m[0].length;
-    const found = answerAfter(text, start, matches[k + 1]?.index);
+    const next = matches[k + 1]?.index;
+    const found = answerAfter(text, start, next);
     if (found === null) return;
-    const answer = found.answer.replace(LEAD_IN, "");
+    const answer = found.end === next ? found.answer.replace(LEAD_IN, "") : found.answer;
     if (found.boxed || answer.trim() === "") return;
     out.push({ kind: "answer-is", start: m.index, end: found.end, answer: cleanAnswer(answer) });
   });

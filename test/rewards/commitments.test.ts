@@ -19,6 +19,8 @@ test("a later answer overrides the earlier ones only where the text says so", ()
   assert.equal(commit("\\boxed{3}. Actually, the answer is 5.")?.strategy, "answer-is");
   assert.deepEqual(commit("\\boxed{3}\n\nAnswer: 5")?.answers, ["3", "5"]);
   assert.deepEqual(commit("\\boxed{3}. The answer is 3.")?.answers, ["3"]);
+  assert.deepEqual(commit("The answer is 4 and the answer is 5.")?.answers, ["4", "5"]);
+  assert.deepEqual(commit("Answer: The final answer is a.")?.answers, ["a"]);
 });
 
 test("prose before the last box leads up to it; answers in a copied prompt or a long quotation are not the response's", () => {
