@@ -129,13 +129,18 @@ function judgeCommitment(gold: string, c: Commitment, options: AnswerOptions, bu
   return open ?? { ...chosen, steps: budget.used };
 }
 
-/** A prose "answer is" statement counts as an answer when it parses, and is not mere words beside a gold that is not words. */
+/**
+ * A prose "answer is" statement counts as an answer when it parses, and is
+ * not mere words beside a gold that is not words. With the budget spent it
+ * counts, so that judging it reports the budget.
+ */
 function isProseAnswer(answer: string, gold: Expr | ParseError, budget: Budget): boolean {
   try {
     const parsed = parseAnswer(answer, budget);
     return parsed.k !== "text" || (!(gold instanceof ParseError) && gold.k === "text");
   } catch (e) {
     if (e instanceof ParseError) return false;
+    if (e instanceof BudgetExceeded) return true;
     throw e;
   }
 }

@@ -21,6 +21,8 @@ test("an exhausted budget gives a null verdict with its reason, never a guess", 
   assert.equal(tiny.verdict, null);
   assert.equal(tiny.reason, "budget");
   assert.equal(verifyAnswer("x^{20}+x^{19}+x^{18}", "x^{18}(x^2+x+1)").verdict, true);
+  const rivals = verifyResponse("5", "\\boxed{5}. Wait, no. \\boxed{5}\nThe answer is " + "1+".repeat(600) + "1.", { budget: { maxSteps: 40 } });
+  assert.deepEqual([rivals.verdict, rivals.reason], [null, "hedged"], "a rival left unjudged by the budget leaves the verdict open");
   const slow = verifyAnswer("1", "3000! - 3000! + 1", { budget: { maxMs: 0 } });
   assert.equal(slow.verdict, null);
   assert.equal(slow.reason, "budget");
