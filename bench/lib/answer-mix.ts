@@ -7,6 +7,8 @@
 export interface Pair {
   gold: string;
   response: string;
+  /** The prompt the response answers, where it matters (answers copied from it do not count). */
+  prompt?: string;
 }
 
 interface Kind {

@@ -1,8 +1,9 @@
 // `astarpo verify`: the reward verifier on one pair (prints true, false or
 // null) or on a JSONL file of {gold, pred} rows (one JSON verdict per row and
-// a summary; with `expected` in the rows, accuracy and false
-// positive/negative counts too). Rows may override the command's options
-// with `strictness`, `extract` and `finished`; other fields are ignored.
+// a summary; with `expected` in the rows, accuracy, precision and recall too,
+// also per `group` when rows name one). Rows may override the command's
+// options with `strictness`, `extract` and `finished`, and give the `prompt`
+// the response answers; other fields are ignored.
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
@@ -24,13 +25,53 @@ interface VerifyCommandOptions {
   explain?: boolean;
 }
 
+/** How verdicts compare with the expected ones. */
+export interface ExpectedSummary {
+  rows: number;
+  accuracy: number;
+  false_positives: number;
+  false_negatives: number;
+  precision: number;
+  recall: number;
+}
+
 export interface CaseSummary {
   rows: number;
   true: number;
   false: number;
   null: number;
   /** Present when some rows carry `expected`. */
-  expected?: { rows: number; accuracy: number; false_positives: number; false_negatives: number; precision: number; recall: number };
+  expected?: ExpectedSummary;
+  /** The same for each `group` named by rows that carry `expected`. */
+  groups?: Record<string, ExpectedSummary>;
+}
+
+/** Counts verdicts against expected ones; precision and recall are of the verdict `true`. */
+class ExpectedTally {
+  private rows = 0;
+  private agreed = 0;
+  private truePositives = 0;
+  private falsePositives = 0;
+  private falseNegatives = 0;
+
+  add(verdict: boolean | null, expected: boolean | null): void {
+    this.rows++;
+    if (verdict === expected) this.agreed++;
+    if (verdict === true) expected === true ? this.truePositives++ : this.falsePositives++;
+    else if (expected === true) this.falseNegatives++;
+  }
+
+  summary(): ExpectedSummary {
+    const { truePositives: tp, falsePositives: fp, falseNegatives: fn } = this;
+    return {
+      rows: this.rows,
+      accuracy: this.agreed / this.rows,
+      false_positives: fp,
+      false_negatives: fn,
+      precision: tp + fp === 0 ? 1 : tp / (tp + fp),
+      recall: tp + fn === 0 ? 1 : tp / (tp + fn),
+    };
+  }
 }
 
 function responseOptions(o: VerifyCommandOptions): ResponseOptions {
@@ -47,8 +88,9 @@ function responseOptions(o: VerifyCommandOptions): ResponseOptions {
 }
 
 function rowOptions(row: Record<string, unknown>, options: ResponseOptions, where: string): ResponseOptions {
-  const { strictness, extract, finished } = row;
-  if (strictness === undefined && extract === undefined && finished === undefined) return options;
+  const { strictness, extract, finished, prompt } = row;
+  if (prompt !== undefined && typeof prompt !== "string") throw new Error(`${where}: "prompt" must be a string`);
+  if (strictness === undefined && extract === undefined && finished === undefined) return prompt === undefined ? options : { ...options, prompt };
   if (strictness !== undefined && !STRICTNESS.includes(strictness as Strictness)) {
     throw new Error(`${where}: "strictness" must be one of ${STRICTNESS.join(", ")}`);
   }
@@ -62,6 +104,7 @@ function rowOptions(row: Record<string, unknown>, options: ResponseOptions, wher
     extract: (extract as ExtractStrategy[] | undefined) ?? options.extract,
     finished: finished ?? true,
     requireFinished: true,
+    ...(prompt === undefined ? {} : { prompt }),
   };
 }
 
@@ -81,11 +124,8 @@ function textField(row: Record<string, unknown>, key: string, where: string): st
 /** Verifies every row of a JSONL file, writing one JSON line per row, and returns the summary. */
 export async function verifyCasesFile(path: string, options: ResponseOptions, write: (line: string) => void): Promise<CaseSummary> {
   const summary: CaseSummary = { rows: 0, true: 0, false: 0, null: 0 };
-  let withExpected = 0;
-  let agreed = 0;
-  let truePositives = 0;
-  let falsePositives = 0;
-  let falseNegatives = 0;
+  const overall = new ExpectedTally();
+  const groups = new Map<string, ExpectedTally>();
   const lines = createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Infinity });
   let lineNumber = 0;
   for await (const line of lines) {
@@ -107,25 +147,20 @@ export async function verifyCasesFile(path: string, options: ResponseOptions, wr
     if ("expected" in fields) {
       const expected = fields.expected;
       if (expected !== true && expected !== false && expected !== null) throw new Error(`${where}: "expected" must be true, false or null`);
-      withExpected++;
-      if (result.verdict === expected) agreed++;
-      if (result.verdict === true) expected === true ? truePositives++ : falsePositives++;
-      else if (expected === true) falseNegatives++;
+      overall.add(result.verdict, expected);
+      if (fields.group !== undefined) {
+        if (typeof fields.group !== "string") throw new Error(`${where}: "group" must be a string`);
+        if (!groups.has(fields.group)) groups.set(fields.group, new ExpectedTally());
+        groups.get(fields.group)!.add(result.verdict, expected);
+      }
       out.expected = expected;
       out.agrees = result.verdict === expected;
     }
     write(JSON.stringify(out));
   }
-  if (withExpected > 0) {
-    summary.expected = {
-      rows: withExpected,
-      accuracy: agreed / withExpected,
-      false_positives: falsePositives,
-      false_negatives: falseNegatives,
-      precision: truePositives + falsePositives === 0 ? 1 : truePositives / (truePositives + falsePositives),
-      recall: truePositives + falseNegatives === 0 ? 1 : truePositives / (truePositives + falseNegatives),
-    };
-  }
+  const expected = overall.summary();
+  if (expected.rows > 0) summary.expected = expected;
+  if (groups.size > 0) summary.groups = Object.fromEntries([...groups].map(([name, tally]) => [name, tally.summary()]));
   return summary;
 }
 
@@ -135,7 +170,7 @@ export function register(program: Command, io: CliIO): void {
     .description("check answers as the rewards do: --gold G --pred P prints true, false or null; --cases FILE.jsonl checks {gold, pred} rows")
     .option("--gold <answer>", "the reference answer (or a solution with \\boxed{} or ####)")
     .option("--pred <response>", "the predicted answer or a whole response")
-    .option("--cases <file>", "a JSONL file of rows with gold and pred (expected: true/false/null optional)")
+    .option("--cases <file>", "a JSONL file of rows with gold and pred (optional: expected true/false/null, group, prompt)")
     .option("--strictness <mode>", `${STRICTNESS.join(", ")}`, "equivalent")
     .option("--extract <strategies>", `comma-separated, tried in order: ${EXTRACT_STRATEGIES.join(", ")}`)
     .option("--rel-tol <x>", "relative tolerance of numeric comparison (default 1e-12)")

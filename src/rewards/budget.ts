@@ -26,11 +26,18 @@ export class BudgetExceeded extends Error {
 export class Budget {
   private steps: number;
   private readonly deadline: number;
+  private readonly maxSteps: number;
   private sinceClock = 0;
 
   constructor(limits: BudgetLimits = DEFAULT_BUDGET) {
     this.steps = limits.maxSteps;
+    this.maxSteps = limits.maxSteps;
     this.deadline = performance.now() + limits.maxMs;
+  }
+
+  /** Work units spent so far (whole units). */
+  get used(): number {
+    return Math.ceil(this.maxSteps - this.steps);
   }
 
   tick(units = 1): void {

@@ -39,9 +39,10 @@ function accuracyReward(reward: string, options: AccuracyOptions, defaults: Pick
   const counts = options.counts ?? new VerdictCounts();
   const nullReward = options.nullReward === undefined ? 0 : options.nullReward;
   const settings = { ...defaults, ...options };
-  const fn = rewardPerItem((completion, columns, _prompt, index): RewardValue => {
+  const fn = rewardPerItem((completion, columns, prompt, index): RewardValue => {
     const gold = goldOf(columns, index, options.goldColumn, reward);
-    const result: VerifyResult = verifyResponse(gold, completion.text, { ...settings, finished: completion.finished });
+    const promptText = typeof prompt === "string" ? prompt : prompt.map((m) => m.content).join("\n");
+    const result: VerifyResult = verifyResponse(gold, completion.text, { ...settings, finished: completion.finished, prompt: promptText });
     counts.record(result);
     return result.verdict === null ? nullReward : result.verdict ? 1 : 0;
   });

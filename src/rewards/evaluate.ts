@@ -68,6 +68,11 @@ export function exactValue(e: Expr, mode: EvalMode): Rational | null {
       const x = exactValue(e.x, mode);
       return x && (mode.percentAsFraction ? x.div(Rational.of(100n)) : x);
     }
+    // A unit inside an expression (`1 \text{ m} + 50 \text{ cm}`) counts in base units.
+    case "quantity": {
+      const x = exactValue(e.x, mode);
+      return x && x.mul(e.unit.factor);
+    }
     case "fact": {
       const n = integerBig(exactValue(e.x, mode));
       if (n === null || n < 0n || n > BigInt(MAX_EXACT_FACTORIAL)) return null;
@@ -192,6 +197,12 @@ export class FloatEvaluator {
         if (!this.mode.percentAsFraction) return v;
         this.scale /= 100;
         return v / 100;
+      }
+      case "quantity": {
+        const factor = e.unit.factor.toNumber();
+        const v = this.value(e.x);
+        this.scale *= factor;
+        return v * factor;
       }
       case "add": {
         let total = 0;

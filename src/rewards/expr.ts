@@ -1,5 +1,6 @@
 // The expression tree that parsed answers become, and its canonical printout.
 import type { Rational } from "./rational.js";
+import type { Unit } from "./units.js";
 
 export type RelOp = "=" | "<" | "<=" | ">" | ">=" | "!=";
 
@@ -9,8 +10,12 @@ export type FnName =
   | "sinh" | "cosh" | "tanh";
 
 export type Expr =
-  /** An exact number; `literal` when written as digits (2\frac{1}{2} is a mixed number only after a literal). */
-  | { k: "num"; value: Rational; literal: boolean }
+  /**
+   * An exact number; `literal` when written as digits (2\frac{1}{2} is a mixed
+   * number only after a literal); `decimals`, the digits written after a
+   * decimal point (0.333 has 3), for a plain decimal.
+   */
+  | { k: "num"; value: Rational; literal: boolean; decimals?: number }
   /** Digits in an explicit base, e.g. 1011_2, compared digit by digit. */
   | { k: "based"; digits: string; base: string }
   | { k: "const"; name: "pi" | "e" | "inf" }
@@ -23,6 +28,8 @@ export type Expr =
   | { k: "pow"; base: Expr; exp: Expr }
   | { k: "fn"; name: FnName; args: Expr[] }
   | { k: "fact"; x: Expr }
+  /** A value with a unit of measure (`10 \text{ cm}`); `text` is the unit as written. */
+  | { k: "quantity"; x: Expr; unit: Unit; text: string }
   /** x% : x/100 or x itself, see equivalence.ts. */
   | { k: "percent"; x: Expr }
   /** a \pm b (a absent for a leading \pm): the two answers a+b and a-b. */
@@ -45,7 +52,7 @@ export function children(e: Expr): Expr[] {
   switch (e.k) {
     case "add": return e.terms;
     case "mul": return e.factors;
-    case "neg": case "fact": case "percent": return [e.x];
+    case "neg": case "fact": case "percent": case "quantity": return [e.x];
     case "div": return [e.num, e.den];
     case "pow": return [e.base, e.exp];
     case "fn": return e.args;
@@ -65,6 +72,7 @@ export function withChildren(e: Expr, c: Expr[]): Expr {
     case "add": return { k: "add", terms: c };
     case "mul": return { k: "mul", factors: c };
     case "neg": case "fact": case "percent": return { k: e.k, x: c[0] };
+    case "quantity": return { ...e, x: c[0] };
     case "div": return { ...e, num: c[0], den: c[1] };
     case "pow": return { k: "pow", base: c[0], exp: c[1] };
     case "fn": return { ...e, args: c };
@@ -112,6 +120,7 @@ export function formatExpr(e: Expr): string {
     case "fn": return `${e.name}(${e.args.map(formatExpr).join(", ")})`;
     case "fact": return `${wrap(e.x, 4)}!`;
     case "percent": return `${wrap(e.x, 4)}%`;
+    case "quantity": return `${wrap(e.x, 2)} [${e.text}]`;
     case "pm": return `${e.a ? formatExpr(e.a) + " " : ""}+- ${wrap(e.b, 2)}`;
     case "rel": return e.sides.map((s, i) => (i > 0 ? ` ${opText[e.ops[i - 1]]} ` : "") + formatExpr(s)).join("");
     case "bracket": return `${e.open}${e.items.map(formatExpr).join(", ")}${e.close}`;

@@ -6,14 +6,17 @@
 import { Budget } from "./budget.js";
 import type { Expr, FnName, RelOp } from "./expr.js";
 import { Rational } from "./rational.js";
+import { continuesUnitPhrase, DIMENSIONLESS, DOLLARS, isUnitWord, startsUnitPhrase, unitOfPhrase, unitPower, unitProduct, type Unit } from "./units.js";
 import {
-  BINOMIALS, CONSTANT_WORDS, FONT_COMMANDS, FRACTIONS, FUNCTIONS, GREEK, INVERSE, LOG_BASE_10,
-  MATRIX_ENVIRONMENTS, RELATIONS, SEPARATOR_WORDS, SPACING, TEXT_COMMANDS, UNICODE, UNITS,
+  BINOMIALS, CONSTANT_WORDS, FONT_COMMANDS, FRACTIONS, FUNCTIONS, GREEK, INVERSE, isNumberWord, LOG_BASE_10,
+  MATRIX_ENVIRONMENTS, numberWordsValue, PERCENT_WORDS, RELATIONS, SEPARATOR_WORDS, SPACING, TEXT_COMMANDS, UNICODE,
 } from "./vocabulary.js";
 
 export class ParseError extends Error {}
 
 const MAX_ANSWER_CHARS = 2000;
+/** Nesting deeper than this is not an answer but an attempt to exhaust the stack. */
+const MAX_NESTING = 100;
 const MULTI_ARGUMENT: ReadonlySet<FnName> = new Set(["max", "min", "gcd", "lcm"]);
 const NEGATIVE_INFINITY: Expr = { k: "neg", x: { k: "const", name: "inf" } };
 const REALS: Expr = { k: "bracket", open: "(", close: ")", items: [NEGATIVE_INFINITY, { k: "const", name: "inf" }] };
@@ -50,15 +53,18 @@ function translateUnicode(s: string): string {
 /** Parses one answer (already extracted from the response) to an expression tree. */
 export function parseAnswer(text: string, budget: Budget = new Budget()): Expr {
   if (text.length > MAX_ANSWER_CHARS) throw new ParseError(`answer longer than ${MAX_ANSWER_CHARS} characters`);
-  return new Parser(translateUnicode(text), budget).parseAll();
+  return new Parser(translateUnicode(text), budget, 0).parseAll();
 }
+
+/** What follows a value and qualifies it: a unit (null: words that only say what is counted), or `percent`. */
+type Qualifier = { unit: Unit | null; text: string } | "percent";
 
 class Parser {
   private i = 0;
   private absDepth = 0;
   private bracketDepth = 0;
 
-  constructor(private readonly s: string, private readonly budget: Budget) {}
+  constructor(private readonly s: string, private readonly budget: Budget, private depth: number) {}
 
   parseAll(): Expr {
     this.skip();
@@ -244,8 +250,12 @@ class Parser {
 
   private parseTerm(): Expr {
     let factors = [this.parseSigned()];
+    let unit: Unit = DIMENSIONLESS;
+    const unitText: string[] = [];
+    let percent = false;
     for (;;) {
       this.budget.tick();
+      let qualifier: Qualifier | null;
       if (this.peek() === "*" && this.s[this.i + 1] !== "*") {
         this.i++;
         factors.push(this.parseSigned());
@@ -253,16 +263,36 @@ class Parser {
         factors.push(this.parseSigned());
       } else if (this.eat("/") || this.eatCommand("div")) {
         factors = [{ k: "div", num: product(factors), den: this.parseSigned(), literalFraction: false }];
-      } else if (this.eatUnit()) {
-        continue;
+      } else if ((qualifier = this.eatQualifier()) !== null) {
+        if (qualifier === "percent") percent = true;
+        else if (qualifier.unit !== null) {
+          unit = unitProduct(unit, qualifier.unit);
+          unitText.push(qualifier.text);
+        }
       } else if (this.startsImplicitFactor()) {
         const right = this.parsePower();
         const mixed = factors.length === 1 ? mixedNumber(factors[0], right) : null;
         if (mixed) factors = [mixed];
         else factors.push(right);
+      } else if (factors.length === 1 && /\s/.test(this.s[this.i - 1]) && this.eatMixedFraction(factors)) {
+        continue;
       } else break;
     }
-    return this.mergeWords(factors);
+    let term = this.mergeWords(factors);
+    if (percent) term = { k: "percent", x: term };
+    return unit.dims === "" ? term : { k: "quantity", x: term, unit, text: unitText.join(" ") };
+  }
+
+  /** `3 1/2` after whitespace: the mixed number 7/2 (a proper fraction of literals after an integer). */
+  private eatMixedFraction(factors: Expr[]): boolean {
+    const m = /^(\d+)\s*\/\s*(\d+)(?![\d.\/^])/.exec(this.s.slice(this.i, this.i + 40));
+    if (!m) return false;
+    const literal = (digits: string): Expr => num(Rational.of(BigInt(digits)), true);
+    const mixed = mixedNumber(factors[0], { k: "div", num: literal(m[1]), den: literal(m[2]), literalFraction: true });
+    if (mixed === null) return false;
+    factors[0] = mixed;
+    this.i += m[0].length;
+    return true;
   }
 
   /** Words stand alone (`no solution`); mixed with math they are a parse error, not a guess. */
@@ -274,35 +304,73 @@ class Parser {
     return REALS_IN_WORDS.has(s) ? REALS : { k: "text", s };
   }
 
-  /** Drops a unit after a value: `\text{ cm}^2`, `\mbox{dollars}`, `km`. */
-  private eatUnit(): boolean {
+  /**
+   * A unit or count word after a value (`\text{ cm}^2`, `\mbox{dollars}`,
+   * `square feet`, `km/h`, `\text{ apples}`), or a percent word. Unknown words
+   * are dropped only inside \text-like commands, where they cannot be math.
+   */
+  private eatQualifier(): Qualifier | null {
     const save = this.i;
     const command = this.peekCommand();
-    let unit: string | null = null;
-    if (command !== null && TEXT_COMMANDS.has(command) && command !== "operatorname") {
+    let found: Qualifier | null = null;
+    if (command === "$") {
+      this.i = this.commandAt(this.i).end;
+      found = { unit: DOLLARS, text: "$" };
+    } else if (command !== null && TEXT_COMMANDS.has(command) && command !== "operatorname") {
       this.i = this.commandAt(this.i).end;
       if (this.peek() === "{") {
-        const inner = this.rawGroup().trim();
-        // \mathrm{e} and \mathrm{d} are math; \mathrm drops only known units.
-        const isUnit = command === "mathrm" ? UNITS.has(inner.toLowerCase()) : /^([A-Za-z][A-Za-z .]*)?$/.test(inner);
-        if (isUnit && !SEPARATOR_WORDS.has(inner.toLowerCase())) unit = inner;
+        const inner = this.rawGroup().replace(/\\[ ,;:!]|~/g, " ").trim();
+        const lower = inner.toLowerCase();
+        const unit = unitOfPhrase(inner);
+        if (PERCENT_WORDS.has(lower)) found = "percent";
+        else if (SEPARATOR_WORDS.has(lower) || numberWordsValue(lower.split(/[\s-]+/)) !== null) found = null;
+        // \mathrm{e} and \mathrm{d} are math; \mathrm names only known units.
+        else if (unit !== null) found = { unit, text: inner };
+        else if (command !== "mathrm" && /^([A-Za-z][A-Za-z .]*)?$/.test(inner)) found = { unit: null, text: inner };
       }
     } else {
-      const word = this.peekWord();
-      if (UNITS.has(word.toLowerCase())) {
-        this.i += word.length;
-        unit = word;
-      }
+      found = this.eatUnitWords();
     }
-    if (unit === null) {
+    if (found === null) {
       this.i = save;
-      return false;
+      return null;
     }
-    if (this.peek() === "^") {
+    if (found !== "percent" && this.peek() === "^") {
       this.i++;
-      this.parseExponent();
+      const power = integerLiteral(this.parseExponent());
+      if (found.unit !== null && power !== null && power.num <= 3n) found = { unit: unitPower(found.unit, Number(power.num)), text: `${found.text}^${power}` };
     }
-    return true;
+    return found;
+  }
+
+  /** Unit words in plain text: `cm`, `square feet`, `miles per hour`, `km/h`; or a percent word. */
+  private eatUnitWords(): Qualifier | null {
+    const first = this.peekWord();
+    if (PERCENT_WORDS.has(first.toLowerCase())) {
+      this.i += first.length;
+      return "percent";
+    }
+    if (!startsUnitPhrase(first) || FUNCTIONS.has(first)) return null;
+    const s = this.s;
+    const words: string[] = [];
+    let at = this.i;
+    for (;;) {
+      let p = at;
+      while (s[p] === " ") p++;
+      const slash = words.length > 0 && s[p] === "/";
+      if (slash) p++;
+      let q = p;
+      while (q < s.length && isLetter(s[q])) q++;
+      const word = s.slice(p, q);
+      if (word === "" || !(words.length === 0 || (slash ? isUnitWord(word) : continuesUnitPhrase(word)))) break;
+      words.push(slash ? `/ ${word}` : word);
+      at = q;
+    }
+    const text = words.join(" ");
+    const unit = unitOfPhrase(text);
+    if (unit === null) return null;
+    this.i = at;
+    return { unit: unit.dims === "" ? null : unit, text };
   }
 
   private startsImplicitFactor(): boolean {
@@ -324,12 +392,12 @@ class Parser {
   private parseSigned(): Expr {
     if (this.peek() === "-") {
       this.i++;
-      return { k: "neg", x: this.parseSigned() };
+      if (++this.depth > MAX_NESTING) this.fail("nested too deeply");
+      const negated: Expr = { k: "neg", x: this.parseSigned() };
+      this.depth--;
+      return negated;
     }
-    if (this.peek() === "+" && this.s[this.i + 1] !== "-") {
-      this.i++;
-      return this.parseSigned();
-    }
+    while (this.peek() === "+" && this.s[this.i + 1] !== "-") this.i++;
     return this.parsePower();
   }
 
@@ -346,6 +414,7 @@ class Parser {
     const exponents: Expr[] = [];
     while (this.atPower()) {
       if (!this.eatDegree()) exponents.push(this.parseExponent());
+      if (exponents.length > MAX_NESTING) this.fail("nested too deeply");
     }
     if (exponents.length === 0) return base;
     // Right-associative: 2^3^2 is 2^(3^2).
@@ -405,6 +474,13 @@ class Parser {
   }
 
   private parseAtom(): Expr {
+    if (++this.depth > MAX_NESTING) this.fail("nested too deeply");
+    const atom = this.parseAtomAt();
+    this.depth--;
+    return atom;
+  }
+
+  private parseAtomAt(): Expr {
     this.budget.tick();
     const c = this.peek();
     if (c === "") return this.fail("expected a value");
@@ -479,7 +555,9 @@ class Parser {
       return { k: "based", digits: intDigits, base: String(Number(base)) };
     }
     this.budget.tick(1 + (intDigits.length + fracDigits.length) / 16);
-    return num(Rational.fromDecimal(intDigits, fracDigits, exponent, repeating), true);
+    const value = Rational.fromDecimal(intDigits, fracDigits, exponent, repeating);
+    if (fracDigits === "" || repeating !== "" || exponent !== 0) return num(value, true);
+    return { k: "num", value, literal: true, decimals: fracDigits.length };
   }
 
   /** Thousands groups after a 1-3 digit lead; a bare comma counts only outside brackets, where it separates items. */
@@ -488,11 +566,14 @@ class Parser {
     let out = "";
     for (;;) {
       let sepLength = 0;
-      if (s.startsWith("{,}", this.i)) sepLength = 3;
-      else if (s.startsWith("\\,", this.i)) sepLength = 2;
-      else if (s[this.i] === "," && this.bracketDepth === 0) sepLength = 1;
+      if (s.startsWith(",\\! ", this.i)) sepLength = 4;
+      else if (s.startsWith("{,}", this.i) || s.startsWith(",\\!", this.i)) sepLength = 3;
+      else if (s.startsWith("\\,", this.i) || s.startsWith("\\ ", this.i)) sepLength = 2;
+      else if ((s[this.i] === "," && this.bracketDepth === 0) || s[this.i] === " ") sepLength = 1;
       const group = s.slice(this.i + sepLength, this.i + sepLength + 3);
-      if (sepLength === 0 || !/^\d{3}$/.test(group) || isDigit(s[this.i + sepLength + 3] ?? "")) return out;
+      const after = s[this.i + sepLength + 3] ?? "";
+      // A space before a fraction is a mixed number (3 100/200), not a thousands group.
+      if (sepLength === 0 || !/^\d{3}$/.test(group) || isDigit(after) || (s[this.i] === " " && after === "/")) return out;
       out += group;
       this.i += sepLength + 3;
     }
@@ -510,6 +591,8 @@ class Parser {
       this.i += word.length;
       return this.parseFunction(fn, LOG_BASE_10.has(word));
     }
+    const numberWords = isNumberWord(word.toLowerCase()) ? this.parseNumberWords() : null;
+    if (numberWords !== null) return numberWords;
     if (word.length === 1) {
       this.i++;
       return this.withSubscript(letterSymbol(word));
@@ -520,6 +603,28 @@ class Parser {
     }
     this.i += word.length;
     return { k: "text", s: word.toLowerCase() };
+  }
+
+  /** `twelve`, `twenty-five`, `two thirds`, `negative two`: words separated by a space or a hyphen; null if not a number. */
+  private parseNumberWords(): Expr | null {
+    const words: string[] = [];
+    const ends: number[] = [];
+    const re = /[A-Za-z]+/y;
+    for (let at = this.i; words.length < 6; ) {
+      re.lastIndex = at;
+      const m = re.exec(this.s);
+      if (!m) break;
+      words.push(m[0].toLowerCase());
+      ends.push(re.lastIndex);
+      const sep = this.s[re.lastIndex];
+      if (sep !== " " && sep !== "-") break;
+      at = re.lastIndex + 1;
+    }
+    const value = numberWordsValue(words);
+    if (value === null) return null;
+    const [n, d, used] = value;
+    this.i = ends[used - 1];
+    return num(Rational.of(BigInt(n), BigInt(d)));
   }
 
   private withSubscript(e: Expr): Expr {
@@ -634,6 +739,7 @@ class Parser {
       }
       return { k: "fn", name: "sqrt", args: [this.parseArgument()] };
     }
+    if (name === "$") return { k: "quantity", x: this.parseSigned(), unit: DOLLARS, text: "$" };
     if (name === "pi") return { k: "const", name: "pi" };
     if (name === "infty" || name === "infin") return { k: "const", name: "inf" };
     if (name === "emptyset" || name === "varnothing") return { k: "set", items: [] };
@@ -660,6 +766,8 @@ class Parser {
   private parseText(command: string): Expr {
     const inner = this.rawGroup().trim();
     if (inner === "") return this.parseAtom();
+    const words = inner.toLowerCase().split(/[\s-]+/);
+    if (numberWordsValue(words)?.[2] === words.length) return new Parser(inner, this.budget, this.depth).parseAll();
     if (/^[A-Za-z][A-Za-z ]*$/.test(inner)) {
       if (inner === "e" && command === "mathrm") return { k: "const", name: "e" };
       const fn = FUNCTIONS.get(inner);
@@ -667,7 +775,7 @@ class Parser {
       if (inner.length === 1) return { k: "sym", name: inner };
       return { k: "text", s: inner.toLowerCase().replace(/\s+/g, " ") };
     }
-    return new Parser(inner, this.budget).parseAll();
+    return new Parser(inner, this.budget, this.depth).parseAll();
   }
 
   private parseMatrix(): Expr {

@@ -1,8 +1,10 @@
 // Equations and inequalities compared as relations, never as their right
 // side: 3x-y+13=0 and 3x+4y+14=0 differ. Two single relations agree when
-// their sides agree (possibly mirrored, x<3 is 3>x) or when L-R of one is a
-// constant multiple of L-R of the other (positive for inequalities), checked
-// at random points.
+// their sides agree (possibly mirrored, x<3 is 3>x) or, when the gold is not
+// a solved form, when L-R of one is a constant multiple of L-R of the other
+// (positive for inequalities), checked at random points. A solved gold
+// (`x = 5`, `y < -2`) needs a solved prediction: restating the question
+// (`3y + 6 < 0`) is not answering it.
 import { FloatEvaluator, isReliable, PointSampler, POINT_SEED, POINTS_NEEDED, POINTS_TRIED, randomSource, type EvalMode } from "./evaluate.js";
 import { freeSymbols, type Expr, type RelOp } from "./expr.js";
 import { DIFFERENT, matched, undecided, type CompareContext, type Comparator, type Judgement } from "./judgement.js";
@@ -22,6 +24,34 @@ function mirrored(r: Relation): Relation {
 
 const sameOps = (a: readonly RelOp[], b: readonly RelOp[]) => a.length === b.length && a.every((op, i) => op === b[i]);
 
+/** A variable alone on one side and no variable on the others: `x = 5`, `1 < x \le 3`. */
+function isSolved(r: Relation): boolean {
+  const bare = r.sides.filter((s) => s.k === "sym");
+  return bare.length === 1 && r.sides.every((s) => s.k === "sym" || freeSymbols(s).size === 0);
+}
+
+/** A number written as digits, possibly negated. */
+function literalValue(e: Expr): string | null {
+  if (e.k === "neg") {
+    const v = literalValue(e.x);
+    return v === null ? null : `-${v}`;
+  }
+  return e.k === "num" && e.literal ? e.value.toString() : null;
+}
+
+/**
+ * A prediction's chain of equalities `y = 2+2+3 = 7` as its ends `y = 7`,
+ * whose last side is its value; null when the chain equates different
+ * numbers (`5 = 6 = 7` lists answers, it does not compute one). Other
+ * relations are returned as they are.
+ */
+export function chainEnds(r: Relation): Relation | null {
+  if (!r.ops.every((op) => op === "=")) return r;
+  const literals = new Set(r.sides.map(literalValue).filter((v) => v !== null));
+  if (literals.size > 1) return null;
+  return r.sides.length === 2 ? r : { k: "rel", ops: ["="], sides: [r.sides[0], r.sides[r.sides.length - 1]] };
+}
+
 export function compareRelations(gold: Relation, pred: Relation, ctx: CompareContext, compare: Comparator): Judgement {
   const orientations = [pred, mirrored(pred)].filter((r) => sameOps(gold.ops, r.ops));
   let open: Judgement | null = null;
@@ -30,7 +60,7 @@ export function compareRelations(gold: Relation, pred: Relation, ctx: CompareCon
     if (j.verdict === true) return matched("relation");
     if (j.verdict === null) open ??= j;
   }
-  if (gold.ops.length === 1) {
+  if (gold.ops.length === 1 && !isSolved(gold)) {
     for (const r of orientations) {
       const j = proportional(gold, r, ctx);
       if (j.verdict === true) return j;
@@ -102,6 +132,16 @@ export function inequalityPieces(e: Expr): Piece[] | null {
   if (relations === null) return null;
   let variable: string | null = null;
   const pieces: Piece[] = [];
+  if (relations.length === 1 && relations[0].ops.length === 1 && relations[0].ops[0] === "!=") {
+    // x != 3 is everything but 3.
+    const [a, b] = relations[0].sides;
+    const c = a.k === "sym" ? b : a;
+    if ((a.k === "sym") === (b.k === "sym") || freeSymbols(c).size > 0) return null;
+    return [
+      { lo: MINUS_INFINITY, hi: c, loClosed: false, hiClosed: false },
+      { lo: c, hi: INFINITY, loClosed: false, hiClosed: false },
+    ];
+  }
   for (const rel of relations) {
     if (rel.ops.some((op) => op === "=" || op === "!=")) return null;
     const r = rel.sides[rel.sides.length - 1].k === "sym" && rel.sides.length === 2 ? mirrored(rel) : rel;

@@ -74,13 +74,61 @@ export function intervalPieces(e: Expr, insideUnion = false): Piece[] | null {
   return null;
 }
 
-/** Equal sets of intervals; an infinite endpoint is open whatever bracket was written. */
-export function comparePieces(gold: readonly Piece[], pred: readonly Piece[], compare: Comparator): Judgement {
-  return compareUnordered(gold, pred, (g, p) => {
+/**
+ * An answer that can only be an interval or a union of them: a bracket with a
+ * square side or an infinite end, or a union. `(1, 3)` may be a point.
+ */
+export function isInterval(e: Expr): boolean {
+  if (e.k === "union") return intervalPieces(e) !== null;
+  return e.k === "bracket" && e.items.length === 2 && (e.open === "[" || e.close === "]" || e.items.some(isInfinite));
+}
+
+/**
+ * Equal sets of intervals; an infinite endpoint is open whatever bracket was
+ * written. Pieces with numeric endpoints are merged first, so that
+ * `(0,1] \cup (1,2]` is `(0,2]` and `(-\infty,2) \cup \{2\}` is `(-\infty,2]`.
+ */
+export function comparePieces(
+  gold: readonly Piece[], pred: readonly Piece[], compare: Comparator, valueOf: (e: Expr) => number | null,
+): Judgement {
+  return compareUnordered(mergePieces(gold, valueOf), mergePieces(pred, valueOf), (g, p) => {
     if (g.loClosed !== p.loClosed && !isInfinite(g.lo)) return DIFFERENT;
     if (g.hiClosed !== p.hiClosed && !isInfinite(g.hi)) return DIFFERENT;
     return compareOrdered([g.lo, g.hi], [p.lo, p.hi], compare);
   });
+}
+
+/** Endpoints equal up to rounding of doubles, so that the same value computed two ways meets itself. */
+const sameEnd = (a: number, b: number) =>
+  a === b || (Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)));
+
+/** The union of the pieces as disjoint pieces in order; unchanged when an endpoint has no numeric value. */
+function mergePieces(pieces: readonly Piece[], valueOf: (e: Expr) => number | null): readonly Piece[] {
+  if (pieces.length < 2) return pieces;
+  const valued: Array<{ piece: Piece; lo: number; hi: number }> = [];
+  for (const piece of pieces) {
+    const lo = valueOf(piece.lo);
+    const hi = valueOf(piece.hi);
+    if (lo === null || hi === null) return pieces;
+    valued.push({ piece, lo, hi });
+  }
+  valued.sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  const merged: Array<{ piece: Piece; lo: number; hi: number }> = [];
+  for (const next of valued) {
+    const last = merged[merged.length - 1];
+    const touches = last !== undefined && (sameEnd(next.lo, last.hi) ? last.piece.hiClosed || next.piece.loClosed : next.lo < last.hi);
+    if (!touches) {
+      merged.push({ ...next });
+      continue;
+    }
+    if (sameEnd(next.lo, last.lo)) last.piece = { ...last.piece, loClosed: last.piece.loClosed || next.piece.loClosed };
+    if (sameEnd(next.hi, last.hi)) last.piece = { ...last.piece, hiClosed: last.piece.hiClosed || next.piece.hiClosed };
+    else if (next.hi > last.hi) {
+      last.piece = { ...last.piece, hi: next.piece.hi, hiClosed: next.piece.hiClosed };
+      last.hi = next.hi;
+    }
+  }
+  return merged.map((m) => m.piece);
 }
 
 /** Cells of a matrix with one row or one column, which also reads as a tuple. */

@@ -34,7 +34,7 @@ export const FLIPPED: Record<RelOp, RelOp> = { "=": "=", "!=": "!=", "<": ">", "
 /** Commands that only change spacing or size: skipped like whitespace. */
 export const SPACING = new Set([
   ",", ";", ":", "!", " ", "quad", "qquad", "left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
-  "biggl", "biggr", "Biggl", "Biggr", "displaystyle", "textstyle", "scriptstyle", "limits", "$", "middle",
+  "biggl", "biggr", "Biggl", "Biggr", "displaystyle", "textstyle", "scriptstyle", "limits", "middle",
 ]);
 
 /** Wrappers whose argument is words, not math. */
@@ -47,19 +47,8 @@ export const FRACTIONS = new Set(["frac", "dfrac", "tfrac", "cfrac"]);
 export const BINOMIALS = new Set(["binom", "dbinom", "tbinom"]);
 export const MATRIX_ENVIRONMENTS = new Set(["pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "matrix", "smallmatrix", "array"]);
 
-/**
- * Units dropped after a number (`10 cm`, `5 \text{ dollars}`); single letters
- * are not here because `5m` is more often a product than five metres.
- */
-export const UNITS = new Set([
-  "cm", "mm", "km", "kg", "mg", "ml", "ft", "yd", "mi", "lb", "lbs", "oz", "hr", "hrs", "mph", "kmh",
-  "inch", "inches", "foot", "feet", "yard", "yards", "mile", "miles", "meter", "meters", "metre", "metres",
-  "centimeter", "centimeters", "millimeter", "millimeters", "kilometer", "kilometers", "gram", "grams",
-  "kilogram", "kilograms", "pound", "pounds", "ounce", "ounces", "liter", "liters", "litre", "litres",
-  "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months",
-  "year", "years", "dollar", "dollars", "cent", "cents", "euro", "euros", "unit", "units", "square", "sq", "cubic",
-  "degree", "degrees", "radian", "radians", "percent", "people", "students", "times", "ways", "points", "items",
-]);
+/** Words after a value that make it a percentage (`28 percent` is `28\%`). */
+export const PERCENT_WORDS = new Set(["percent", "pct", "percentage"]);
 
 /** Words that separate several answers. */
 export const SEPARATOR_WORDS = new Set(["and", "or"]);
@@ -75,7 +64,62 @@ export const UNICODE: ReadonlyMap<string, string> = new Map([
   ["\u00f7", "\\div "], ["\u03c0", "\\pi "], ["\u221e", "\\infty "], ["\u221a", "\\sqrt "], ["\u2264", "\\le "],
   ["\u2265", "\\ge "], ["\u2260", "\\ne "], ["\u00b1", "\\pm "], ["\u2213", "\\mp "], ["\u222a", "\\cup "],
   ["\u2208", "\\in "], ["\u00b0", "^\\circ "], ["\u00b2", "^2"], ["\u00b3", "^3"], ["\u00b9", "^1"], ["\u2205", "\\emptyset "],
-  ["\u00bd", "(1/2)"], ["\u00bc", "(1/4)"], ["\u00be", "(3/4)"], ["\u2153", "(1/3)"], ["\u2154", "(2/3)"],
+  // Vulgar fractions as \frac of literals, so that 3½ is the mixed number 7/2.
+  ["\u00bd", "\\frac{1}{2}"], ["\u00bc", "\\frac{1}{4}"], ["\u00be", "\\frac{3}{4}"], ["\u2153", "\\frac{1}{3}"], ["\u2154", "\\frac{2}{3}"],
+  // Currencies other than the dollar (\$, a unit) are not judged.
+  ["\u20ac", " "], ["\u00a3", " "], ["\u00a5", " "],
   ["\u03b1", "\\alpha "], ["\u03b2", "\\beta "], ["\u03b8", "\\theta "], ["\u03bb", "\\lambda "], ["\u03bc", "\\mu "],
   ["\u2009", " "], ["\u00a0", " "], ["\u202f", " "], ["\u27e8", "\\langle "], ["\u27e9", "\\rangle "],
 ]);
+
+/** Numbers in words, for the small numbers people write out (`twelve`, `two thirds`, `one hundred twenty`). */
+const UNITS_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+  "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"];
+const TENS_WORDS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+const DENOMINATOR_WORDS = new Map([
+  ["half", 2], ["halves", 2], ["third", 3], ["thirds", 3], ["quarter", 4], ["quarters", 4], ["fourth", 4], ["fourths", 4],
+  ["fifth", 5], ["fifths", 5], ["sixth", 6], ["sixths", 6], ["seventh", 7], ["sevenths", 7], ["eighth", 8], ["eighths", 8],
+  ["ninth", 9], ["ninths", 9], ["tenth", 10], ["tenths", 10],
+]);
+
+export const isNumberWord = (word: string): boolean =>
+  UNITS_WORDS.includes(word) || (word !== "" && TENS_WORDS.includes(word)) || word === "negative";
+
+/**
+ * The value of the number words that start `words` (lower-cased, one word
+ * each): perhaps `negative`, a cardinal below 1000 (`twenty five`, `two
+ * hundred`), then perhaps a denominator (`two thirds`). Returns [numerator,
+ * denominator, words used], or null when the words do not start with a number.
+ */
+export function numberWordsValue(words: readonly string[]): [number, number, number] | null {
+  const negative = words[0] === "negative";
+  let used = negative ? 1 : 0;
+  const below100 = (): number | null => {
+    const w = words[used];
+    const unit = UNITS_WORDS.indexOf(w);
+    if (unit >= 0) {
+      used++;
+      return unit;
+    }
+    const tens = TENS_WORDS.indexOf(w);
+    if (tens < 2) return null;
+    used++;
+    const next = UNITS_WORDS.indexOf(words[used]);
+    if (next >= 1 && next <= 9) {
+      used++;
+      return tens * 10 + next;
+    }
+    return tens * 10;
+  };
+  let value = below100();
+  if (value === null) return null;
+  if (words[used] === "hundred" && value >= 1 && value <= 9) {
+    used++;
+    const rest = below100();
+    value = value * 100 + (rest ?? 0);
+  }
+  const sign = negative ? -1 : 1;
+  const denominator = DENOMINATOR_WORDS.get(words[used] ?? "");
+  if (denominator !== undefined && value >= 1) return [sign * value, denominator, used + 1];
+  return [sign * value, 1, used];
+}

@@ -21,6 +21,11 @@ test("strategies are tried in order", () => {
   assert.equal(extractAnswer("x".repeat(400), ["whole"]), null);
   assert.equal(extractAnswer("The answer is 3.5.", ["answer-is"])?.answer, "3.5");
   assert.equal(extractAnswer("So the answer is $x^2$ for all x.", ["answer-is"])?.answer, "x^2");
+  assert.equal(extractAnswer("The answer is $5.", ["answer-is"])?.answer, "$5", "a dollar sign that never closes is currency");
+  assert.equal(extractAnswer("The answer is $x + 1", ["answer-is"]), null, "unclosed math that is not an amount is no answer");
+  assert.equal(extractAnswer("#### $1,250 dollars", ["gsm8k"])?.answer, "$1,250", "words after the #### number");
+  assert.equal(extractAnswer("#### 18 or 19", ["gsm8k"])?.answer, "18 or 19");
+  assert.equal(extractAnswer("Hence the area is $12\\pi$.", ["final-statement"])?.answer, "12\\pi");
 });
 
 test("cleaning strips delimiters, bold and a final period", () => {

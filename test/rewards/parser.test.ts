@@ -26,7 +26,23 @@ test("notations parse to the intended structure", () => {
     ["1.5e-3", "3/2000"],
     ["10\\%", "10%"],
     ["30^\\circ", "30"],
-    ["5 \\text{ cm}^2", "5"],
+    ["5 \\text{ cm}^2", "5 [cm^2]"],
+    ["15 square feet", "15 [square feet]"],
+    ["60 km/h", "60 [km / h]"],
+    ["12 \\text{ apples}", "12"],
+    ["28 percent", "28%"],
+    ["1 000 000", "1000000"],
+    ["10,\\!000", "10000"],
+    ["3 1/2", "7/2"],
+    ["-3 1/2", "-7/2"],
+    ["3\u00bd", "7/2"],
+    ["twenty-five", "25"],
+    ["two thirds", "2/3"],
+    ["one hundred twenty", "120"],
+    ["\\text{seven}", "7"],
+    ["negative two", "-2"],
+    ["\\$5.50", "11/2 [$]"],
+    ["11,\\! 111,\\! 100", "11111100"],
     ["\\text{13}", "13"],
     ["(1,2]", "(1, 2]"],
     ["\\{3, 1\\}", "{3, 1}"],
@@ -50,10 +66,16 @@ test("notations parse to the intended structure", () => {
 });
 
 test("what the parser does not understand is an error, not a guess", () => {
-  for (const bad of ["\\frac{", "3 +", "\\foo{1}", "1, 2, \\dots", "5 apples", "(1,2", "1 1/2", "\\begin{cases}1\\end{cases}", "", "x \\approx 2"]) {
+  for (const bad of [
+    "\\frac{", "3 +", "\\foo{1}", "1, 2, \\dots", "5 apples", "(1,2", "1 3/2", "x 1/2", "\\begin{cases}1\\end{cases}", "", "x \\approx 2",
+    "two apples", "5 square apples",
+  ]) {
     assert.throws(() => parseAnswer(bad), ParseError, bad);
   }
   assert.throws(() => parseAnswer("1+".repeat(1500) + "1"), ParseError, "too long");
+  for (const deep of ["(".repeat(150) + "1" + ")".repeat(150), "-".repeat(150) + "1", "2^".repeat(150) + "2", "\\sqrt{".repeat(150) + "2" + "}".repeat(150)]) {
+    assert.throws(() => parseAnswer(deep), /nested too deeply/, deep.slice(0, 20));
+  }
 });
 
 test("parsing ticks the budget", () => {
