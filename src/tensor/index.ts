@@ -17,3 +17,4 @@ export * from "./ops/logprobs.js";
 export * from "./ops/cast.js";
 export * from "./ops/optim.js";
 export * from "./ops/select-positions.js";
+export * from "./ops/sampling.js";
