@@ -20,6 +20,11 @@ export interface GeneratedSequence {
   logprobs: number[];
   /** "stop": a stop token or stop string ended it; "length": maxNewTokens did. */
   finishReason: FinishReason;
+  /**
+   * Set by a sampler that did not get the sampled token ids back and encoded the text instead:
+   * tokenIds may then differ from what was sampled (and lack a final stop token).
+   */
+  retokenized?: boolean;
 }
 
 function compareIds(a: readonly number[], b: readonly number[]): number {

@@ -7,7 +7,7 @@ import type { GenerationTokenizer } from "./config.js";
 export class StopStrings {
   private readonly window: number;
 
-  constructor(private readonly strings: readonly string[], private readonly tokenizer: GenerationTokenizer) {
+  constructor(readonly strings: readonly string[], private readonly tokenizer: GenerationTokenizer) {
     // A token decodes to at least one character except in the middle of a
     // multi-byte character (at most 4 byte tokens), hence the slack.
     this.window = 4 * Math.max(0, ...strings.map((s) => s.length)) + 4;
