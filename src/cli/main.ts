@@ -19,6 +19,7 @@ const commands: Array<() => Promise<{ register(program: Command, io: CliIO): voi
   () => import("./data.js"),
   () => import("./eval.js"),
   () => import("./generate.js"),
+  () => import("./serve.js"),
   () => import("./sft.js"),
   () => import("./train.js"),
   () => import("./values.js"),
