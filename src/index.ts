@@ -19,3 +19,4 @@ export type { HiddenOptions, ForwardOptions, LoadedModel, LoadModelOptions, Save
 export * from "./data/index.js";
 export * from "./generate/index.js";
 export * from "./rewards/index.js";
+export * from "./serve/index.js";
