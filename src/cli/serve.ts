@@ -4,10 +4,11 @@
 import { Option, type Command } from "commander";
 import { BUILTIN_PREFIX, resolveModel, type WeightDtype } from "../models/index.js";
 import { createServer, SERVE_DEFAULTS, type ModelServer } from "../serve/index.js";
-import { nonNegativeInteger, numberOption, positiveInteger, positiveNumber } from "./options.js";
+import type { CliIO } from "./io.js";
+import { nonNegativeInteger, numberOption, positiveInteger, positiveNumber, UsageError } from "./options.js";
 
-/** The built-in task's model, which --builtin serves. */
-export const BUILTIN_TASK_MODEL = { spec: `${BUILTIN_PREFIX}tiny`, seed: 0 } as const;
+/** The built-in task's model, which --builtin serves: the shipped reference policy of the arithmetic task. */
+export const BUILTIN_TASK_MODEL = { spec: `${BUILTIN_PREFIX}arithmetic` } as const;
 
 export interface ServeOptions {
   model?: string;
@@ -36,9 +37,9 @@ export interface RunningServer {
 
 /** Loads the model and starts listening. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  if ((options.model === undefined) === (options.builtin !== true)) throw new Error("give either --model DIR|builtin:NAME or --builtin");
+  if ((options.model === undefined) === (options.builtin !== true)) throw new UsageError("give either --model DIR|builtin:NAME or --builtin");
   const spec = options.builtin ? BUILTIN_TASK_MODEL.spec : options.model!;
-  const { model, tokenizer } = await resolveModel(spec, { weights: options.weights, seed: options.builtin ? BUILTIN_TASK_MODEL.seed : undefined });
+  const { model, tokenizer } = await resolveModel(spec, { weights: options.weights });
   const name = options.servedModelName ?? spec;
   const server = createServer({
     model, tokenizer, name,
@@ -66,12 +67,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-export function register(program: Command): void {
+/** Resolves with the name of the first of SIGTERM and SIGINT to arrive. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const signals = ["SIGTERM", "SIGINT"] as const;
+    const handlers = signals.map((signal) => () => {
+      signals.forEach((s, i) => process.off(s, handlers[i]));
+      resolve(signal);
+    });
+    signals.forEach((s, i) => process.once(s, handlers[i]));
+  });
+}
+
+export function register(program: Command, io: CliIO): void {
   program
     .command("serve")
     .description("serve a model over the OpenAI API (/v1/completions, /v1/chat/completions, /v1/models), batching concurrent requests")
-    .option("--model <dir>", `a Hugging Face model folder, or ${BUILTIN_PREFIX}<preset> (tiny, small) for a seeded built-in model`)
-    .option("--builtin", `serve the built-in task's model (${BUILTIN_TASK_MODEL.spec}, seed ${BUILTIN_TASK_MODEL.seed}): try the server with no download`)
+    .option("--model <dir>", `a Hugging Face model folder, or ${BUILTIN_PREFIX}<name> (tiny, small: seeded; arithmetic: shipped)`)
+    .option("--builtin", `serve the built-in task's model (${BUILTIN_TASK_MODEL.spec}, shipped with the package): try the server with no download`)
     .addOption(new Option("--weights <type>", "hold the weights as f32, or as bf16: half the memory, faster sampling").choices(["f32", "bf16"]).default("f32"))
     .option("--served-model-name <name>", "the name clients send as `model` (default: the --model value)")
     .option("--host <host>", "address to listen on", "127.0.0.1")
@@ -84,19 +97,10 @@ export function register(program: Command): void {
     .addOption(new Option("--api-key <key>", "require `Authorization: Bearer <key>` on /v1/ requests").env("ASTARPO_API_KEY"))
     .action(async (options: ServeOptions) => {
       const running = await startServer(options);
-      process.stderr.write(`serving ${running.name} at ${running.baseUrl} (batches of up to ${options.maxBatch}); SIGTERM or Ctrl-C stops\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stderr.write(`${signal}: finishing requests in flight (up to ${options.shutdownGrace} s)\n`);
-          running.stop().then(resolve, (error) => {
-            process.stderr.write(`astarpo serve: ${(error as Error).message}\n`);
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.once("SIGTERM", () => stop("SIGTERM"));
-        process.once("SIGINT", () => stop("SIGINT"));
-      });
-      process.stderr.write("stopped\n");
+      const signal = stopSignal();
+      io.stderr(`serving ${running.name} at ${running.baseUrl} (batches of up to ${options.maxBatch}); SIGTERM or Ctrl-C stops\n`);
+      io.stderr(`${await signal}: finishing requests in flight (up to ${options.shutdownGrace} s)\n`);
+      await running.stop();
+      io.stderr("stopped\n");
     });
 }
