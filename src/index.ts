@@ -20,3 +20,4 @@ export type { AdapterState, SaveAdaptersOptions, HiddenOptions, ForwardOptions, 
 export * from "./data/index.js";
 export * from "./generate/index.js";
 export * from "./rewards/index.js";
+export * from "./serve/index.js";

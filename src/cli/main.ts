@@ -20,6 +20,7 @@ const commands: Array<() => Promise<{ register(program: Command, io: CliIO): voi
   () => import("./eval.js"),
   () => import("./generate.js"),
   () => import("./merge.js"),
+  () => import("./serve.js"),
   () => import("./sft.js"),
   () => import("./train.js"),
   () => import("./values.js"),

@@ -3,7 +3,11 @@ export {
   GENERATION_DEFAULTS, logprobTemperature, resolveGenerationConfig,
   type GenerationConfig, type GenerationProgress, type GenerationTokenizer, type ResolvedGenerationConfig,
 } from "./config.js";
-export { generate, type FinishReason, type GeneratedSequence } from "./generate.js";
+export {
+  checkPrompt, GenerationEngine, SamplingPlan, Sequence,
+  type EngineOptions, type FinishReason, type SequenceRequest, type TokenChoice,
+} from "./engine.js";
+export { generate, generatedSequence, type GeneratedSequence } from "./generate.js";
 export { localSampler, type ResponseSampler, type SamplePrompt } from "./sampler.js";
 export { keptTokens, NO_FILTERS, sampleToken, sequenceSeed, type SamplingFilters } from "./samplers.js";
 export {

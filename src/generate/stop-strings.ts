@@ -7,7 +7,7 @@ import type { GenerationTokenizer } from "./config.js";
 export class StopStrings {
   private readonly window: number;
 
-  constructor(private readonly strings: readonly string[], private readonly tokenizer: GenerationTokenizer) {
+  constructor(readonly strings: readonly string[], private readonly tokenizer: GenerationTokenizer) {
     // A token decodes to at least one character except in the middle of a
     // multi-byte character (at most 4 byte tokens), hence the slack.
     this.window = 4 * Math.max(0, ...strings.map((s) => s.length)) + 4;
@@ -24,13 +24,16 @@ export class StopStrings {
     return this.strings.some((s) => tail.includes(s));
   }
 
-  /** The response text up to the end of its first stop string (unchanged without one). */
-  cut(text: string): string {
-    let end = text.length;
+  /**
+   * The response text up to the end of its first stop string (the one that ended it), or up to
+   * its start without `keep` (as OpenAI-style servers return it); unchanged without one.
+   */
+  cut(text: string, keep = true): string {
+    let start = text.length, end = text.length;
     for (const s of this.strings) {
       const at = text.indexOf(s);
-      if (at >= 0) end = Math.min(end, at + s.length);
+      if (at >= 0 && (at + s.length < end || (at + s.length === end && at < start))) [start, end] = [at, at + s.length];
     }
-    return text.slice(0, end);
+    return text.slice(0, keep ? end : start);
   }
 }

@@ -2,19 +2,23 @@
 // buffer of each per layer. A row's tokens occupy positions keyStart..length-1
 // of its buffer (positions before keyStart are left padding, never attended
 // to), so rows of different lengths decode together, and a finished row is
-// dropped by compacting the buffers rather than left to cost compute.
-import { gatherRows, keep, noGrad, zeros, type Tensor } from "../tensor/index.js";
+// dropped by compacting the buffers rather than left to cost compute. Rows
+// need not be filled alike, so the rows of a newly prefilled batch can join a
+// cache that is already decoding (continuous batching).
+import { gatherRows, keep, noGrad, scope, sliceRows, writeRows, zeros, type Tensor } from "../tensor/index.js";
 import type { DecoderConfig } from "./config.js";
 
 export class KVCache {
   private rowCount: number;
+  private positions: number;
   private filled: Int32Array;
   private starts: Int32Array;
   private keyBuffers: Tensor[];
   private valueBuffers: Tensor[];
 
-  private constructor(readonly capacity: number, readonly config: DecoderConfig, batch: number) {
+  private constructor(capacity: number, readonly config: DecoderConfig, batch: number) {
     this.rowCount = batch;
+    this.positions = capacity;
     this.filled = new Int32Array(batch);
     this.starts = new Int32Array(batch);
     const shape = [batch, capacity, config.numKvHeads, config.headDim];
@@ -32,6 +36,11 @@ export class KVCache {
 
   get batch(): number {
     return this.rowCount;
+  }
+
+  /** Positions each row can hold (padding included). */
+  get capacity(): number {
+    return this.positions;
   }
 
   /** Filled positions per row (padding included): the next token of row b goes to position lengths[b]. */
@@ -71,6 +80,34 @@ export class KVCache {
     this.filled = Int32Array.from(rows, (r) => this.filled[r]);
     this.starts = Int32Array.from(rows, (r) => this.starts[r]);
     this.rowCount = rows.length;
+  }
+
+  /**
+   * Appends the rows of `other` (a cache for the same model shape) after this one's, with their
+   * lengths and padding; the capacity becomes the larger of the two. `other` is left unchanged.
+   */
+  append(other: KVCache): void {
+    const a = this.config, b = other.config;
+    if (a.numLayers !== b.numLayers || a.numKvHeads !== b.numKvHeads || a.headDim !== b.headDim) {
+      throw new Error("KVCache.append: the caches were made for different model shapes");
+    }
+    const capacity = Math.max(this.positions, other.positions);
+    const rows = this.rowCount + other.rowCount;
+    const join = (mine: Tensor[], theirs: Tensor[]) => mine.map((old, layer) => {
+      const joined = keep(zeros([rows, capacity, a.numKvHeads, a.headDim]));
+      noGrad(() => scope(() => {
+        writeRows(sliceRows(joined, 0, this.rowCount), old, new Int32Array(this.rowCount));
+        writeRows(sliceRows(joined, this.rowCount, other.rowCount), theirs[layer], new Int32Array(other.rowCount));
+      }));
+      old.dispose();
+      return joined;
+    });
+    this.keyBuffers = join(this.keyBuffers, other.keyBuffers);
+    this.valueBuffers = join(this.valueBuffers, other.valueBuffers);
+    this.filled = Int32Array.of(...this.filled, ...other.filled);
+    this.starts = Int32Array.of(...this.starts, ...other.starts);
+    this.rowCount = rows;
+    this.positions = capacity;
   }
 
   /** Bytes one position of one row takes across all layers (keys and values, float32). */

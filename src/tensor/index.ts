@@ -18,3 +18,4 @@ export * from "./ops/cast.js";
 export * from "./ops/optim.js";
 export * from "./ops/select-positions.js";
 export * from "./ops/clamp.js";
+export * from "./ops/sampling.js";

@@ -108,6 +108,35 @@ test("selectRows drops finished rows and the others decode on unchanged", async 
   }
 });
 
+test("append joins a batch prefilled apart to a decoding one; each row decodes on as it would alone", async () => {
+  const { model, config } = await loadModel(fixtureDir("qwen2"));
+  const V = config.vocabSize;
+  const running = KVCache.create(config, 1, ROWS[1].length + 2);
+  const joining = KVCache.create(config, 2, ROWS[0].length + 4);
+  try {
+    noGrad(() => scope(() => model.forward(idsTensor([ROWS[1]]), { cache: running })));
+    noGrad(() => scope(() => model.forward(idsTensor([[5]]), { cache: running })));
+    const { ids, keyStart } = leftPadded([ROWS[0], ROWS[2]]);
+    noGrad(() => scope(() => model.forward(idsTensor(ids), { cache: joining, keyStart })));
+    const before = running.bytesPerToken() * running.batch * running.capacity;
+    const live = memory().cpu.live;
+    running.append(joining);
+    assert.equal(running.batch, 3);
+    assert.equal(running.capacity, Math.max(ROWS[1].length + 2, ROWS[0].length + 4));
+    assert.deepEqual([...running.lengths], [ROWS[1].length + 1, ids[0].length, ids[0].length]);
+    assert.deepEqual([...running.keyStart], [0, ...keyStart]);
+    assert.equal(memory().cpu.live - live, running.bytesPerToken() * 3 * running.capacity - before, "the joined buffers replace the old ones");
+    const got = noGrad(() => scope(() => model.forward(idsTensor([[11], [12], [13]]), { cache: running, lastOnly: true }).toFloat32Array()));
+    [[...ROWS[1], 5, 11], [...ROWS[0], 12], [...ROWS[2], 13]].forEach((sequence, b) => {
+      assertClose(rowsOf(got, V, b, 1), rowsOf(fullLogits(model, sequence), V, sequence.length - 1, 1), 1e-4, 1e-5, `row ${b}`);
+    });
+  } finally {
+    running.dispose();
+    joining.dispose();
+    model.dispose();
+  }
+});
+
 test("last-position logits carry the same gradient as the full logits", async () => {
   const { model } = await loadModel(fixtureDir("qwen3"));
   const ids = [SEQUENCE.slice(0, 6), SEQUENCE.slice(6, 12)];

@@ -1,0 +1,137 @@
+// Sampling through astarpo serve on loopback, in this process:
+//   server_tok_s   new tokens/s of the openai sampler through the server (one
+//                  request per sequence, as many in flight as the batch holds)
+//                  against the local sampler at the same batch size (the peer)
+//   clients_*      a bounded crowd of concurrent clients (each sends a few
+//                  requests in turn): every request answered exactly once and
+//                  with the tokens generate() gives its seed, the 429s the
+//                  queue bound sent back (retried by the client), latency
+//                  percentiles, and the memory the wave took
+//   npm run bench -- serve [--json] [--quick]
+// --quick samples fewer, shorter sequences: a smoke run, whose ratio is lower
+// (a sequence's row idles for the round trip between its answer and the next
+// request, which weighs more on short sequences).
+import OpenAI from "openai";
+import { generate, localSampler, type SamplePrompt } from "../src/generate/index.js";
+import { resolveModel } from "../src/models/index.js";
+import { createServer, openaiSampler } from "../src/serve/index.js";
+import { memory, resetPeakMemory, Rng } from "../src/tensor/index.js";
+import { Report } from "./report.js";
+
+interface Options {
+  json: boolean;
+  quick: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { json: false, quick: false };
+  for (const arg of argv) {
+    if (arg === "--json") options.json = true;
+    else if (arg === "--quick") options.quick = true;
+    else throw new Error(`serve: unknown option ${arg} (expected --json, --quick)`);
+  }
+  return options;
+}
+
+const MODEL = "builtin:small";
+/** The whole benchmark must end within this; a hang is a failure, not a slow result. */
+const TIME_LIMIT_MS = 10 * 60 * 1000;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const options = parseOptions(argv);
+  const report = new Report("serve", options.json);
+  const limit = setTimeout(() => {
+    console.error(`serve: the benchmark ran past ${TIME_LIMIT_MS / 60000} minutes`);
+    process.exit(1);
+  }, TIME_LIMIT_MS);
+  const { model, tokenizer } = await resolveModel(MODEL);
+  const batch = 16, promptLength = 32, newTokens = options.quick ? 32 : 96, sequences = options.quick ? 32 : 64;
+  const clients = 64, requestsPerClient = options.quick ? 2 : 4, clientTokens = 32;
+  const server = createServer({ model, tokenizer, name: MODEL, maxBatch: batch, maxQueue: 2 * batch });
+  try {
+    const url = await server.listen("127.0.0.1", 0);
+    const rng = new Rng(1);
+    const randomPrompt = (): SamplePrompt => {
+      const ids = Array.from({ length: promptLength }, () => 1 + rng.int(tokenizer.vocabSize - 1));
+      return { ids, text: tokenizer.decode(ids) };
+    };
+
+    // Throughput at one batch size: every sequence runs to maxNewTokens, so both sides sample the same tokens.
+    const config = { maxNewTokens: newTokens, batchSize: batch, stopTokenIds: [], seed: 0 };
+    const local = localSampler(model, tokenizer, MODEL);
+    const remote = openaiSampler({ baseUrl: `${url}/v1`, model: MODEL, tokenizer, concurrency: batch });
+    await local.sample([randomPrompt()], { ...config, maxNewTokens: 2 });
+    await remote.sample([randomPrompt()], { ...config, maxNewTokens: 2 });
+    const tokensPerSecond = async (sampler: typeof local) => {
+      let best = 0;
+      for (let rep = 0; rep < (options.quick ? 1 : 3); rep++) {
+        const prompts = Array.from({ length: sequences }, randomPrompt);
+        const started = performance.now();
+        await sampler.sample(prompts, config);
+        best = Math.max(best, (sequences * newTokens) / ((performance.now() - started) / 1000));
+      }
+      return best;
+    };
+    const localRate = await tokensPerSecond(local);
+    const serverRate = await tokensPerSecond(remote);
+    const shape = `${MODEL}, batch ${batch}, ${sequences} sequences, prompt ${promptLength}, ${newTokens} new`;
+    report.add("local_tok_s", localRate, "tok/s", null, shape);
+    report.add("server_tok_s", serverRate, "tok/s", localRate, `${shape}, one request per sequence (peer: local sampler)`);
+
+    // A crowd of clients, each sending its requests in turn; every request has its own seed.
+    let refused = 0;
+    const countingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (response.status === 429) refused++;
+      return response;
+    };
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: "none", maxRetries: 50, fetch: countingFetch });
+    const asked = Array.from({ length: clients * requestsPerClient }, (_, seed) => ({ prompt: randomPrompt().ids, seed }));
+    const answers: Array<Array<{ id: string; tokens: number[]; prompt: number[] }>> = asked.map(() => []);
+    const latencies: number[] = [];
+    resetPeakMemory();
+    const rssBefore = process.memoryUsage().rss;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: clients }, async (_, c) => {
+      for (let r = 0; r < requestsPerClient; r++) {
+        const index = c * requestsPerClient + r;
+        const sent = performance.now();
+        const answer = await client.completions.create({
+          model: MODEL, prompt: [...asked[index].prompt], seed: asked[index].seed, max_tokens: clientTokens, ignore_eos: true, return_token_ids: true,
+        } as OpenAI.CompletionCreateParamsNonStreaming);
+        latencies.push(performance.now() - sent);
+        const choice = answer.choices[0] as (typeof answer.choices)[0] & { token_ids: number[]; prompt_token_ids: number[] };
+        answers[index].push({ id: answer.id, tokens: choice.token_ids, prompt: choice.prompt_token_ids });
+      }
+    }));
+    const wallSeconds = (performance.now() - started) / 1000;
+    const peak = memory().cpu.peak;
+    const rssGrowth = process.memoryUsage().rss - rssBefore;
+    const expected = generate(model, tokenizer, asked.map((a) => a.prompt), {
+      maxNewTokens: clientTokens, stopTokenIds: [], seeds: asked.map((a) => a.seed), batchSize: batch,
+    });
+    const lost = answers.filter((a) => a.length === 0).length;
+    const twice = answers.filter((a) => a.length > 1).length + (asked.length - new Set(answers.flat().map((a) => a.id)).size - lost);
+    const wrong = answers.filter((a, i) => a.length === 1 && (a[0].tokens.join() !== expected[i].tokenIds.join() || a[0].prompt.join() !== asked[i].prompt.join())).length;
+    const crowd = `${clients} clients x ${requestsPerClient} requests, ${clientTokens} tokens each, batch ${batch}, queue ${2 * batch}`;
+    report.add("clients_answered", asked.length - lost, "requests", null, crowd);
+    report.add("clients_lost", lost, "requests", null, crowd);
+    report.add("clients_answered_twice", twice, "requests", null, crowd);
+    report.add("clients_wrong_tokens", wrong, "requests", null, `${crowd}; against generate() with each request's seed`);
+    report.add("clients_refused_429", refused, "responses", null, `${crowd}; retried by the openai client after Retry-After`);
+    report.add("clients_tok_s", (asked.length * clientTokens) / wallSeconds, "tok/s", null, crowd);
+    latencies.sort((a, b) => a - b);
+    for (const p of [50, 90, 99]) report.add(`clients_latency_p${p}`, percentile(latencies, p), "ms", null, crowd);
+    report.add("clients_peak_tensor_bytes", peak, "B", null, `${crowd}; weights included`);
+    report.add("clients_rss_growth_bytes", rssGrowth, "B", null, crowd);
+  } finally {
+    await server.shutdown(0);
+    model.dispose();
+    clearTimeout(limit);
+  }
+  report.finish();
+}

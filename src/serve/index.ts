@@ -1,0 +1,5 @@
+// The OpenAI-compatible server for a model, and a sampler that draws from any such server.
+export { ApiError } from "./protocol.js";
+export { createServer, SERVE_DEFAULTS, type ModelServer, type ServerOptions } from "./server.js";
+export { Scheduler, type Job, type SchedulerOptions } from "./scheduler.js";
+export { openaiSampler, OPENAI_SAMPLER_DEFAULTS, type OpenAISamplerOptions } from "./openai-sampler.js";
