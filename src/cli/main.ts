@@ -16,6 +16,7 @@ function packageVersion(): string {
  * line that cannot run, and any other error for a failure.
  */
 const commands: Array<() => Promise<{ register(program: Command, io: CliIO): void }>> = [
+  () => import("./compare.js"),
   () => import("./data.js"),
   () => import("./eval.js"),
   () => import("./generate.js"),

@@ -42,7 +42,7 @@ export function register(program: Command, io: CliIO = processIO): void {
       if (flags.rescore) {
         const cache = ValuesCache.open(dir);
         const changed = await rescoreValues(cache, sets.train, sets.reward);
-        summary = summarizeValues(cache, sets.train.map((p) => p.example.id), config.beta1, config.valueMode);
+        summary = summarizeValues(cache, sets.train.map((p) => p.example.id), config.beta1, config.valueMode, cache.readSummary()?.sampling_seconds ?? 0);
         await cache.writeSummary(summary);
         io.stderr(`rescored ${cache.records.size} prompts: ${changed} changed\n`);
       } else {

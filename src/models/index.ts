@@ -15,5 +15,5 @@ export { saveAdapters, loadAdapters, readAdapterConfig, toPeftConfig, ADAPTER_CO
 export { loadModel, type LoadedModel, type LoadModelOptions } from "./load.js";
 export { saveModel, type SaveModelOptions } from "./save.js";
 export { createBuiltinModel } from "./builtin.js";
-export { resolveModel, isBuiltinSpec, BUILTIN_PREFIX, type ResolvedModel, type ResolveModelOptions } from "./resolve.js";
+export { resolveModel, resolveTokenizer, isBuiltinSpec, BUILTIN_PREFIX, type ResolvedModel, type ResolveModelOptions } from "./resolve.js";
 export { modelFingerprint } from "./fingerprint.js";

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../io/index.js";
-import type { Tokenizer } from "../tokenize/index.js";
+import { createCharTokenizer, loadTokenizer, type Tokenizer } from "../tokenize/index.js";
 import { createBuiltinModel } from "./builtin.js";
 import { BUILTIN_MODEL_NAMES } from "./builtin-configs.js";
 import type { DecoderConfig } from "./config.js";
@@ -47,6 +47,11 @@ export interface ResolvedModel {
   storedWeights: WeightDtype;
 }
 
+function checkFolder(spec: string, flag: string): void {
+  if (!existsSync(spec)) throw new Error(`${flag} ${spec}: no such folder (expected a Hugging Face model folder, builtin:tiny / builtin:small, or builtin:arithmetic)`);
+  if (!statSync(spec).isDirectory()) throw new Error(`${flag} ${spec}: not a folder (expected a Hugging Face model folder with config.json)`);
+}
+
 export function isBuiltinSpec(spec: string): boolean {
   return spec.startsWith(BUILTIN_PREFIX);
 }
@@ -69,9 +74,17 @@ export async function resolveModel(spec: string, options: ResolveModelOptions = 
     built.model.dispose();
     return { model: frozen, tokenizer: built.tokenizer, config: built.config, spec, storedWeights: "f32" };
   }
-  if (!existsSync(spec)) throw new Error(`${flag} ${spec}: no such folder (expected a Hugging Face model folder, builtin:tiny / builtin:small, or builtin:arithmetic)`);
-  if (!statSync(spec).isDirectory()) throw new Error(`${flag} ${spec}: not a folder (expected a Hugging Face model folder with config.json)`);
+  checkFolder(spec, flag);
   const loaded = await loadModel(spec, { dtype: weights });
   const storedWeights: WeightDtype = loaded.config.torchDtype === "bfloat16" ? "bf16" : "f32";
   return { model: loaded.model, tokenizer: loaded.tokenizer, config: loaded.config, spec, storedWeights };
+}
+
+/** Only the tokenizer of a model spec, without loading any weights (to read and count prompts). */
+export function resolveTokenizer(spec: string, flag = "--model"): Tokenizer {
+  const name = spec.slice(BUILTIN_PREFIX.length);
+  if (isBuiltinSpec(spec) && name in SHIPPED_MODELS) return loadTokenizer(shippedModelDir(name as keyof typeof SHIPPED_MODELS));
+  if (isBuiltinSpec(spec)) return createCharTokenizer();
+  checkFolder(spec, flag);
+  return loadTokenizer(spec);
 }

@@ -23,6 +23,8 @@ export interface TrainerState {
   seconds: Record<string, number>;
   /** Tokens sampled so far (rollouts, not evaluation). */
   generatedTokens: number;
+  /** Tokens stage 1 sampled for the training prompts (A*-PO). */
+  stage1Tokens: number;
   /** The largest peak of live tensor memory of any step so far (evaluation not counted). */
   peakMemoryBytes: number;
 }
@@ -95,9 +97,9 @@ export function readTrainerState(checkpoint: string): TrainerState {
     if (!existsSync(join(checkpoint, part))) throw new Error(`${checkpoint}: not a complete checkpoint (no ${part})`);
   }
   const raw = readJsonObject(join(checkpoint, STATE));
-  if (typeof raw.step !== "number" || typeof raw.generatedTokens !== "number" || typeof raw.peakMemoryBytes !== "number" ||
+  if (typeof raw.step !== "number" || typeof raw.generatedTokens !== "number" || typeof raw.stage1Tokens !== "number" || typeof raw.peakMemoryBytes !== "number" ||
     typeof raw.seconds !== "object" || raw.seconds === null) {
-    throw new Error(`${join(checkpoint, STATE)}: expected step, seconds, generatedTokens and peakMemoryBytes`);
+    throw new Error(`${join(checkpoint, STATE)}: expected step, seconds, generatedTokens, stage1Tokens and peakMemoryBytes`);
   }
   return raw as unknown as TrainerState;
 }

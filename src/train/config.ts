@@ -65,7 +65,7 @@ const baseOptions = z.object({
   epochs: z.number().int().positive().default(1)
     .describe("passes over the training prompts (the paper runs 25)"),
   maxSteps: z.number().int().positive().optional()
-    .describe("stop after this many rollout batches, whatever epochs says"),
+    .describe("rollout batches to run, instead of what epochs implies (prompts are revisited as needed)"),
   batchSize: z.number().int().positive().default(256)
     .describe("prompts per rollout batch (the paper: 256)"),
   miniBatchSize: z.number().int().positive().default(128)

@@ -79,9 +79,11 @@ export async function runStageOne(config: RunConfig, run: StageOneRun): Promise<
       bar.stop();
     }
   }
-  const summary = summarizeValues(cache, run.prompts.map((p) => p.example.id), options.beta1, options.valueMode);
+  const seconds = (performance.now() - started) / 1000;
+  const samplingSeconds = (cache.readSummary()?.sampling_seconds ?? 0) + (fromColumns ? 0 : seconds);
+  const summary = summarizeValues(cache, run.prompts.map((p) => p.example.id), options.beta1, options.valueMode, samplingSeconds);
   await cache.writeSummary(summary);
-  return { cache, summary, complete, seconds: (performance.now() - started) / 1000 };
+  return { cache, summary, complete, seconds };
 }
 
 /** A few lines that say what stage 1 found. */
@@ -103,8 +105,8 @@ export interface TrainingValues {
   prompts: PromptItem[];
   /** Stage 1 was stopped before it finished: there is nothing to train on yet. */
   stopped: boolean;
-  /** Seconds spent sampling now (0 when the values were cached). */
-  seconds: number;
+  /** What stage 1 cost for these prompts, whenever it ran: seconds sampling and scoring, and tokens sampled. */
+  cost: { seconds: number; tokens: number };
 }
 
 /**
@@ -115,7 +117,6 @@ export async function valuesForTraining(config: RunConfig, reference: DecoderMod
   reward: RewardFn, dir: string, options: { progress?: boolean; shouldStop?: () => boolean; log: (line: string) => void }): Promise<TrainingValues> {
   const fingerprint = modelFingerprint(reference);
   let cache: ValuesCache;
-  let seconds = 0;
   if (config.values !== undefined) {
     cache = ValuesCache.open(config.values);
     if (cache.meta.modelFingerprint !== null && cache.meta.modelFingerprint !== fingerprint) {
@@ -127,9 +128,8 @@ export async function valuesForTraining(config: RunConfig, reference: DecoderMod
       sampler: localSampler(reference, tokenizer, config.model), fingerprint, prompts, reward, dir, progress: options.progress, shouldStop: options.shouldStop,
     });
     describeSummary(run.summary).forEach((line) => options.log(line));
-    if (!run.complete) return { vHat: new Map(), prompts: [], stopped: true, seconds: run.seconds };
+    if (!run.complete) return { vHat: new Map(), prompts: [], stopped: true, cost: { seconds: run.summary.sampling_seconds, tokens: run.summary.generated_tokens } };
     cache = run.cache;
-    seconds = run.seconds;
   }
   const missing = prompts.filter((p) => !cache.records.has(p.example.id));
   if (missing.length > 0) {
@@ -142,5 +142,6 @@ export async function valuesForTraining(config: RunConfig, reference: DecoderMod
     options.log(`stage 2: ${prompts.length - kept.length} of ${prompts.length} prompts had no rewarded stage-1 sample and are left out (filterAllWrong)`);
     if (kept.length === 0) throw new Error("every training prompt was all wrong in stage 1: the reference solves none of them, so there is nothing to learn");
   }
-  return { vHat: cache.values(config.beta1, config.valueMode), prompts: kept, stopped: false, seconds };
+  const summary = summarizeValues(cache, prompts.map((p) => p.example.id), config.beta1, config.valueMode, cache.readSummary()?.sampling_seconds ?? 0);
+  return { vHat: cache.values(config.beta1, config.valueMode), prompts: kept, stopped: false, cost: { seconds: summary.sampling_seconds, tokens: summary.generated_tokens } };
 }

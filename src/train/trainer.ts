@@ -6,8 +6,7 @@
 // rollout needs, and what the loss is; nothing here looks at its name.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { algorithm, type Algorithm, type AlgorithmState, type RolloutSequence } from "../algos/index.js";
-import { shuffled } from "../data/index.js";
+import { algorithm, type Algorithm, type AlgorithmState, type RolloutBatch, type RolloutSequence } from "../algos/index.js";
 import { logprobTemperature } from "../generate/index.js";
 import { writeJsonAtomic } from "../io/index.js";
 import { frozenCopy, loadModel, resolveModel, saveModel, type DecoderModel } from "../models/index.js";
@@ -19,13 +18,13 @@ import { maxNewTokensOf, referenceWeightsOf, runName, type RunConfig } from "./c
 import { evaluate, type EvalResult } from "./evaluate.js";
 import { MetricsLog, type MetricsRecord } from "./metrics.js";
 import { progressBar, short } from "./progress.js";
-import { loadPromptSets, type PromptItem } from "./prompts.js";
+import { loadPromptSets } from "./prompts.js";
+import { PromptOrder } from "./order.js";
 import { collectRollouts } from "./rollout.js";
 import { learningRate } from "./schedule.js";
 import { valuesForTraining } from "./stage-one.js";
 import { TrainingError, updatePolicy } from "./update.js";
 export { TrainingError } from "./update.js";
-import { derivedSeed } from "./seeds.js";
 
 export interface TrainOptions {
   /** Continue the run from its newest checkpoint (true) or from the given checkpoint folder. */
@@ -38,6 +37,8 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Each step's metrics, as written to metrics.jsonl. */
   onStep?: (record: MetricsRecord) => void;
+  /** Each rollout batch once the algorithm has prepared it (1-based step). */
+  onRollout?: (batch: RolloutBatch, step: number) => void;
 }
 
 export interface TrainResult {
@@ -66,22 +67,6 @@ function checkResumedConfig(saved: Record<string, unknown>, resolved: RunConfig,
   }
 }
 
-/** The prompts of rollout step `step` (0-based): a stream of seeded per-epoch shuffles, batchSize at a time. */
-function promptsOfStep(train: readonly PromptItem[], step: number, batchSize: number, seed: number): PromptItem[] {
-  const out: PromptItem[] = [];
-  let order: PromptItem[] = [];
-  let orderEpoch = -1;
-  for (let pos = step * batchSize; pos < (step + 1) * batchSize; pos++) {
-    const epoch = Math.floor(pos / train.length);
-    if (epoch !== orderEpoch) {
-      order = shuffled(train, derivedSeed(seed, "epoch", epoch));
-      orderEpoch = epoch;
-    }
-    out.push(order[pos % train.length]);
-  }
-  return out;
-}
-
 const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
 const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : sum(xs) / xs.length);
 
@@ -96,7 +81,8 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
   const resumeFrom = options.resume === undefined || options.resume === false ? null
     : typeof options.resume === "string" ? options.resume : listCheckpoints(checkpoints).at(-1) ?? null;
   if (options.resume === true && resumeFrom === null) throw new TrainingError(`${runDir}: no checkpoint to resume from`);
-  if (resumeFrom === null && existsSync(configPath)) {
+  // A folder whose run stopped before its first checkpoint has nothing to resume: it starts again (reusing its stage-1 cache).
+  if (resumeFrom === null && listCheckpoints(checkpoints).length > 0) {
     throw new TrainingError(`${runDir} already holds a run; resume it with --resume, or choose another --name`);
   }
   if (resumeFrom !== null && existsSync(configPath)) checkResumedConfig(JSON.parse(readFileSync(configPath, "utf8")), config, configPath);
@@ -111,7 +97,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
   const reference: DecoderModel | null = algo.needsReference(config) || algo.needsValues ? frozenCopy(start.model, referenceWeights) : null;
   const algoState: AlgorithmState | null = algo.createState(start.model, config);
   let policy = start.model;
-  let state: TrainerState = { step: 0, seconds: {}, generatedTokens: 0, peakMemoryBytes: 0 };
+  let state: TrainerState = { step: 0, seconds: {}, generatedTokens: 0, stage1Tokens: 0, peakMemoryBytes: 0 };
   if (resumeFrom !== null) {
     state = readTrainerState(resumeFrom);
     policy.dispose();
@@ -154,19 +140,24 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     if (algo.needsValues) {
       const values = await valuesForTraining(config, reference!, tokenizer, trainPrompts, sets.reward, join(runDir, "values"),
         { progress: options.progress, shouldStop: () => options.signal?.aborted ?? false, log });
-      if (state.step === 0) clock("stage1", values.seconds);
+      // Stage 1's whole cost, whenever it ran (here, or earlier by `astarpo values`).
+      if (state.step === 0) {
+        state.seconds.stage1 = values.cost.seconds;
+        state.stage1Tokens = values.cost.tokens;
+      }
       if (values.stopped) return await finish(true);
       vHat = values.vHat;
       trainPrompts = values.prompts;
     }
 
     const G = algo.samplesPerPrompt(config);
-    const totalSteps = Math.min(config.maxSteps ?? Infinity, Math.max(1, Math.floor((config.epochs * trainPrompts.length) / config.batchSize)));
+    const totalSteps = config.maxSteps ?? Math.max(1, Math.floor((config.epochs * trainPrompts.length) / config.batchSize));
+    const order = new PromptOrder(sets.train, config.batchSize, config.seed, trainPrompts === sets.train ? null : new Set(trainPrompts.map((p) => p.example.id)), state.step);
     const updatesPerStep = (config.batchSize / config.miniBatchSize) * algo.passes(config);
     const totalUpdates = totalSteps * updatesPerStep;
     const temperature = logprobTemperature(config);
     const metrics = new MetricsLog(join(runDir, "metrics.jsonl"), config.reportTo.includes("tensorboard") ? join(runDir, "tensorboard") : null);
-    metrics.truncateAfter(state.step);
+    metrics.truncateAfter(resumeFrom === null ? -1 : state.step);
 
     const runEval = async (record: MetricsRecord): Promise<void> => {
       if (sets.eval.length === 0) return;
@@ -216,7 +207,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         resetPeakMemory();
 
         // Rollout.
-        const prompts = promptsOfStep(trainPrompts, step, config.batchSize, config.seed);
+        const prompts = order.next();
         const { batch, seconds } = await collectRollouts(policy, algo.needsReference(config) ? reference : null, tokenizer, sets.reward, prompts, vHat, step, {
           samplesPerPrompt: G, maxNewTokens: maxNewTokensOf(config), temperature: config.temperature, topP: config.topP,
           logprobsAtTemperature: config.logprobsAtTemperature, generationBatchSize: config.generationBatchSize,
@@ -225,7 +216,12 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         clock("sample", seconds.sample);
         clock("reward", seconds.reward);
         clock("reference", seconds.reference);
+        // Preparing runs the algorithm's own passes over the rollout (PPO's critic): counted with the reference pass.
+        const prepareStart = performance.now();
         const rolloutMetrics = algo.prepare(batch, config, algoState);
+        seconds.reference += (performance.now() - prepareStart) / 1000;
+        clock("reference", (performance.now() - prepareStart) / 1000);
+        options.onRollout?.(batch, step + 1);
 
         const trainStart = performance.now();
         const update = updatePolicy(policy, tokenizer, adamw, algo, algoState, config, batch, step, temperature, (done) => learningRate(config, done, totalUpdates));
@@ -237,7 +233,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         state.generatedTokens += generated;
         const record: MetricsRecord = {
           step: state.step,
-          epoch: (state.step * config.batchSize) / trainPrompts.length,
+          epoch: order.epochs,
           ...rolloutSummary(batch.sequences),
           ...rolloutMetrics,
           ...update.metrics,

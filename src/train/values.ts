@@ -122,6 +122,12 @@ export class ValuesCache {
     return out;
   }
 
+  /** The summary written last, if any. */
+  readSummary(): StageOneSummary | null {
+    const path = join(this.dir, SUMMARY);
+    return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as StageOneSummary) : null;
+  }
+
   async writeSummary(summary: StageOneSummary): Promise<void> {
     await writeFileAtomic(join(this.dir, SUMMARY), `${JSON.stringify(summary, null, 2)}\n`);
   }
@@ -284,12 +290,16 @@ export interface StageOneSummary {
   /** Samples cut at maxNewTokens. */
   truncated: number;
   mean_response_tokens: number | null;
+  /** Tokens of every cached response of these prompts. */
+  generated_tokens: number;
+  /** Seconds spent sampling and scoring them, summed over every session that added to the cache (0 for reward columns). */
+  sampling_seconds: number;
   v_hat_mean: number;
   /** Ten equal bins over [min, max] of V-hat. */
   v_hat_histogram: { lo: number; hi: number; count: number }[];
 }
 
-export function summarizeValues(cache: ValuesCache, ids: readonly string[], beta1: number, mode: ValueMode): StageOneSummary {
+export function summarizeValues(cache: ValuesCache, ids: readonly string[], beta1: number, mode: ValueMode, samplingSeconds = 0): StageOneSummary {
   const records = ids.map((id) => cache.records.get(id)).filter((r): r is ValuesRecord => r !== undefined);
   const values = records.map((r) => optimalValue(r.rewards.map(trainingReward), beta1, mode));
   const samples = records.flatMap((r) => r.rewards);
@@ -310,6 +320,8 @@ export function summarizeValues(cache: ValuesCache, ids: readonly string[], beta
     undecided: samples.filter((r) => r === null).length,
     truncated: responses.filter((r) => r.finish_reason === "length").length,
     mean_response_tokens: responses.length > 0 ? responses.reduce((s, r) => s + r.num_tokens, 0) / responses.length : null,
+    generated_tokens: responses.reduce((s, r) => s + r.num_tokens, 0),
+    sampling_seconds: samplingSeconds,
     v_hat_mean: values.reduce((s, v) => s + v, 0) / Math.max(1, values.length),
     v_hat_histogram: records.length > 0 ? histogram : [],
   };

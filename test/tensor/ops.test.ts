@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   add, attention, backward, div, dropout, embedding, exp, linear, log, matmul, mean, mul, reshape, rmsNorm, rope, ropeTables,
-  maskedSum, noGrad, scale, scope, sliceRows, square, sub, sum, sumLastDim, swiglu, tensor, tokenLogProbs, type Tensor, silu, tanh, meanLastDim, sqrt,
+  maskedSum, noGrad, scale, scope, sliceRows, square, sub, sum, sumLastDim, swiglu, tensor, tokenLogProbs, silu, tanh, meanLastDim, sqrt,
 } from "../../src/tensor/index.js";
 import {
   assertClose, attentionRef, matmulRef, rmsNormRef, ropeRef, swigluRef, tokenLogProbsRef, type F64,

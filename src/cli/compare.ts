@@ -1,0 +1,45 @@
+// `astarpo compare`: several algorithms on one config (same prompts, seeds and
+// budget), then one summary.json and the table. Resumable: run it again after
+// a stop and finished algorithms are read back.
+import type { Command } from "commander";
+import { ALGORITHMS } from "../algos/index.js";
+import { comparisonTable } from "../report/table.js";
+import { compare, comparisonDir } from "../train/compare.js";
+import { processIO, type CliIO } from "./io.js";
+import { UsageError } from "./options.js";
+import { addRunConfigOptions, configYaml, resolveRunConfig } from "./run-config.js";
+import { stopOnInterrupt } from "./train.js";
+
+export function register(program: Command, io: CliIO = processIO): void {
+  const command = program
+    .command("compare")
+    .description("train several algorithms on the same prompts, seeds and budget; write summary.json and print the table")
+    .option("--algos <list>", `comma-separated algorithms (${Object.keys(ALGORITHMS).join(", ")})`, "astar,grpo,ppo,rebel")
+    .option("--quiet", "no progress bar or event lines");
+  addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
+    const algos = String(flags.algos).split(",").map((a) => a.trim()).filter((a) => a !== "");
+    const unknown = algos.filter((a) => !(a in ALGORITHMS));
+    if (algos.length === 0 || unknown.length > 0) throw new UsageError(`--algos ${String(flags.algos)}: unknown ${unknown.join(", ") || "(none given)"}; have ${Object.keys(ALGORITHMS).join(", ")}`);
+    const resolved = resolveRunConfig(flags, command);
+    const config = { ...resolved, name: resolved.name ?? `compare-${resolved.task}` };
+    if (flags.printConfig) {
+      io.stdout(configYaml(config));
+      return;
+    }
+    const print = (line: string) => { if (!flags.quiet) io.stderr(`${line}\n`); };
+    const interrupt = stopOnInterrupt(print);
+    try {
+      const summary = await compare(config, algos, {
+        signal: interrupt.signal, progress: !flags.quiet, log: print,
+        onAlgorithm: (name, phase) => { if (phase === "start") print(`== ${name}`); },
+      });
+      if (summary === null) {
+        io.stdout(`stopped; run the same command again to continue (${comparisonDir(config)})\n`);
+        return;
+      }
+      io.stdout(`${comparisonTable(summary)}\nsummary in ${comparisonDir(config)}/summary.json\n`);
+    } finally {
+      interrupt.release();
+    }
+  });
+}
