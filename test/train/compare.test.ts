@@ -28,9 +28,9 @@ test("compare runs every algorithm on the same prompts in the same order, writes
     assert.equal(orders[0].length, 2, "two steps");
     for (const order of orders.slice(1)) assert.deepEqual(order, orders[0]);
 
-    const written = JSON.parse(readFileSync(join(dir, "cmp", "summary.json"), "utf8"));
+    const written = JSON.parse(readFileSync(join(dir, "cmp", "summary.json"), "utf8")) as { algorithms: Array<Record<string, unknown>> };
     assert.deepEqual(written, summary);
-    assert.deepEqual(written.algorithms.map((a: { name: string }) => a.name), ["astar", "grpo", "ppo", "rebel"]);
+    assert.deepEqual(written.algorithms.map((a) => a.name), ["astar", "grpo", "ppo", "rebel"]);
     for (const a of written.algorithms) {
       for (const key of ["accuracy_base", "accuracy", "wall_s", "sample_s", "reward_s", "reference_s", "train_s", "peak_memory_bytes", "generated_tokens"]) {
         assert.equal(typeof a[key], "number", `${a.name}: ${key}`);
@@ -39,9 +39,9 @@ test("compare runs every algorithm on the same prompts in the same order, writes
       assert.equal(a.accuracy_base, written.algorithms[0].accuracy_base, "every run starts from the same model, evaluated on the same prompts");
     }
     const astar = written.algorithms[0];
-    assert.ok(astar.stage1_s > 0 && written.algorithms.slice(1).every((a: { stage1_s: number }) => a.stage1_s === 0), "only A*-PO pays for stage 1");
+    assert.ok((astar.stage1_s as number) > 0 && written.algorithms.slice(1).every((a) => a.stage1_s === 0), "only A*-PO pays for stage 1");
     // GRPO samples 2 responses per prompt, REBEL 2, PPO and A*-PO 1 (plus A*-PO's stage 1).
-    assert.ok(written.algorithms[1].generated_tokens > written.algorithms[2].generated_tokens);
+    assert.ok((written.algorithms[1].generated_tokens as number) > (written.algorithms[2].generated_tokens as number));
     assert.match(comparisonTable(summary!), /^astar\s+\d+\.\d%/m);
 
     let trained = 0;
