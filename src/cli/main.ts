@@ -21,6 +21,7 @@ const commands: Array<() => Promise<{ register(program: Command, io: CliIO): voi
   () => import("./eval.js"),
   () => import("./generate.js"),
   () => import("./merge.js"),
+  () => import("./quickstart.js"),
   () => import("./serve.js"),
   () => import("./sft.js"),
   () => import("./train.js"),
