@@ -16,6 +16,12 @@ export interface ResponseSampler {
   /** What the responses came from (a model folder, `builtin:...`, a server's model name): kept in caches. */
   readonly source: string;
   /**
+   * How many sequences one call should carry to keep this sampler busy: a
+   * pool of requests drains at the end of every call, so it wants several
+   * times its concurrency. Unset: the caller's generation batch size.
+   */
+  readonly callSize?: number;
+  /**
    * One response per prompt, in prompt order (a prompt given n times gets n
    * independent responses). Sequence i draws from a generator seeded by
    * (config.seed, i) or config.seeds[i], whatever sampler runs it.

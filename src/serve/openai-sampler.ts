@@ -38,6 +38,13 @@ export interface OpenAISamplerOptions {
 
 export const OPENAI_SAMPLER_DEFAULTS = { concurrency: 16, maxRetries: 5, timeoutMs: 10 * 60 * 1000, promptFormat: "ids" } as const;
 
+/**
+ * Sequences a caller should hand one call, per request slot: the pool drains
+ * at the end of a call (slots idle while the last requests finish), which a
+ * call several times the concurrency long pays only in its last stretch.
+ */
+const CALL_SIZE_PER_SLOT = 4;
+
 /** The part of a completion choice this sampler reads; vLLM's extensions are optional. */
 const choiceSchema = z.object({
   text: z.string(),
@@ -86,11 +93,15 @@ export function openaiSampler(options: OpenAISamplerOptions): ResponseSampler {
   const { model, tokenizer } = options;
   const concurrency = options.concurrency ?? OPENAI_SAMPLER_DEFAULTS.concurrency;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new Error(`openai sampler: concurrency must be a positive integer, got ${concurrency}`);
-  let url: URL;
+  let url: URL | null = null;
   try {
     url = new URL(options.baseUrl);
   } catch {
-    throw new Error(`openai sampler: base URL ${JSON.stringify(options.baseUrl)} is not a URL (expected e.g. http://host:8000/v1)`);
+    // reported below
+  }
+  // "host:8000" parses as a URL of scheme "host:": only http and https reach a server.
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new Error(`openai sampler: base URL ${JSON.stringify(options.baseUrl)} is not an http(s) URL (expected e.g. http://host:8000/v1)`);
   }
   const client = new OpenAI({
     baseURL: url.href.replace(/\/$/, ""),
@@ -99,6 +110,10 @@ export function openaiSampler(options: OpenAISamplerOptions): ResponseSampler {
     timeout: options.timeoutMs ?? OPENAI_SAMPLER_DEFAULTS.timeoutMs,
   });
   const promptFormat = options.promptFormat ?? OPENAI_SAMPLER_DEFAULTS.promptFormat;
+  // Caches record where samples came from: the server without any credentials its URL carries.
+  const shownUrl = new URL(url.href);
+  shownUrl.username = "";
+  shownUrl.password = "";
 
   const sampleOne = async (prompt: SamplePrompt, index: number, seed: number, config: ReturnType<typeof resolveGenerationConfig>): Promise<GeneratedSequence> => {
     const body: Record<string, unknown> = {
@@ -109,8 +124,11 @@ export function openaiSampler(options: OpenAISamplerOptions): ResponseSampler {
       max_tokens: config.maxNewTokens,
       temperature: config.greedy ? 0 : config.temperature,
       top_p: config.topP,
-      ...(config.topK > 0 ? { top_k: config.topK } : {}),
-      ...(config.minP > 0 ? { min_p: config.minP } : {}),
+      // Neutral values are sent too: vLLM fills a field left out from the model's generation_config.json
+      // (top_k 20 or repetition_penalty 1.05 for some releases), which would change what is sampled.
+      top_k: config.topK > 0 ? config.topK : -1,
+      min_p: config.minP,
+      repetition_penalty: 1,
       ...(config.stopStrings.length > 0 ? { stop: [...config.stopStrings] } : {}),
       // Exactly the config's stop tokens: vLLM then stops on these and not on its own EOS.
       stop_token_ids: [...config.stopTokenIds],
@@ -145,7 +163,8 @@ export function openaiSampler(options: OpenAISamplerOptions): ResponseSampler {
   };
 
   return {
-    source: model,
+    source: `${model} at ${shownUrl.href.replace(/\/$/, "")}`,
+    callSize: CALL_SIZE_PER_SLOT * concurrency,
     sample: async (prompts, config: GenerationConfig) => {
       const resolved = resolveGenerationConfig(config, tokenizer, prompts.length);
       const started = performance.now();

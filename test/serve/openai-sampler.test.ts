@@ -73,6 +73,11 @@ test("answers of 429 and 503 are retried with backoff; text without token ids is
       [bodies[0].prompt, bodies[0].seed, bodies[0].n, bodies[0].max_tokens, bodies[0].stop_token_ids, bodies[0].ignore_eos, bodies[0].return_token_ids],
       [[1, 2], 42, 1, 3, [5], true, true],
     );
+    // Filters that are off are sent as off, so a server's own defaults (vLLM reads the model's generation_config.json) cannot turn them on.
+    assert.deepEqual([bodies[0].top_k, bodies[0].min_p, bodies[0].repetition_penalty], [-1, 0, 1]);
+    // Caches record the server a sampler draws from, without credentials.
+    assert.equal(sampler.source, `m at http://127.0.0.1:${port}/v1`);
+    assert.equal(openaiSampler({ baseUrl: `http://user:secret@127.0.0.1:${port}/v1/`, model: "m", tokenizer }).source, `m at http://127.0.0.1:${port}/v1`);
 
     const failing = openaiSampler({ baseUrl: `http://127.0.0.1:${port}/v1`, model: "m", tokenizer, maxRetries: 1 });
     calls = 0;
