@@ -119,3 +119,14 @@ export async function loadPromptSets(config: RunConfig, tokenizer: Tokenizer): P
   if (sets.train.length === 0) throw new Error(`task ${config.task}: no training prompts`);
   return sets;
 }
+
+/**
+ * Shard `index` of `count` (1-based): every count-th prompt from the index-th on. The shards of a
+ * run's prompts are disjoint and together hold them all, so n machines can each run one.
+ */
+export function promptShard<T>(prompts: readonly T[], index: number, count: number): T[] {
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 1 || index > count) {
+    throw new Error(`shard ${index}/${count}: expected i/n with 1 <= i <= n`);
+  }
+  return prompts.filter((_, k) => k % count === index - 1);
+}

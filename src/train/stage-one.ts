@@ -92,7 +92,8 @@ export function describeSummary(s: StageOneSummary): string[] {
   return [
     `stage 1: ${s.prompts} prompts x ${s.numSamples} samples from ${s.source}`,
     `  reference pass@1 ${pct(s.pass_at_1)}, pass@${s.numSamples} ${pct(s.pass_at_n)}; ${s.all_wrong} prompts all wrong; ` +
-      `${s.undecided} undecided and ${s.truncated} truncated samples`,
+      `${s.undecided} undecided and ${s.truncated} truncated samples` +
+      (s.retokenized > 0 ? `; ${s.retokenized} samples' token ids encoded from their text (the server returned none)` : ""),
     `  V-hat (beta1 ${s.beta1}, ${s.valueMode}) mean ${short(s.v_hat_mean)}: ` +
       s.v_hat_histogram.map((b) => `${short(b.lo, 2)}:${b.count}`).join(" "),
   ];
@@ -119,7 +120,9 @@ export async function valuesForTraining(config: RunConfig, reference: DecoderMod
   let cache: ValuesCache;
   if (config.values !== undefined) {
     cache = ValuesCache.open(config.values);
-    if (cache.meta.modelFingerprint !== null && cache.meta.modelFingerprint !== fingerprint) {
+    if (cache.meta.modelFingerprint === null) {
+      options.log(`stage 1: values from ${cache.meta.source}, which carry no model fingerprint: not checked against the reference ${config.model}`);
+    } else if (cache.meta.modelFingerprint !== fingerprint) {
       throw new Error(`${config.values}: these values were sampled from ${cache.meta.source} (fingerprint ${cache.meta.modelFingerprint}), ` +
         `not from this run's reference ${config.model} (fingerprint ${fingerprint}); run \`astarpo values\` for this model`);
     }

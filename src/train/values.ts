@@ -5,14 +5,17 @@
 //   samples.jsonl  one line per prompt: id, prompt, responses (text, token ids,
 //                  token count, finish reason) and their rewards (null: undecided)
 //   summary.json   pass@1, pass@N, the V-hat histogram, all-wrong prompts
+// Each prompt's samples depend only on the settings and the prompt, so caches
+// of one run made on several machines (shards) merge into one.
 // V-hat is computed from the cached rewards when a run needs it, so a new beta1,
 // another value mode, or rescoring with another checker needs no new sampling.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from "node:fs";
 import { join } from "node:path";
-import { optimalValue, type ValueMode } from "../algos/index.js";
+import { isDeepStrictEqual } from "node:util";
+import { astarOptions, optimalValue, VALUE_MODES, type ValueMode } from "../algos/index.js";
 import { describeSource, type Example } from "../data/index.js";
 import type { GeneratedSequence, ResponseSampler } from "../generate/index.js";
-import { writeFileAtomic } from "../io/index.js";
+import { stageFile, syncFolder, writeFileAtomic, writeFully } from "../io/index.js";
 import { scoreBatch, type RewardFn, type RewardValue } from "../rewards/index.js";
 import type { PromptItem } from "./prompts.js";
 import { derivedSeed } from "./seeds.js";
@@ -21,9 +24,12 @@ export const VALUES_FORMAT = "astarpo-values/1";
 
 export interface ValuesMeta {
   format: typeof VALUES_FORMAT;
-  /** Where the responses came from: a model spec, a server's model, or a data file's reward columns. */
+  /**
+   * Where the responses came from: a model spec, a server's model and URL (`NAME at URL`), a data file's
+   * reward columns, or the sources of merged caches joined by " + ".
+   */
   source: string;
-  /** The sampling model's modelFingerprint(); null when the rewards were read from columns. */
+  /** The sampling model's modelFingerprint(); null when a server sampled or the rewards were read from columns. */
   modelFingerprint: string | null;
   task: string;
   numSamples: number;
@@ -38,6 +44,8 @@ export interface CachedResponse {
   token_ids: number[];
   num_tokens: number;
   finish_reason: "stop" | "length";
+  /** Present when the server returned no token ids and token_ids were encoded from the text (they may differ from what was sampled). */
+  retokenized?: true;
 }
 
 export interface ValuesRecord {
@@ -65,8 +73,8 @@ export function trainingReward(value: RewardValue): number {
   return value ?? 0;
 }
 
-/** The settings that must agree for cached samples to be reused. */
-function sameSettings(a: ValuesMeta, b: ValuesMeta): string | null {
+/** The settings that must agree for cached samples to be reused or merged: all of meta but the source. Null when they do. */
+export function settingsClash(a: ValuesMeta, b: ValuesMeta): string | null {
   for (const key of ["modelFingerprint", "task", "numSamples", "temperature", "topP", "maxNewTokens", "seed"] as const) {
     if (a[key] !== b[key]) return `${key} is ${JSON.stringify(a[key])} there but ${JSON.stringify(b[key])} here`;
   }
@@ -89,7 +97,7 @@ export class ValuesCache {
   static async create(dir: string, meta: ValuesMeta): Promise<ValuesCache> {
     if (existsSync(join(dir, META))) {
       const existing = ValuesCache.open(dir);
-      const clash = sameSettings(existing.meta, meta);
+      const clash = settingsClash(existing.meta, meta);
       if (clash !== null) throw new Error(`${dir} holds stage-1 samples made with other settings (${clash}); choose another folder or delete it`);
       return existing;
     }
@@ -102,7 +110,7 @@ export class ValuesCache {
   append(records: readonly ValuesRecord[]): void {
     const fd = openSync(join(this.dir, SAMPLES), "a");
     try {
-      writeSync(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      writeRecords(fd, records);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -112,7 +120,9 @@ export class ValuesCache {
 
   /** Rewrites every record (after rescoring), atomically. */
   async rewrite(): Promise<void> {
-    await writeFileAtomic(join(this.dir, SAMPLES), [...this.records.values()].map((r) => `${JSON.stringify(r)}\n`).join(""));
+    const staged = await stageFile(join(this.dir, SAMPLES), (fd) => writeRecords(fd, [...this.records.values()]));
+    staged.commit();
+    syncFolder(this.dir);
   }
 
   /** V-hat of every cached prompt, by id. */
@@ -131,27 +141,73 @@ export class ValuesCache {
   async writeSummary(summary: StageOneSummary): Promise<void> {
     await writeFileAtomic(join(this.dir, SUMMARY), `${JSON.stringify(summary, null, 2)}\n`);
   }
+
+  /** The beta1 and value mode of the summary last written here; null when there is none (stage 1 crashed before writing it). */
+  summarySettings(): Pick<StageOneSummary, "beta1" | "valueMode"> | null {
+    const path = join(this.dir, SUMMARY);
+    if (!existsSync(path)) return null;
+    const { beta1, valueMode } = JSON.parse(readFileSync(path, "utf8")) as Partial<StageOneSummary>;
+    return typeof beta1 === "number" && VALUE_MODES.includes(valueMode!) ? { beta1, valueMode: valueMode! } : null;
+  }
 }
 
+/**
+ * Merges caches of one run (settings equal, sources free: several machines or servers) into a new cache
+ * in `outDir`. A prompt in more than one must have the same samples and rewards in each: caches that
+ * disagree were not made by the same run, and which one to keep is not for merging to guess. The
+ * summary is made with the beta1 and value mode of the inputs' summaries (the first that has one).
+ */
+export async function mergeValues(outDir: string, inputDirs: readonly string[]): Promise<{ cache: ValuesCache; summary: StageOneSummary }> {
+  if (inputDirs.length === 0) throw new Error("nothing to merge: name the caches to merge");
+  if (existsSync(join(outDir, META))) throw new Error(`${outDir} already holds a stage-1 cache; merge into a new folder (name this one among the inputs to keep its samples)`);
+  const inputs = inputDirs.map((dir) => ValuesCache.open(dir));
+  const [first] = inputs;
+  for (const input of inputs.slice(1)) {
+    const clash = settingsClash(first.meta, input.meta);
+    if (clash !== null) throw new Error(`${input.dir} was sampled with other settings than ${first.dir} (${clash}); only caches of one run merge`);
+  }
+  const merged = new Map<string, { record: ValuesRecord; dir: string }>();
+  for (const input of inputs) {
+    for (const record of input.records.values()) {
+      const seen = merged.get(record.id);
+      if (seen === undefined) merged.set(record.id, { record, dir: input.dir });
+      else if (!isDeepStrictEqual(seen.record, record)) {
+        throw new Error(`prompt ${record.id} has other samples or rewards in ${input.dir} than in ${seen.dir}; ` +
+          "these caches were not made by one run (or one was rescored): leave one of them out");
+      }
+    }
+  }
+  const cache = await ValuesCache.create(outDir, { ...first.meta, source: [...new Set(inputs.map((c) => c.meta.source))].join(" + ") });
+  cache.append([...merged.values()].map((m) => m.record));
+  const { beta1, valueMode } = inputs.map((c) => c.summarySettings()).find((s) => s !== null) ?? astarOptions.parse({});
+  const summary = summarizeValues(cache, [...cache.records.keys()], beta1, valueMode);
+  await cache.writeSummary(summary);
+  return { cache, summary };
+}
+
+/** One line per record, written record by record: a cache may outgrow the longest string the engine can build. */
+function writeRecords(fd: number, records: readonly ValuesRecord[]): void {
+  for (const r of records) writeFully(fd, Buffer.from(`${JSON.stringify(r)}\n`, "utf8"));
+}
+
+/** Reads the lines as bytes and decodes them one by one, for the same reason. */
 function readRecords(path: string): Map<string, ValuesRecord> {
   const records = new Map<string, ValuesRecord>();
   if (!existsSync(path)) return records;
-  const text = readFileSync(path, "utf8");
-  const lines = text.split("\n");
-  // A complete file ends in a newline, so the last piece is empty; anything else there is a line cut short.
-  const complete = lines.slice(0, -1);
-  complete.forEach((line, i) => {
+  const bytes = readFileSync(path);
+  let start = 0;
+  for (let end = bytes.indexOf(0x0a), line = 1; end !== -1; start = end + 1, end = bytes.indexOf(0x0a, start), line++) {
     let record: ValuesRecord;
     try {
-      record = JSON.parse(line) as ValuesRecord;
+      record = JSON.parse(bytes.toString("utf8", start, end)) as ValuesRecord;
     } catch (error) {
-      throw new Error(`${path}:${i + 1}: not JSON (${(error as Error).message})`);
+      throw new Error(`${path}:${line}: not JSON (${(error as Error).message})`);
     }
-    if (typeof record.id !== "string" || !Array.isArray(record.rewards)) throw new Error(`${path}:${i + 1}: a record needs "id" and "rewards"`);
+    if (typeof record.id !== "string" || !Array.isArray(record.rewards)) throw new Error(`${path}:${line}: a record needs "id" and "rewards"`);
     records.set(record.id, record);
-  });
-  // Cut the torn line off, so the next append starts on a fresh line.
-  if (lines[lines.length - 1] !== "") truncateSync(path, Buffer.byteLength(text) - Buffer.byteLength(lines[lines.length - 1]));
+  }
+  // Whatever follows the last newline is a line cut short: cut it off, so the next append starts on a fresh line.
+  if (start < bytes.length) truncateSync(path, start);
   return records;
 }
 
@@ -163,7 +219,10 @@ export interface StageOneOptions {
   topP: number;
   maxNewTokens: number;
   seed: number;
-  /** Sequences sampled together (prompts per call = this / numSamples, at least one). */
+  /**
+   * Sequences decoded together. A call to the sampler carries this many (whole prompts, at least one),
+   * or the sampler's callSize when it names one (a server's request pool).
+   */
   batchSize: number;
   logprobsAtTemperature: boolean;
   onProgress?: (progress: StageOneProgress) => void;
@@ -172,14 +231,14 @@ export interface StageOneOptions {
 }
 
 function cachedResponse(s: GeneratedSequence): CachedResponse {
-  return { text: s.text, token_ids: s.tokenIds, num_tokens: s.tokenIds.length, finish_reason: s.finishReason };
+  return { text: s.text, token_ids: s.tokenIds, num_tokens: s.tokenIds.length, finish_reason: s.finishReason, ...(s.retokenized ? { retokenized: true } : {}) };
 }
 
 /** Samples and scores every prompt the cache does not hold yet. Returns whether it finished (false when stopped). */
 export async function sampleValues(cache: ValuesCache, prompts: readonly PromptItem[], options: StageOneOptions): Promise<boolean> {
   const N = options.numSamples;
   const todo = prompts.filter((p) => !cache.records.has(p.example.id));
-  const perCall = Math.max(1, Math.floor(options.batchSize / N));
+  const perCall = Math.max(1, Math.floor((options.sampler.callSize ?? options.batchSize) / N));
   const started = performance.now();
   let newResponses = 0, newTokens = 0;
   const report = () => options.onProgress?.({
@@ -289,6 +348,8 @@ export interface StageOneSummary {
   undecided: number;
   /** Samples cut at maxNewTokens. */
   truncated: number;
+  /** Samples whose token ids were encoded from the text because the server returned none. */
+  retokenized: number;
   mean_response_tokens: number | null;
   /** Tokens of every cached response of these prompts. */
   generated_tokens: number;
@@ -319,6 +380,7 @@ export function summarizeValues(cache: ValuesCache, ids: readonly string[], beta
     all_wrong: records.filter((r) => r.rewards.every((x) => trainingReward(x) <= 0)).length,
     undecided: samples.filter((r) => r === null).length,
     truncated: responses.filter((r) => r.finish_reason === "length").length,
+    retokenized: responses.filter((r) => r.retokenized === true).length,
     mean_response_tokens: responses.length > 0 ? responses.reduce((s, r) => s + r.num_tokens, 0) / responses.length : null,
     generated_tokens: responses.reduce((s, r) => s + r.num_tokens, 0),
     sampling_seconds: samplingSeconds,

@@ -76,6 +76,37 @@ test("stage 1 caches every prompt's samples and rewards, and an interrupted run 
   }
 });
 
+test("a sampler that names a call size (a server's request pool) gets calls of that many sequences in whole prompts, whatever the batch size", async () => {
+  const dir = tempDir();
+  try {
+    const calls: number[] = [];
+    const pooled: ResponseSampler = { ...fakeSampler(calls), callSize: 7 };
+    assert.equal(await sampleValues(await ValuesCache.create(dir, meta), prompts(8), { ...options([]), sampler: pooled }), true);
+    assert.deepEqual(calls, [6, 6, 4], "three prompts of two samples per call, not the batch size's two");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("responses whose token ids were encoded from the text are marked in the cache and counted in the summary", async () => {
+  const dir = tempDir();
+  try {
+    const calls: number[] = [];
+    const base = fakeSampler(calls);
+    const partly: ResponseSampler = {
+      source: "server",
+      sample: async (ps, config) => (await base.sample(ps, config)).map((s, i) => (i % 2 === 0 ? { ...s, retokenized: true } : s)),
+    };
+    const cache = await ValuesCache.create(dir, meta);
+    await sampleValues(cache, prompts(3), { ...options([]), sampler: partly });
+    const responses = [...ValuesCache.open(dir).records.values()].flatMap((r) => r.responses);
+    assert.deepEqual(responses.map((r) => r.retokenized), [true, undefined, true, undefined, true, undefined]);
+    assert.equal(summarizeValues(cache, prompts(3).map((p) => p.example.id), 0.5, "lse").retokenized, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a cache made with other settings or another model is refused, naming what differs", async () => {
   const dir = tempDir();
   try {
