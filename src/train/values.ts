@@ -12,7 +12,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { astarOptions, optimalValue, VALUE_MODES, type ValueMode } from "../algos/index.js";
+import { astarOptions, optimalValue, type ValueMode } from "../algos/index.js";
 import { describeSource, type Example } from "../data/index.js";
 import type { GeneratedSequence, ResponseSampler } from "../generate/index.js";
 import { stageFile, syncFolder, writeFileAtomic, writeFully } from "../io/index.js";
@@ -141,21 +141,14 @@ export class ValuesCache {
   async writeSummary(summary: StageOneSummary): Promise<void> {
     await writeFileAtomic(join(this.dir, SUMMARY), `${JSON.stringify(summary, null, 2)}\n`);
   }
-
-  /** The beta1 and value mode of the summary last written here; null when there is none (stage 1 crashed before writing it). */
-  summarySettings(): Pick<StageOneSummary, "beta1" | "valueMode"> | null {
-    const path = join(this.dir, SUMMARY);
-    if (!existsSync(path)) return null;
-    const { beta1, valueMode } = JSON.parse(readFileSync(path, "utf8")) as Partial<StageOneSummary>;
-    return typeof beta1 === "number" && VALUE_MODES.includes(valueMode!) ? { beta1, valueMode: valueMode! } : null;
-  }
 }
 
 /**
  * Merges caches of one run (settings equal, sources free: several machines or servers) into a new cache
  * in `outDir`. A prompt in more than one must have the same samples and rewards in each: caches that
  * disagree were not made by the same run, and which one to keep is not for merging to guess. The
- * summary is made with the beta1 and value mode of the inputs' summaries (the first that has one).
+ * summary is made with the beta1 and value mode of the inputs' summaries (the first that has one),
+ * and their sampling seconds summed: the machine time the whole cache cost.
  */
 export async function mergeValues(outDir: string, inputDirs: readonly string[]): Promise<{ cache: ValuesCache; summary: StageOneSummary }> {
   if (inputDirs.length === 0) throw new Error("nothing to merge: name the caches to merge");
@@ -179,8 +172,10 @@ export async function mergeValues(outDir: string, inputDirs: readonly string[]):
   }
   const cache = await ValuesCache.create(outDir, { ...first.meta, source: [...new Set(inputs.map((c) => c.meta.source))].join(" + ") });
   cache.append([...merged.values()].map((m) => m.record));
-  const { beta1, valueMode } = inputs.map((c) => c.summarySettings()).find((s) => s !== null) ?? astarOptions.parse({});
-  const summary = summarizeValues(cache, [...cache.records.keys()], beta1, valueMode);
+  const summaries = inputs.map((c) => c.readSummary());
+  const { beta1, valueMode } = summaries.find((s) => s !== null) ?? astarOptions.parse({});
+  const samplingSeconds = summaries.reduce((sum, s) => sum + (s?.sampling_seconds ?? 0), 0);
+  const summary = summarizeValues(cache, [...cache.records.keys()], beta1, valueMode, samplingSeconds);
   await cache.writeSummary(summary);
   return { cache, summary };
 }
