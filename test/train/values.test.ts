@@ -15,6 +15,15 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "astarpo-values-"));
 }
 
+async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = tempDir();
+  try {
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const meta: ValuesMeta = {
   format: VALUES_FORMAT, source: "fake", modelFingerprint: "f", task: "arithmetic", numSamples: 2, temperature: 1, topP: 1, maxNewTokens: 8, seed: 0,
 };
@@ -77,20 +86,16 @@ test("stage 1 caches every prompt's samples and rewards, and an interrupted run 
 });
 
 test("a sampler that names a call size (a server's request pool) gets calls of that many sequences in whole prompts, whatever the batch size", async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const calls: number[] = [];
     const pooled: ResponseSampler = { ...fakeSampler(calls), callSize: 7 };
     assert.equal(await sampleValues(await ValuesCache.create(dir, meta), prompts(8), { ...options([]), sampler: pooled }), true);
     assert.deepEqual(calls, [6, 6, 4], "three prompts of two samples per call, not the batch size's two");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("responses whose token ids were encoded from the text are marked in the cache and counted in the summary", async () => {
-  const dir = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const calls: number[] = [];
     const base = fakeSampler(calls);
     const partly: ResponseSampler = {
@@ -102,9 +107,7 @@ test("responses whose token ids were encoded from the text are marked in the cac
     const responses = [...ValuesCache.open(dir).records.values()].flatMap((r) => r.responses);
     assert.deepEqual(responses.map((r) => r.retokenized), [true, undefined, true, undefined, true, undefined]);
     assert.equal(summarizeValues(cache, prompts(3).map((p) => p.example.id), 0.5, "lse").retokenized, 3);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a cache made with other settings or another model is refused, naming what differs", async () => {
