@@ -32,7 +32,8 @@ test("A*-PO end to end: stage 1, then a short stage 2 raises held-out accuracy",
     const result = await train(c);
     const before = result.evals[0].result.accuracy, after = result.evals.at(-1)!.result.accuracy;
     // A wrong sign or a broken gradient drives accuracy down; learning lifts it by about 5 points here.
-    assert.ok(after >= before + 0.03, `held-out accuracy ${before} -> ${after}`);
+    // Counted in problems, since 0.59 - 0.56 falls a hair short of 0.03 in floating point.
+    assert.ok(Math.round((after - before) * 200) >= 6, `held-out accuracy ${before} -> ${after}: fewer than 6 of 200 problems gained`);
     assert.equal(result.steps, 12);
 
     const records = readMetrics(join(result.runDir, "metrics.jsonl"));
