@@ -5,7 +5,8 @@
 // inside the data block, so no value can close the script element.
 import type { ComparisonSummary } from "../train/compare.js";
 import type { Chart } from "./charts.js";
-import { claimLine, claimVerdict } from "./claim.js";
+import { checkClaim } from "../train/claim.js";
+import { claimLine } from "./claim.js";
 import { algorithmColors, algorithmLabel } from "./palette.js";
 import { ACCOUNTING_NOTE, COLUMNS, comparisonSetting, secs } from "./table.js";
 
@@ -131,7 +132,12 @@ h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 16px; margin: 0 0 8px; }
 .setting { color: var(--muted); margin: 0 0 18px; }
 .claim { font-size: 18px; margin: 0 0 4px; padding: 12px 16px; background: #fff; border-left: 4px solid #D55E00; border-radius: 4px; }
-.verdict { color: var(--muted); margin: 6px 0 24px; }
+.claim + section { margin-top: 16px; }
+.checks ul { list-style: none; margin: 0; padding: 0; }
+.checks li { padding: 3px 0; }
+.checks .mark { display: inline-block; min-width: 108px; margin-right: 10px; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; text-align: center; }
+.checks .holds .mark { background: #e3f1e0; color: #1e6b2a; }
+.checks .fails .mark { background: #f8e1dc; color: #9b2a12; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 18px 20px; margin-bottom: 20px; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 14px; }
@@ -164,7 +170,8 @@ export function reportHtml(summary: ComparisonSummary, charts: readonly Chart[],
   const labels = summary.algorithms.map((a) => algorithmLabel(a.name));
   const title = labels.length > 1 ? `${labels[0]} vs ${labels.slice(1).join(", ")}` : labels.join("");
   const claim = claimLine(summary);
-  const verdict = claimVerdict(summary);
+  const checks = checkClaim(summary).map((c) =>
+    `<li class="${c.holds ? "holds" : "fails"}"><span class="mark">${c.holds ? "holds" : "does not hold"}</span>${escapeHtml(c.statement)}</li>`);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -181,7 +188,10 @@ export function reportHtml(summary: ComparisonSummary, charts: readonly Chart[],
 <p class="setting">${escapeHtml(comparisonSetting(summary))}; the same prompts, seeds and number of steps for every algorithm.</p>
 </header>
 ${claim === null ? "" : `<p class="claim">${escapeHtml(claim)}</p>`}
-${verdict === null ? "" : `<p class="verdict">${escapeHtml(verdict)}</p>`}
+${checks.length === 0 ? "" : `<section class="checks">
+<h2>The paper's claim, on these numbers</h2>
+<ul>${checks.join("\n")}</ul>
+</section>`}
 <section>
 <h2>Results</h2>
 ${resultsTable(summary)}
