@@ -1,9 +1,9 @@
 // `astarpo compare`: several algorithms on one config (same prompts, seeds and
-// budget), then one summary.json and the table. Resumable: run it again after
-// a stop and finished algorithms are read back.
+// budget), then one summary.json, report.html and the table. Resumable: run it
+// again after a stop and finished algorithms are read back.
 import type { Command } from "commander";
 import { ALGORITHMS } from "../algos/index.js";
-import { comparisonTable } from "../report/table.js";
+import { comparisonTable, writeReport } from "../report/index.js";
 import { compare, comparisonDir } from "../train/compare.js";
 import { processIO, type CliIO } from "./io.js";
 import { UsageError } from "./options.js";
@@ -13,7 +13,7 @@ import { stopOnInterrupt } from "./train.js";
 export function register(program: Command, io: CliIO = processIO): void {
   const command = program
     .command("compare")
-    .description("train several algorithms on the same prompts, seeds and budget; write summary.json and print the table")
+    .description("train several algorithms on the same prompts, seeds and budget; write summary.json and report.html, and print the table")
     .option("--algos <list>", `comma-separated algorithms (${Object.keys(ALGORITHMS).join(", ")})`, "astar,grpo,ppo,rebel")
     .option("--quiet", "no progress bar or event lines");
   addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
@@ -37,7 +37,8 @@ export function register(program: Command, io: CliIO = processIO): void {
         io.stdout(`stopped; run the same command again to continue (${comparisonDir(config)})\n`);
         return;
       }
-      io.stdout(`${comparisonTable(summary)}\nsummary in ${comparisonDir(config)}/summary.json\n`);
+      const report = await writeReport(comparisonDir(config));
+      io.stdout(`${comparisonTable(summary)}\nsummary in ${comparisonDir(config)}/summary.json\nreport in ${report}\n`);
     } finally {
       interrupt.release();
     }

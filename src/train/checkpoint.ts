@@ -29,6 +29,11 @@ export interface TrainerState {
   peakMemoryBytes: number;
 }
 
+/** Training's cost: stage 1 (A*-PO), sampling, reward, reference and critic passes, updates; evaluation and checkpoints left out. */
+export function trainingSeconds(seconds: Readonly<Record<string, number>>): number {
+  return ["stage1", "sample", "reward", "reference", "train"].reduce((total, phase) => total + (seconds[phase] ?? 0), 0);
+}
+
 /** What a checkpoint saves besides the trainer state. */
 export interface CheckpointParts {
   model: DecoderModel;

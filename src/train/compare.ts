@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { RolloutBatch } from "../algos/index.js";
 import { writeJsonAtomic } from "../io/index.js";
 import { resolveTokenizer } from "../models/index.js";
-import { listCheckpoints, readTrainerState } from "./checkpoint.js";
+import { listCheckpoints, readTrainerState, trainingSeconds } from "./checkpoint.js";
 import { runName, type RunConfig } from "./config.js";
 import { readMetrics } from "./metrics.js";
 import { loadPromptSets } from "./prompts.js";
@@ -77,7 +77,7 @@ export function summarizeRun(name: string, runDir: string): AlgorithmSummary {
     name,
     accuracy_base: (evals.find((r) => r.step === 0)?.eval_accuracy as number | undefined) ?? null,
     accuracy: (evals.at(-1)?.eval_accuracy as number | undefined) ?? null,
-    wall_s: s("stage1") + s("sample") + s("reward") + s("reference") + s("train"),
+    wall_s: trainingSeconds(state.seconds),
     stage1_s: s("stage1"),
     sample_s: s("sample"),
     reward_s: s("reward"),

@@ -39,7 +39,17 @@ export class MetricsLog {
   }
 }
 
-/** Every record of a metrics file (a run folder's metrics.jsonl). */
+/** Every record of a metrics file (a run folder's metrics.jsonl); a line that is not a JSON object is refused with its number. */
 export function readMetrics(path: string): MetricsRecord[] {
-  return readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as MetricsRecord);
+  return readFileSync(path, "utf8").split("\n").flatMap((line, i) => {
+    if (line.trim() === "") return [];
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`${path}: line ${i + 1}: not valid JSON: ${(error as Error).message}`);
+    }
+    if (record === null || typeof record !== "object" || Array.isArray(record)) throw new Error(`${path}: line ${i + 1}: expected a JSON object`);
+    return [record as MetricsRecord];
+  });
 }

@@ -13,7 +13,7 @@ import { frozenCopy, loadModel, resolveModel, saveModel, type DecoderModel } fro
 import { AdamW } from "../nn/index.js";
 import { memory, resetPeakMemory } from "../tensor/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
-import { checkpointModelDir, checkpointStateDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, type TrainerState } from "./checkpoint.js";
+import { checkpointModelDir, checkpointStateDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, trainingSeconds, type TrainerState } from "./checkpoint.js";
 import { maxNewTokensOf, referenceWeightsOf, runName, type RunConfig } from "./config.js";
 import { evaluate, type EvalResult } from "./evaluate.js";
 import { MetricsLog, type MetricsRecord } from "./metrics.js";
@@ -189,7 +189,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       log(`checkpoint ${path}`);
     };
     if (state.step === 0) {
-      const record: MetricsRecord = { step: 0 };
+      const record: MetricsRecord = { step: 0, cost_s: trainingSeconds(state.seconds) };
       await runEval(record);
       metrics.write(record);
     }
@@ -251,6 +251,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         state.peakMemoryBytes = Math.max(state.peakMemoryBytes, memory().cpu.peak);
         if (state.step === totalSteps || (config.evalEvery > 0 && state.step % config.evalEvery === 0)) await runEval(record);
         record.wall_s = sum(Object.values(state.seconds));
+        record.cost_s = trainingSeconds(state.seconds);
         metrics.write(record);
         options.onStep?.(record);
         bar.update(state.step, { reward: short(record.reward as number), accuracy: short(evals.at(-1)?.result.accuracy), kl: short(record.kl as number | null) });

@@ -40,9 +40,13 @@ test("A*-PO end to end: stage 1, then a short stage 2 raises held-out accuracy",
     assert.deepEqual(records.map((r) => r.step), [0, ...Array.from({ length: 12 }, (_, i) => i + 1)]);
     for (const key of ["reward", "v_star", "advantage", "implicit_reward", "loss", "kl", "entropy", "grad_norm", "lr", "response_length_mean",
       "response_length_max", "clipped_ratio", "sample_s", "reward_s", "reference_s", "train_s", "tokens_per_s", "peak_memory_bytes",
-      "logprob_diff_max", "logprob_diff_mean", "wall_s"]) {
+      "logprob_diff_max", "logprob_diff_mean", "wall_s", "cost_s"]) {
       assert.equal(typeof records[1][key], "number", `metrics lack ${key}`);
     }
+    // Training's cost starts at stage 1's, grows with every step and leaves evaluation out, which wall_s counts.
+    assert.ok((records[0].cost_s as number) > 0, `stage 1 cost ${records[0].cost_s}`);
+    for (let i = 1; i < records.length; i++) assert.ok((records[i].cost_s as number) > (records[i - 1].cost_s as number), `cost_s at step ${i}`);
+    assert.ok((records.at(-1)!.cost_s as number) < (records.at(-1)!.wall_s as number), "cost_s counts evaluation");
     // The reference is a bf16 copy of a bf16 checkpoint: before the first update the policy's training forward and the
     // reference pass compute the same log-probs bit for bit (one update per step here, so step 1's ratios are all pre-update).
     assert.equal(records[1].implicit_reward, 0);
