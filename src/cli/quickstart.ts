@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { stringify as toYaml } from "yaml";
 import { writeFileAtomic } from "../io/index.js";
-import { comparisonTable } from "../report/table.js";
+import { comparisonTable, writeReport } from "../report/index.js";
 import { checkClaim } from "../train/claim.js";
 import { compare, comparisonDir } from "../train/compare.js";
 import { parseRunConfig, type RunConfig } from "../train/config.js";
@@ -55,9 +55,10 @@ export async function runQuickstart(options: { quick: boolean; outputDir: string
       io.stdout(`stopped; run the same command again to continue (${dir})\n`);
       return false;
     }
+    const report = await writeReport(dir);
     const claim = checkClaim(summary).map((c) => `  [${c.holds ? "holds" : "does not hold"}] ${c.statement}`);
     io.stdout(`${comparisonTable(summary)}\n\nThe paper's claim, on these numbers:\n${claim.join("\n")}\n\n` +
-      `summary in ${join(dir, "summary.json")}; the same run again: astarpo compare --config ${join(dir, "quickstart.yaml")}\n`);
+      `report: ${report}\nsummary: ${join(dir, "summary.json")}\nthe same run again: astarpo compare --config ${join(dir, "quickstart.yaml")}\n`);
     return true;
   } finally {
     interrupt.release();

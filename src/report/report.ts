@@ -26,6 +26,7 @@ const algorithmSummarySchema = z.object({
   generated_tokens: z.number().int().nonnegative(),
   steps: z.number().int().nonnegative(),
   run_dir: z.string(),
+  accuracy_by_time: z.array(z.object({ step: z.number().int().nonnegative(), cost_s: z.number().nonnegative(), accuracy: z.number() })),
 }) satisfies z.ZodType<AlgorithmSummary>;
 
 const summarySchema = z.object({

@@ -22,6 +22,16 @@ export function checkClaim(summary: ComparisonSummary): ClaimCheck[] {
       statement: `A*-PO's held-out accuracy ${points(astar.accuracy).toFixed(1)}% is within 2 points of GRPO's ${points(grpo.accuracy).toFixed(1)}% (${gap >= 0 ? "+" : ""}${gap.toFixed(1)})`,
       holds: gap >= -2,
     });
+    // The same question at equal cost: what GRPO had reached when it had spent A*-PO's whole training time.
+    const byThen = grpo.accuracy_by_time.filter((e) => e.cost_s <= astar.wall_s).at(-1);
+    if (byThen !== undefined) {
+      const then = points(astar.accuracy) - points(byThen.accuracy);
+      checks.push({
+        statement: `at A*-PO's training time (${astar.wall_s.toFixed(1)} s) GRPO had reached ${points(byThen.accuracy).toFixed(1)}% (step ${byThen.step}); ` +
+          `A*-PO ${points(astar.accuracy).toFixed(1)}% (${then >= 0 ? "+" : ""}${then.toFixed(1)})`,
+        holds: then >= -2,
+      });
+    }
     const ratio = astar.wall_s / grpo.wall_s;
     checks.push({
       statement: `A*-PO took ${astar.wall_s.toFixed(1)} s with stage 1 (${astar.stage1_s.toFixed(1)} s) against GRPO's ${grpo.wall_s.toFixed(1)} s: ${ratio.toFixed(2)}x (claim: at most 0.6x)`,

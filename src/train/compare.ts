@@ -38,6 +38,8 @@ export interface AlgorithmSummary {
   generated_tokens: number;
   steps: number;
   run_dir: string;
+  /** Held-out accuracy at each evaluation, with the training time spent by then. */
+  accuracy_by_time: Array<{ step: number; cost_s: number; accuracy: number }>;
 }
 
 export interface ComparisonSummary {
@@ -89,6 +91,7 @@ export function summarizeRun(name: string, runDir: string): AlgorithmSummary {
     generated_tokens: state.generatedTokens + state.stage1Tokens,
     steps: state.step,
     run_dir: runDir,
+    accuracy_by_time: evals.map((r) => ({ step: r.step as number, cost_s: r.cost_s as number, accuracy: r.eval_accuracy as number })),
   };
 }
 

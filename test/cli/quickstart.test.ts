@@ -21,6 +21,7 @@ test("quickstart --quick trains the four algorithms from the shipped model and p
     assert.match(stdout, /\[(holds|does not hold)\] A\*-PO took [\d.]+ s with stage 1/);
     assert.match(stderr, /\[1\/4\] astar[\s\S]*stage 1: 64 prompts x 4 samples[\s\S]*\[4\/4\] rebel/);
     assert.ok(existsSync(join(dir, "qs", "quickstart.yaml")), "the config to run it again");
+    assert.ok(existsSync(join(dir, "qs", "report.html")), "the report page");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

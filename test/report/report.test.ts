@@ -86,7 +86,7 @@ test("KL per step: the rollouts' where an algorithm holds a reference, the held-
 test("strings from the data are escaped in the page and come back intact from its data block", () => {
   const hostile = `<img src=x onerror="alert('x')">&</script><script>alert(1)</script>`;
   const line = { accuracy_base: 0.5, accuracy: 0.6, wall_s: 2, stage1_s: 0, sample_s: 1, reward_s: 0, reference_s: 0, train_s: 1, eval_s: 1,
-    peak_memory_bytes: 1000, kl: 0.1, generated_tokens: 10, steps: 1, run_dir: "x" };
+    peak_memory_bytes: 1000, kl: 0.1, generated_tokens: 10, steps: 1, run_dir: "x", accuracy_by_time: [{ step: 1, cost_s: 2, accuracy: 0.6 }] };
   const summary: ComparisonSummary = { task: hostile, model: hostile, prompts: 4, batch_size: 2, steps: 1, seed: 0,
     algorithms: [{ ...line, name: hostile }, { ...line, name: "grpo" }] };
   const records: MetricsRecord[] = [{ step: 0, cost_s: 0, eval_accuracy: 0.5, eval_kl: 0 }, { step: 1, cost_s: 2, reward: 0.5, kl: null, response_length_mean: 3,
