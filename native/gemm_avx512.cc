@@ -48,12 +48,15 @@ ASTARPO_AVX512 void tile(int64_t kc, const float* a, const float* b, int64_t bSt
     a += kRows;
     b += bStride;
   }
+  // Full tiles load and store C without masks, as the AVX2 tile must (masked
+  // stores are slow on AMD cores); only a ragged last tile needs them.
+  const bool full = cols == kCols;
   __mmask16 mask[kVecs];
   __m512 add[kVecs];
 #pragma GCC unroll 4
   for (int v = 0; v < kVecs; v++) {
     mask[v] = columnMask(cols, v);
-    add[v] = bias ? _mm512_maskz_loadu_ps(mask[v], bias + 16 * v) : _mm512_setzero_ps();
+    add[v] = !bias ? _mm512_setzero_ps() : full ? _mm512_loadu_ps(bias + 16 * v) : _mm512_maskz_loadu_ps(mask[v], bias + 16 * v);
   }
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 16
@@ -62,8 +65,13 @@ ASTARPO_AVX512 void tile(int64_t kc, const float* a, const float* b, int64_t bSt
 #pragma GCC unroll 4
     for (int v = 0; v < kVecs; v++) {
       __m512 r = _mm512_fmadd_ps(acc[i][v], va, add[v]);
-      if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], row + 16 * v), r);
-      _mm512_mask_storeu_ps(row + 16 * v, mask[v], r);
+      if (full) {
+        if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_loadu_ps(row + 16 * v), r);
+        _mm512_storeu_ps(row + 16 * v, r);
+      } else {
+        if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], row + 16 * v), r);
+        _mm512_mask_storeu_ps(row + 16 * v, mask[v], r);
+      }
     }
   }
 }
@@ -176,8 +184,10 @@ ASTARPO_AVX512 void packAlongAvx512(const float* src, int64_t cs, int rows, int6
     if (k + kPackAhead < kc)
       for (int i = 0; i < rows; i += 16) _mm_prefetch(reinterpret_cast<const char*>(s + kPackAhead * cs + i), _MM_HINT_T0);
     for (int p = 0; p < rows; p += width, d += panelSize)
-      for (int i = 0; i < width; i += 16)
-        _mm512_mask_storeu_ps(d + i, columnMask(width - i, 0), _mm512_maskz_loadu_ps(columnMask(rows - p - i, 0), s + p + i));
+      for (int i = 0; i < width; i += 16) {
+        if (width - i >= 16 && rows - p - i >= 16) _mm512_storeu_ps(d + i, _mm512_loadu_ps(s + p + i));
+        else _mm512_mask_storeu_ps(d + i, columnMask(width - i, 0), _mm512_maskz_loadu_ps(columnMask(rows - p - i, 0), s + p + i));
+      }
   }
 }
 
