@@ -6,9 +6,19 @@
 // and returning them to the system costs an munmap now and a page fault per
 // 4 KiB on the next first touch. Live and peak count the bytes of blocks in
 // use (what tensors hold); `cached` is what the cache keeps on top, bounded
-// by ASTARPO_ALLOC_CACHE_MB (default 1024; 0 turns the cache off).
+// by ASTARPO_ALLOC_CACHE_MB (0 turns the cache off), by default the larger of
+// 1 GiB and half the most bytes ever live: a step's gradients (a quarter of
+// an AdamW run's memory) then come back from the cache every step.
+//
+// Blocks of 4 MiB and more are mapped on their own on 2 MiB boundaries and
+// ask for transparent huge pages: one fault and one TLB entry per 2 MiB
+// instead of 512 (the 0.5B-shape training step spent a fifth of its CPU time
+// in page faults on 4 KiB pages).
 #include "registry.h"
+#include <sys/mman.h>
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -18,7 +28,9 @@
 namespace {
 
 constexpr size_t kAlign = 64;
-std::atomic<int64_t> g_live{0}, g_peak{0}, g_blocks{0};
+constexpr size_t kMappedBytes = size_t{4} << 20;
+constexpr size_t kHugePage = size_t{2} << 20;
+std::atomic<int64_t> g_live{0}, g_peak{0}, g_blocks{0}, g_highWater{0};
 
 // The 64 bytes before the pointer handed out hold the requested and the class size.
 struct Header {
@@ -35,10 +47,46 @@ size_t sizeClass(size_t bytes) {
   return (bytes + step - 1) & ~(step - 1);
 }
 
-size_t cacheLimitBytes() {
+// The configured cache bound in bytes, or -1 for the default (which follows the high-water mark).
+int64_t configuredCacheLimit() {
   const char* env = std::getenv("ASTARPO_ALLOC_CACHE_MB");
-  if (!env || !*env) return size_t{1024} << 20;
-  return static_cast<size_t>(std::strtoull(env, nullptr, 10)) << 20;
+  if (!env || !*env) return -1;
+  return static_cast<int64_t>(std::strtoull(env, nullptr, 10) << 20);
+}
+
+size_t cacheLimitBytes() {
+  static const int64_t configured = configuredCacheLimit();
+  if (configured >= 0) return static_cast<size_t>(configured);
+  return static_cast<size_t>(std::max<int64_t>(int64_t{1} << 30, g_highWater.load() / 2));
+}
+
+size_t roundUp(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+// The bytes a block of this class occupies: its header and data, whole pages when mapped.
+size_t blockBytes(size_t classBytes) {
+  return classBytes + kAlign >= kMappedBytes ? roundUp(classBytes + kAlign, 4096) : classBytes + kAlign;
+}
+
+// A block's memory from the system (null when there is none), and back.
+void* systemAlloc(size_t classBytes) {
+  const size_t bytes = blockBytes(classBytes);
+  if (bytes < kMappedBytes) return std::aligned_alloc(kAlign, bytes);
+  // Map a huge page more than needed and keep the aligned part.
+  void* raw = mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const uintptr_t start = reinterpret_cast<uintptr_t>(raw), aligned = roundUp(start, kHugePage);
+  if (aligned > start) munmap(raw, aligned - start);
+  const uintptr_t end = start + bytes + kHugePage;
+  if (end > aligned + bytes) munmap(reinterpret_cast<void*>(aligned + bytes), end - (aligned + bytes));
+  void* base = reinterpret_cast<void*>(aligned);
+  madvise(base, bytes, MADV_HUGEPAGE);  // a hint: without THP the block simply has small pages
+  return base;
+}
+
+void systemFree(void* base, size_t classBytes) {
+  const size_t bytes = blockBytes(classBytes);
+  if (bytes < kMappedBytes) std::free(base);
+  else munmap(base, bytes);
 }
 
 class BlockCache {
@@ -56,7 +104,7 @@ class BlockCache {
   // Keeps the block if the cache has room; false means the caller frees it.
   bool give(void* base, size_t classBytes) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (cached_ + classBytes > limit_) return false;
+    if (cached_ + classBytes > cacheLimitBytes()) return false;
     free_[classBytes].push_back(base);
     cached_ += classBytes;
     return true;
@@ -64,7 +112,7 @@ class BlockCache {
 
   void releaseAll() {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [size, blocks] : free_) for (void* base : blocks) std::free(base);
+    for (auto& [size, blocks] : free_) for (void* base : blocks) systemFree(base, size);
     free_.clear();
     cached_ = 0;
   }
@@ -78,7 +126,6 @@ class BlockCache {
   std::mutex mu_;
   std::unordered_map<size_t, std::vector<void*>> free_;
   size_t cached_ = 0;
-  const size_t limit_ = cacheLimitBytes();
 };
 
 BlockCache& cache() {
@@ -89,16 +136,18 @@ BlockCache& cache() {
 void* allocate(size_t bytes) {
   size_t classBytes = sizeClass(bytes);
   void* base = cache().take(classBytes);
-  if (!base) base = std::aligned_alloc(kAlign, kAlign + classBytes);
+  if (!base) base = systemAlloc(classBytes);
   if (!base) {
     cache().releaseAll();
-    base = std::aligned_alloc(kAlign, kAlign + classBytes);
+    base = systemAlloc(classBytes);
     if (!base) return nullptr;
   }
   *static_cast<Header*>(base) = Header{bytes, classBytes};
   int64_t live = g_live.fetch_add(static_cast<int64_t>(bytes)) + static_cast<int64_t>(bytes);
   int64_t peak = g_peak.load();
   while (live > peak && !g_peak.compare_exchange_weak(peak, live)) {}
+  int64_t highWater = g_highWater.load();
+  while (live > highWater && !g_highWater.compare_exchange_weak(highWater, live)) {}
   g_blocks.fetch_add(1);
   return static_cast<char*>(base) + kAlign;
 }
@@ -109,7 +158,7 @@ void release(void* p) {
   Header header = *reinterpret_cast<Header*>(base);
   g_live.fetch_sub(static_cast<int64_t>(header.bytes));
   g_blocks.fetch_sub(1);
-  if (!cache().give(base, header.classBytes)) std::free(base);
+  if (!cache().give(base, header.classBytes)) systemFree(base, header.classBytes);
 }
 
 }  // namespace
