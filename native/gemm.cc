@@ -152,12 +152,26 @@ bool fewRows(const KernelSet& ks, const Product& p) {
   return p.b.cs == 1 && p.M <= std::min(32, ks.streamRows);
 }
 
-// Splits the columns [0, N) into per-thread ranges of whole `unit`s and runs
-// body(n0, n1) for each; one range when the product is small.
+// Large products are cut into a few tasks per thread, which the pool hands
+// out as threads come free: on a shared machine a thread that loses its core
+// for a while then holds up only its current task, not half of the product
+// (two static halves made the 0.5B-shape training step wait ~2x its CPU time
+// when other processes ran). A task is at least kTaskWork multiply-adds
+// (~1 ms on one core), so the panels packed again per task stay a few percent.
+constexpr int kTasksPerThread = 4;
+constexpr int64_t kTaskWork = int64_t(1) << 26;
+
+// How many tasks a product of M x N x K on `threads` threads is cut into at least.
+int64_t minTasks(const Product& p, int threads) {
+  return std::clamp<int64_t>(p.M * p.N * p.K / kTaskWork, threads, int64_t(threads) * kTasksPerThread);
+}
+
+// Splits the columns [0, N) into ranges of whole `unit`s, a few per thread,
+// and runs body(n0, n1) for each; one range when the product is small.
 template <class Body>
 void splitColumns(const Product& p, int64_t unit, int threads, Body&& body) {
   const int64_t units = (p.N + unit - 1) / unit;
-  const int tasks = p.M * p.N * p.K < kParallelWork ? 1 : static_cast<int>(std::min<int64_t>(threads, units));
+  const int tasks = p.M * p.N * p.K < kParallelWork ? 1 : static_cast<int>(std::min(minTasks(p, threads), units));
   parallelTasks(tasks, [&](int t) {
     const int64_t n0 = std::min(p.N, units * t / tasks * unit), n1 = std::min(p.N, units * (t + 1) / tasks * unit);
     if (n0 < n1) body(n0, n1);
@@ -231,9 +245,9 @@ void runFewRowsByStrips(const KernelSet& ks, const Product& p, int threads) {
 // a tile kernel (a cycle against 1/32 of one at 2 x 16 FMA lanes).
 constexpr double kPackCost = 16;
 
-// Splits C into a grid of tm x tn rectangles, one per thread. Each thread
-// packs all of A for its rows and all of B for its columns: the grid weighs
-// that packing against the slowest thread's share of the tiles.
+// Splits C into a grid of tm x tn rectangles, each a task that packs A for its
+// rows and B for its columns: the grid weighs that packing against the
+// slowest thread's share of the tiles.
 void runProduct(const KernelSet& ks, const Product& p, int threads) {
   if (p.K == 0) { scaleOnly(p); return; }
   if (fewRows(ks, p)) {
@@ -243,19 +257,22 @@ void runProduct(const KernelSet& ks, const Product& p, int threads) {
     return;
   }
   const int64_t rowTiles = (p.M + ks.mr - 1) / ks.mr, colTiles = (p.N + ks.nr - 1) / ks.nr;
-  if (threads <= 1 || p.M * p.N * p.K < kParallelWork || rowTiles * colTiles < 2) {
+  const int64_t work = p.M * p.N * p.K;
+  if (threads <= 1 || work < kParallelWork || rowTiles * colTiles < 2) {
     runBlock(ks, p, 0, p.M, 0, p.N);
     return;
   }
+  const int64_t wanted = minTasks(p, threads);
   int tm = 1, tn = 1;
   double bestCost = -1;
-  for (int rows = 1; rows <= threads; rows++) {
-    const int cols = static_cast<int>(std::min<int64_t>(threads / rows, colTiles));
-    if (rows > rowTiles) break;
+  for (int64_t rows = 1; rows <= std::min(rowTiles, 2 * wanted); rows++) {
+    const int64_t cols = std::min(colTiles, (wanted + rows - 1) / rows);
+    if (rows * cols < std::min(wanted, rowTiles * colTiles)) continue;
+    const int64_t tasks = rows * cols, rounds = (tasks + threads - 1) / threads;
     const double packing = double(cols) * p.M * p.K + double(rows) * p.N * p.K;
-    const double slowest = double((rowTiles + rows - 1) / rows) * ks.mr * double((colTiles + cols - 1) / cols) * ks.nr * p.K;
-    const double cost = slowest + kPackCost * packing / (rows * cols);
-    if (bestCost < 0 || cost < bestCost) { bestCost = cost; tm = rows; tn = cols; }
+    const double slowest = double(rounds) * ((rowTiles + rows - 1) / rows) * ks.mr * double((colTiles + cols - 1) / cols) * ks.nr * p.K;
+    const double cost = slowest + kPackCost * packing / threads;
+    if (bestCost < 0 || cost < bestCost) { bestCost = cost; tm = static_cast<int>(rows); tn = static_cast<int>(cols); }
   }
   parallelTasks(tm * tn, [&](int t) {
     const int64_t ti = t / tn, tj = t % tn;

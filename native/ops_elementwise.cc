@@ -97,8 +97,8 @@ ASTARPO_VECTORIZE double sumRange(const float* __restrict x, int64_t begin, int6
 
 double sumAll(const float* x, int64_t n, bool squares) {
   double partial[64] = {0};
-  int64_t chunks = std::min<int64_t>(threadCount(), 64);
   if (n < kParallelElements) return sumRange(x, 0, n, squares);
+  const int64_t chunks = std::min<int64_t>({int64_t(threadCount()) * kChunksPerThread, n / kParallelElements, 64});
   parallelTasks(static_cast<int>(chunks), [&](int t) {
     partial[t] = sumRange(x, n * t / chunks, n * (t + 1) / chunks, squares);
   });

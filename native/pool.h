@@ -13,12 +13,17 @@ int threadCount();
 // runs the tasks inline, so nested parallel loops are safe (and serial).
 void runTasks(int tasks, void (*fn)(void* ctx, int task), void* ctx);
 
-// Splits [0, n) into at most threadCount() contiguous chunks of at least
-// `grain` items and calls body(begin, end) for each.
+// Chunks per thread of a large parallelFor: the pool hands them out as
+// threads come free, so a thread that loses its core to another process
+// delays one chunk, not half of the loop.
+constexpr int kChunksPerThread = 4;
+
+// Splits [0, n) into contiguous chunks of at least `grain` items (at most
+// kChunksPerThread per thread) and calls body(begin, end) for each.
 template <class Body>
 void parallelFor(int64_t n, int64_t grain, Body&& body) {
   if (n <= 0) return;
-  int64_t chunks = std::min<int64_t>(threadCount(), std::max<int64_t>(1, n / std::max<int64_t>(1, grain)));
+  int64_t chunks = std::min<int64_t>(int64_t(threadCount()) * kChunksPerThread, std::max<int64_t>(1, n / std::max<int64_t>(1, grain)));
   if (chunks <= 1) { body(int64_t(0), n); return; }
   struct Ctx { Body* body; int64_t n, chunks; } ctx{&body, n, chunks};
   runTasks(static_cast<int>(chunks), [](void* p, int t) {
