@@ -114,18 +114,22 @@ function gradients(model: DecoderModel): Map<string, Float32Array> {
   return out;
 }
 
-test("gradients of a batched, chunked score equal those of each sequence scored alone without chunks", async () => {
+test("gradients of a batched score, chunked or kept whole, equal those of each sequence scored alone", async () => {
   const { model, tokenizer } = await loadModel(fixtureDir("qwen2"));
   const V = tokenizer.vocabSize;
   try {
     const live = memory().cpu.live;
-    scope(() => {
-      // 8 logits rows per chunk: the 21 scored positions take three chunks, forward and backward.
-      const s = scoreResponses(model, tokenizer, SEQUENCES, { entropy: true, temperature: 0.8, maxLogitsBytes: 8 * V * 4 });
-      backward(lossOf(s.logprobs, s.entropy!, s.mask));
+    // 8 logits rows per chunk: the 21 scored positions take three chunks, made again in backward;
+    // by default they fit one chunk, which backward reuses.
+    const batched = [8 * V * 4, undefined].map((maxLogitsBytes) => {
+      scope(() => {
+        const s = scoreResponses(model, tokenizer, SEQUENCES, { entropy: true, temperature: 0.8, maxLogitsBytes });
+        backward(lossOf(s.logprobs, s.entropy!, s.mask));
+      });
+      const grads = gradients(model);
+      assert.equal(memory().cpu.live, live, "scoring and its backward pass free everything");
+      return grads;
     });
-    const batched = gradients(model);
-    assert.equal(memory().cpu.live, live, "scoring and its backward pass free everything");
 
     for (const { prompt, response } of SEQUENCES) {
       scope(() => {
@@ -138,7 +142,9 @@ test("gradients of a batched, chunked score equal those of each sequence scored 
       });
     }
     const reference = gradients(model);
-    for (const [name, g] of batched) assertClose(g, reference.get(name)!, 1e-3, 1e-5, name);
+    for (const [i, grads] of batched.entries()) {
+      for (const [name, g] of grads) assertClose(g, reference.get(name)!, 1e-3, 1e-5, `${i ? "one chunk" : "three chunks"}: ${name}`);
+    }
   } finally {
     model.dispose();
   }
