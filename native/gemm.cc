@@ -94,33 +94,45 @@ int64_t roundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 // repacking A for each of five panels took ~4% of the product).
 constexpr int64_t kHeldPackedABytes = int64_t(4) << 20;
 
+// Operands packed once for all the tasks of a product that splits only the
+// other dimension. Per block of kc along K (at pc * rows): `a` holds the
+// panels of every row of op(A) (roundUp(M, mr) rows), `b` those of every
+// column of op(B) (roundUp(N, nr) columns); null where each task packs its own.
+struct SharedPanels {
+  const float* a = nullptr;
+  const float* b = nullptr;
+};
+
 // Rows [m0, m1) x columns [n0, n1) of C on the calling thread.
-void runBlock(const KernelSet& ks, const Product& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+void runBlock(const KernelSet& ks, const Product& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const SharedPanels& shared = {}) {
   const int64_t ncMax = std::min<int64_t>(ks.nc, roundUp(n1 - n0, ks.nr));
   const int64_t kcMax = std::min<int64_t>(ks.kc, p.K);
   const int64_t mcMax = std::min<int64_t>(ks.mc, roundUp(m1 - m0, ks.mr));
   const int64_t rowsPadded = roundUp(m1 - m0, ks.mr);
-  const bool holdA = n1 - n0 > ks.nc && rowsPadded * kcMax * int64_t(sizeof(float)) <= kHeldPackedABytes;
-  float* packedB = t_packB.get(size_t(ncMax * kcMax));
-  float* packedA = t_packA.get(size_t((holdA ? rowsPadded : mcMax) * kcMax));
+  const bool holdA = shared.a || (n1 - n0 > ks.nc && rowsPadded * kcMax * int64_t(sizeof(float)) <= kHeldPackedABytes);
+  float* packedB = shared.b ? nullptr : t_packB.get(size_t(ncMax * kcMax));
+  float* packedA = shared.a ? nullptr : t_packA.get(size_t((holdA ? rowsPadded : mcMax) * kcMax));
   for (int64_t pc = 0; pc < p.K; pc += ks.kc) {
     const int64_t kc = std::min<int64_t>(ks.kc, p.K - pc);
     const bool first = pc == 0;
     const float beta = first ? p.beta : 1.0f;
-    if (holdA) pack(ks, p.a, m0, m1 - m0, pc, kc, ks.mr, packedA);
+    // With held A, its panels for rows [m0, m1) at this depth.
+    const float* heldA = shared.a ? shared.a + pc * roundUp(p.M, ks.mr) + m0 * kc : packedA;
+    if (holdA && !shared.a) pack(ks, p.a, m0, m1 - m0, pc, kc, ks.mr, packedA);
     for (int64_t jc = n0; jc < n1; jc += ks.nc) {
       const int64_t nc = std::min<int64_t>(ks.nc, n1 - jc);
-      packB(ks, p, jc, nc, pc, kc, packedB);
+      const float* panelB = shared.b ? shared.b + pc * roundUp(p.N, ks.nr) + jc * kc : packedB;
+      if (!shared.b) packB(ks, p, jc, nc, pc, kc, packedB);
       for (int64_t ic = m0; ic < m1; ic += ks.mc) {
         const int64_t mc = std::min<int64_t>(ks.mc, m1 - ic);
-        const float* blockA = holdA ? packedA + (ic - m0) * kc : packedA;
+        const float* blockA = holdA ? heldA + (ic - m0) * kc : packedA;
         if (!holdA) pack(ks, p.a, ic, mc, pc, kc, ks.mr, packedA);
         for (int64_t jr = 0; jr < nc; jr += ks.nr) {
           const int cols = static_cast<int>(std::min<int64_t>(ks.nr, nc - jr));
           const float* bias = first && p.bias ? p.bias + jc + jr : nullptr;
           for (int64_t ir = 0; ir < mc; ir += ks.mr) {
             const int rows = static_cast<int>(std::min<int64_t>(ks.mr, mc - ir));
-            ks.tile[rows - 1](kc, blockA + ir * kc, packedB + jr * kc, ks.nr,
+            ks.tile[rows - 1](kc, blockA + ir * kc, panelB + jr * kc, ks.nr,
                               p.c + (ic + ir) * p.ldc + jc + jr, p.ldc, cols, p.alpha, beta, bias);
           }
         }
@@ -241,6 +253,32 @@ void runFewRowsByStrips(const KernelSet& ks, const Product& p, int threads) {
   });
 }
 
+// A product whose tasks split only its columns packs all of op(A) once for
+// them (only its rows: all of op(B)) when that takes at most this many bytes,
+// instead of each task packing the same panels again (256 x 896 x 4864 in
+// eight tasks: A packed eight times was ~12% of the product).
+constexpr int64_t kSharedPanelBytes = int64_t(32) << 20;
+
+thread_local Scratch t_sharedA, t_sharedB;
+
+// Packs all of op(A) (isA) or op(B) into `dst` in SharedPanels' layout, K
+// blocks and runs of panels spread over the threads; returns dst.
+const float* packShared(const KernelSet& ks, const Product& p, bool isA, float* dst, int threads) {
+  const int width = isA ? ks.mr : ks.nr;
+  const int64_t count = isA ? p.M : p.N, padded = roundUp(count, width);
+  const int64_t blocks = (p.K + ks.kc - 1) / ks.kc;
+  const int64_t runs = std::min<int64_t>(padded / width, std::max<int64_t>(1, 2 * threads / blocks));
+  parallelTasks(static_cast<int>(blocks * runs), [&](int t) {
+    const int64_t pc = t / runs * ks.kc, kc = std::min<int64_t>(ks.kc, p.K - pc), run = t % runs;
+    const int64_t r0 = padded / width * run / runs * width, r1 = std::min(count, padded / width * (run + 1) / runs * width);
+    if (r0 >= r1) return;
+    float* out = dst + pc * padded + r0 * kc;
+    if (isA) pack(ks, p.a, r0, r1 - r0, pc, kc, ks.mr, out);
+    else packB(ks, p, r0, r1 - r0, pc, kc, out);
+  });
+  return dst;
+}
+
 // Packing one element costs about as much time as this many multiply-adds in
 // a tile kernel (a cycle against 1/32 of one at 2 x 16 FMA lanes).
 constexpr double kPackCost = 16;
@@ -263,22 +301,28 @@ void runProduct(const KernelSet& ks, const Product& p, int threads) {
     return;
   }
   const int64_t wanted = minTasks(p, threads);
+  const int64_t sharedA = roundUp(p.M, ks.mr) * p.K, sharedB = roundUp(p.N, ks.nr) * p.K;
+  const auto shareable = [](int64_t floats) { return floats * int64_t(sizeof(float)) <= kSharedPanelBytes; };
   int tm = 1, tn = 1;
   double bestCost = -1;
   for (int64_t rows = 1; rows <= std::min(rowTiles, 2 * wanted); rows++) {
     const int64_t cols = std::min(colTiles, (wanted + rows - 1) / rows);
     if (rows * cols < std::min(wanted, rowTiles * colTiles)) continue;
     const int64_t tasks = rows * cols, rounds = (tasks + threads - 1) / threads;
-    const double packing = double(cols) * p.M * p.K + double(rows) * p.N * p.K;
+    const bool shareA = rows == 1 && shareable(sharedA), shareB = cols == 1 && shareable(sharedB);
+    const double packing = double(shareA ? 1 : cols) * p.M * p.K + double(shareB ? 1 : rows) * p.N * p.K;
     const double slowest = double(rounds) * ((rowTiles + rows - 1) / rows) * ks.mr * double((colTiles + cols - 1) / cols) * ks.nr * p.K;
     const double cost = slowest + kPackCost * packing / threads;
     if (bestCost < 0 || cost < bestCost) { bestCost = cost; tm = static_cast<int>(rows); tn = static_cast<int>(cols); }
   }
+  SharedPanels shared;
+  if (tm == 1 && shareable(sharedA)) shared.a = packShared(ks, p, true, t_sharedA.get(size_t(sharedA)), threads);
+  if (tn == 1 && shareable(sharedB)) shared.b = packShared(ks, p, false, t_sharedB.get(size_t(sharedB)), threads);
   parallelTasks(tm * tn, [&](int t) {
     const int64_t ti = t / tn, tj = t % tn;
     const int64_t m0 = std::min(p.M, rowTiles * ti / tm * ks.mr), m1 = std::min(p.M, rowTiles * (ti + 1) / tm * ks.mr);
     const int64_t n0 = std::min(p.N, colTiles * tj / tn * ks.nr), n1 = std::min(p.N, colTiles * (tj + 1) / tn * ks.nr);
-    if (m0 < m1 && n0 < n1) runBlock(ks, p, m0, m1, n0, n1);
+    if (m0 < m1 && n0 < n1) runBlock(ks, p, m0, m1, n0, n1, shared);
   });
 }
 

@@ -118,6 +118,17 @@ test("gemm handles products large enough to block K, rows and threads", () => {
   });
 });
 
+test("gemm split into tasks that share one packing of A or of B", () => {
+  eachIsa((isa) => {
+    const rand = random(13);
+    // Many rows and few columns: the tasks split the rows and share packed B; few rows
+    // and many columns: they split the columns and share packed A. K spans several blocks.
+    for (const [M, N, K] of [[1500, 37, 600], [37, 3000, 600], [301, 45, 1300]]) {
+      for (const [ta, tb] of [[0, 1], [1, 0]]) check(makeCase(rand, M, N, K, { transA: ta, transB: tb, beta: 0.5, bias: true }), rand, `${isa} ${M}x${N}x${K}`);
+    }
+  });
+});
+
 test("gemm with beta = 0 ignores NaN in C, adds the bias and scales by alpha", () => {
   eachIsa((isa) => {
     const rand = random(9);
