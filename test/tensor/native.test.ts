@@ -38,6 +38,35 @@ test("freed blocks are cached by size class and reused; live bytes count only bl
   assert.equal(stats[3], 0);
 });
 
+test("blocks of 4 MiB and more (mapped on their own) hold data, are counted and are cached like small ones", () => {
+  const stats = new Float64Array(4);
+  native.releaseCache();
+  native.memoryStats(stats);
+  const [live] = stats;
+  const bytes = 5 << 20;
+  const p = native.alloc(bytes);
+  native.memoryStats(stats);
+  assert.equal(stats[0], live + bytes);
+  assert.equal(p % 64, 0);
+  native.copyIn(p, 0, new Float32Array([1, 2]));
+  native.copyIn(p, bytes - 8, new Float32Array([3, 4]));
+  const out = new Float32Array(2);
+  native.copyOut(p, bytes - 8, out);
+  assert.deepEqual(Array.from(out), [3, 4]);
+  native.free(p);
+  native.memoryStats(stats);
+  assert.equal(stats[0], live);
+  assert.ok(stats[3] >= bytes && stats[3] <= bytes * 1.125, `cached ${stats[3]}`);
+  const q = native.alloc(bytes - 1000); // the same size class
+  assert.equal(q, p);
+  native.copyOut(q, 0, out);
+  assert.deepEqual(Array.from(out), [1, 2]);
+  native.free(q);
+  native.releaseCache();
+  native.memoryStats(stats);
+  assert.equal(stats[3], 0);
+});
+
 test("copyIn/copyOut round-trip through native memory", () => {
   const p = native.alloc(16);
   native.copyIn(p, 0, new Float32Array([1, 2, 3, 4]));
