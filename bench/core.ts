@@ -1,12 +1,13 @@
 // The compute core's floor: machine peak, matrix-product throughput (as a
-// fraction of that peak, and against OpenBLAS through numpy when present),
-// the cost of one JS -> native call, and the ref-tiny training step against
-// PyTorch on the same machine.
+// fraction of that peak, and against OpenBLAS through numpy when present) at
+// the square n = 1024 and the training and decoding shapes of ref-tiny and
+// the 0.5B shape, the cost of one JS -> native call, and the ref-tiny
+// training step against PyTorch on the same machine.
 //   npm run bench -- core [--json] [--isa avx512|avx2|portable] [--quick]
 import { spawnSync } from "node:child_process";
 import { native } from "../src/tensor/native.js";
 import { Report } from "./report.js";
-import { decodeShapes, describe, refTinyShapes, timeGemm, type GemmShape } from "./lib/gemm.js";
+import { decodeShapes, describe, refTinyShapes, timeGemm, trainShapes05b, type GemmShape } from "./lib/gemm.js";
 import { timeCalls } from "./lib/timing.js";
 import { benchTensorOpOverhead, benchTrainStep } from "./lib/train-step.js";
 
@@ -85,6 +86,12 @@ const coldWeightBytes = 256 << 20;
 function benchModelShapes(report: Report, peak: number, quick: boolean): void {
   const shapes = quick ? refTinyShapes.slice(0, 3) : refTinyShapes;
   for (const s of shapes) report.add("gemm_gflops", timeGemm(s).gflops, "GFLOP/s", peak, describe(s));
+  // The training step reads each weight from memory, as the decode shapes do; the vocabulary's
+  // products take most of a second each, so they run fewer times (and not with --quick).
+  for (const s of quick ? trainShapes05b.filter((t) => t.role.includes("mlp")) : trainShapes05b) {
+    const big = s.M * s.N * s.K > 1e10;
+    report.add("gemm_gflops", timeGemm(s, big ? 3 : 5, big ? 0 : coldWeightBytes).gflops, "GFLOP/s", peak, describe(s));
+  }
   for (const s of quick ? decodeShapes.slice(1, 2) : decodeShapes) {
     const t = timeGemm(s, 7, coldWeightBytes);
     report.add("gemm_gflops", t.gflops, "GFLOP/s", peak, describe(s));

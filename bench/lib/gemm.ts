@@ -73,6 +73,26 @@ export const refTinyShapes: GemmShape[] = [
   { M: 256, N: 768, K: 1024, transA: 1, transB: 0, role: "ffn down dW" },
 ];
 
+/**
+ * The products of a training step on the 0.5B shape (../shared/bench/configs/qwen2.5-0.5b-shape.json)
+ * at the peer's 2 x 128 = 256 token rows: hidden 896, MLP 4864, vocabulary 151936 (tied).
+ * Forward x @ W^T, backward dX = dY @ W and dW = dY^T @ X; the vocabulary's are the largest.
+ */
+export const trainShapes05b: GemmShape[] = [
+  { M: 256, N: 896, K: 896, transA: 0, transB: 1, role: "0.5B attn proj fwd" },
+  { M: 256, N: 896, K: 896, transA: 0, transB: 0, role: "0.5B attn proj dX" },
+  { M: 896, N: 896, K: 256, transA: 1, transB: 0, role: "0.5B attn proj dW" },
+  { M: 256, N: 4864, K: 896, transA: 0, transB: 1, role: "0.5B mlp up fwd" },
+  { M: 256, N: 896, K: 4864, transA: 0, transB: 1, role: "0.5B mlp down fwd" },
+  { M: 256, N: 896, K: 4864, transA: 0, transB: 0, role: "0.5B mlp up dX" },
+  { M: 256, N: 4864, K: 896, transA: 0, transB: 0, role: "0.5B mlp down dX" },
+  { M: 4864, N: 896, K: 256, transA: 1, transB: 0, role: "0.5B mlp up dW" },
+  { M: 896, N: 4864, K: 256, transA: 1, transB: 0, role: "0.5B mlp down dW" },
+  { M: 256, N: 151936, K: 896, transA: 0, transB: 1, role: "0.5B vocab fwd" },
+  { M: 256, N: 896, K: 151936, transA: 0, transB: 0, role: "0.5B vocab dX" },
+  { M: 151936, N: 896, K: 256, transA: 1, transB: 0, role: "0.5B vocab dW" },
+];
+
 /** Decoding a 0.5B-shape model: a batch of rows through an MLP weight (memory-bound). */
 export const decodeShapes: GemmShape[] = [1, 8, 64].map((M) => ({
   M, N: 4864, K: 896, transA: 0, transB: 1, role: `decode batch ${M}`,
