@@ -3,39 +3,49 @@
 // the square n = 1024 and the training and decoding shapes of ref-tiny and
 // the 0.5B shape, the cost of one JS -> native call, and the ref-tiny
 // training step against PyTorch on the same machine.
-//   npm run bench -- core [--json] [--isa avx512|avx2|portable] [--quick]
+//   npm run bench -- core [--json] [--isa avx512|avx2|portable] [--quick] [--cpu-time]
+// --cpu-time (with ASTARPO_THREADS=1) times the peak and the products by the
+// process's CPU time: on a machine that other processes share, their
+// fractions of the peak then measure the kernels, not the scheduler.
 import { spawnSync } from "node:child_process";
 import { native } from "../src/tensor/native.js";
 import { Report } from "./report.js";
 import { decodeShapes, describe, refTinyShapes, timeGemm, trainShapes05b, type GemmShape } from "./lib/gemm.js";
-import { timeCalls } from "./lib/timing.js";
+import { cpuClock, timeCalls, wallClock, type Clock } from "./lib/timing.js";
 import { benchTensorOpOverhead, benchTrainStep } from "./lib/train-step.js";
 
 interface Options {
   json: boolean;
   quick: boolean;
   isa: string | null;
+  cpuTime: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { json: false, quick: false, isa: null };
+  const options: Options = { json: false, quick: false, isa: null, cpuTime: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--json") options.json = true;
     else if (arg === "--quick") options.quick = true;
+    else if (arg === "--cpu-time") options.cpuTime = true;
     else if (arg === "--isa") {
       const isa = argv[++i];
       if (!["avx512", "avx2", "portable"].includes(isa)) throw new Error(`core: --isa takes avx512, avx2 or portable, got ${isa}`);
       options.isa = isa;
-    } else throw new Error(`core: unknown option ${arg} (expected --json, --quick, --isa NAME)`);
+    } else throw new Error(`core: unknown option ${arg} (expected --json, --quick, --isa NAME, --cpu-time)`);
   }
   return options;
 }
 
-/** FMA-loop peak of every pool thread, best of three. */
-function benchPeak(report: Report): number {
-  const peak = Math.max(...[0, 1, 2].map(() => native.peakFlops(150) as number));
-  report.add("peak_gflops", peak, "GFLOP/s", null, `${native.isaName()}, ${native.threads()} threads`);
+/** FMA-loop peak of every pool thread, best of three, per second of `clock`. */
+function benchPeak(report: Report, clock: Clock): number {
+  const peak = Math.max(...[0, 1, 2].map(() => {
+    const wall = wallClock(), start = clock();
+    const perWallSecond = native.peakFlops(150) as number;
+    return clock === wallClock ? perWallSecond : (perWallSecond * (wallClock() - wall)) / (clock() - start);
+  }));
+  const timing = clock === wallClock ? "" : ", per CPU second";
+  report.add("peak_gflops", peak, "GFLOP/s", null, `${native.isaName()}, ${native.threads()} threads${timing}`);
   return peak;
 }
 
@@ -65,13 +75,13 @@ function numpyGflops(n: number, threads: number): number | null {
   return null;
 }
 
-function benchSquare(report: Report, peak: number): void {
+function benchSquare(report: Report, peak: number, clock: Clock): void {
   const n = 1024;
   const square: GemmShape = { M: n, N: n, K: n, transA: 0, transB: 0, role: "" };
-  const t = timeGemm(square, 9);
+  const t = timeGemm(square, 9, 0, clock);
   report.add("gemm_gflops", t.gflops, "GFLOP/s", peak, `n=${n}`);
   for (const [transA, transB] of [[0, 1], [1, 0], [1, 1]] as const) {
-    const tt = timeGemm({ ...square, transA, transB }, 5);
+    const tt = timeGemm({ ...square, transA, transB }, 5, 0, clock);
     report.add("gemm_gflops", tt.gflops, "GFLOP/s", peak, `n=${n} ${transA ? "A^T" : "A"}${transB ? "B^T" : "B"}`);
   }
   if (native.isaName() === "avx512") {
@@ -83,17 +93,17 @@ function benchSquare(report: Report, peak: number): void {
 /** More than any last-level cache: decoding reads each layer's weights from memory. */
 const coldWeightBytes = 256 << 20;
 
-function benchModelShapes(report: Report, peak: number, quick: boolean): void {
+function benchModelShapes(report: Report, peak: number, quick: boolean, clock: Clock): void {
   const shapes = quick ? refTinyShapes.slice(0, 3) : refTinyShapes;
-  for (const s of shapes) report.add("gemm_gflops", timeGemm(s).gflops, "GFLOP/s", peak, describe(s));
+  for (const s of shapes) report.add("gemm_gflops", timeGemm(s, 7, 0, clock).gflops, "GFLOP/s", peak, describe(s));
   // The training step reads each weight from memory, as the decode shapes do; the vocabulary's
   // products take most of a second each, so they run fewer times (and not with --quick).
   for (const s of quick ? trainShapes05b.filter((t) => t.role.includes("mlp")) : trainShapes05b) {
     const big = s.M * s.N * s.K > 1e10;
-    report.add("gemm_gflops", timeGemm(s, big ? 3 : 5, big ? 0 : coldWeightBytes).gflops, "GFLOP/s", peak, describe(s));
+    report.add("gemm_gflops", timeGemm(s, big ? 3 : 5, big ? 0 : coldWeightBytes, clock).gflops, "GFLOP/s", peak, describe(s));
   }
   for (const s of quick ? decodeShapes.slice(1, 2) : decodeShapes) {
-    const t = timeGemm(s, 7, coldWeightBytes);
+    const t = timeGemm(s, 7, coldWeightBytes, clock);
     report.add("gemm_gflops", t.gflops, "GFLOP/s", peak, describe(s));
     report.add("gemm_gbps", t.gbps, "GB/s", null, describe(s));
   }
@@ -118,12 +128,15 @@ export async function run(argv: string[]): Promise<void> {
   if (options.isa) native.setIsa(options.isa);
   try {
     const report = new Report("core", options.json);
-    const peak = benchPeak(report);
-    benchSquare(report, peak);
-    benchModelShapes(report, peak, options.quick);
+    if (options.cpuTime && native.threads() !== 1) throw new Error("core: --cpu-time counts the work of one thread only; run it with ASTARPO_THREADS=1");
+    const clock = options.cpuTime ? cpuClock : wallClock;
+    const peak = benchPeak(report, clock);
+    benchSquare(report, peak, clock);
+    benchModelShapes(report, peak, options.quick, clock);
     benchOpOverhead(report);
     benchTensorOpOverhead(report);
-    benchTrainStep(report, "ref-tiny", options.quick ? 3 : 9);
+    // One thread of ours against the peer's two would say nothing.
+    if (!options.cpuTime) benchTrainStep(report, "ref-tiny", options.quick ? 3 : 9);
     report.finish();
   } finally {
     native.setIsa(best);

@@ -1,6 +1,6 @@
 // Matrix-product shapes and their timing through native.gemm.
 import { native } from "../../src/tensor/native.js";
-import { timeCalls, type Timing } from "./timing.js";
+import { timeCalls, wallClock, type Clock, type Timing } from "./timing.js";
 
 export interface GemmShape {
   M: number;
@@ -24,7 +24,7 @@ export interface GemmTiming extends Timing {
  * `coldBytes`, calls cycle through enough copies of B to fill that many bytes,
  * so B comes from memory as a model's weights do, not from a warm cache.
  */
-export function timeGemm(s: GemmShape, reps = 7, coldBytes = 0): GemmTiming {
+export function timeGemm(s: GemmShape, reps = 7, coldBytes = 0, clock: Clock = wallClock): GemmTiming {
   const sizeA = s.M * s.K, sizeB = s.K * s.N, sizeC = s.M * s.N;
   const copies = Math.max(1, Math.ceil(coldBytes / (4 * sizeB)));
   const fill = (n: number): number => {
@@ -44,7 +44,7 @@ export function timeGemm(s: GemmShape, reps = 7, coldBytes = 0): GemmTiming {
     const t = timeCalls(() => {
       native.gemm(s.M, s.N, s.K, a, lda, s.transA, bs[next], ldb, s.transB, c, s.N, 1, 0, 0, 1, 0, 0, 0);
       next = (next + 1) % copies;
-    }, reps);
+    }, reps, 0.02, 2, clock);
     const bytes = 4 * (sizeA + sizeB + sizeC);
     return { ...t, gflops: (2 * s.M * s.N * s.K) / t.median / 1e9, gbps: bytes / t.median / 1e9 };
   } finally {
