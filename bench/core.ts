@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { native } from "../src/tensor/native.js";
 import { Report } from "./report.js";
 import { decodeShapes, describe, refTinyShapes, timeGemm, trainShapes05b, type GemmShape } from "./lib/gemm.js";
-import { cpuClock, timeCalls, wallClock, type Clock } from "./lib/timing.js";
+import { cpuClock, fmaPeak, timeCalls, wallClock, type Clock } from "./lib/timing.js";
 import { benchTensorOpOverhead, benchTrainStep } from "./lib/train-step.js";
 
 interface Options {
@@ -40,9 +40,8 @@ function parseOptions(argv: string[]): Options {
 /** FMA-loop peak of every pool thread, best of three, per second of `clock`. */
 function benchPeak(report: Report, clock: Clock): number {
   const peak = Math.max(...[0, 1, 2].map(() => {
-    const wall = wallClock(), start = clock();
-    const perWallSecond = native.peakFlops(150) as number;
-    return clock === wallClock ? perWallSecond : (perWallSecond * (wallClock() - wall)) / (clock() - start);
+    const { perWallSecond, perCpuSecond } = fmaPeak();
+    return clock === wallClock ? perWallSecond : perCpuSecond;
   }));
   const timing = clock === wallClock ? "" : ", per CPU second";
   report.add("peak_gflops", peak, "GFLOP/s", null, `${native.isaName()}, ${native.threads()} threads${timing}`);

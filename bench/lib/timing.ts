@@ -1,5 +1,6 @@
 // Timing for benchmarks on a shared, noisy machine: warm up, then take the
 // median of several repetitions, each long enough to dwarf the clock.
+import { native } from "../../src/tensor/native.js";
 
 export interface Timing {
   /** Median seconds of one call. */
@@ -41,4 +42,18 @@ export function timeCalls(fn: () => void, reps = 7, minRepSeconds = 0.02, warmup
   }
   perCall.sort((x, y) => x - y);
   return { median: perCall[Math.floor(perCall.length / 2)], best: perCall[0] };
+}
+
+export interface FmaPeak {
+  /** GFLOP/s of wall time. */
+  perWallSecond: number;
+  /** GFLOP per second of this process's CPU time (about one core's peak, however many threads ran). */
+  perCpuSecond: number;
+}
+
+/** The FMA loop on every pool thread for about `ms` milliseconds (native.peakFlops), per wall and per CPU second. */
+export function fmaPeak(ms = 150): FmaPeak {
+  const wall = wallClock(), cpu = cpuClock();
+  const perWallSecond = native.peakFlops(ms) as number;
+  return { perWallSecond, perCpuSecond: (perWallSecond * (wallClock() - wall)) / (cpuClock() - cpu) };
 }
