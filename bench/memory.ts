@@ -7,11 +7,11 @@
 // optimizer state and activations.
 //   npm run bench -- memory [--json] [--shapes builtin:small,mid-124m,<peer config>] [--r 16]
 // Peer configs (e.g. qwen2.5-0.5b-shape) are read from ../shared/bench/configs when present.
-import { scoreResponses } from "../src/generate/index.js";
 import { addLora, createBuiltinModel, frozenCopy, type DecoderModel } from "../src/models/index.js";
-import { AdamW, clipGradNorm } from "../src/nn/index.js";
-import { backward, memory, neg, resetPeakMemory, Rng, scale, scope, sum } from "../src/tensor/index.js";
+import { AdamW } from "../src/nn/index.js";
+import { memory, neg, resetPeakMemory, Rng, scale, sum } from "../src/tensor/index.js";
 import { idTokenizer, peerModel, readPeerConfig } from "./lib/peer-model.js";
+import { policyStep } from "./lib/policy-step.js";
 import type { PeerConfig } from "./lib/tiny-decoder.js";
 import { Report } from "./report.js";
 
@@ -85,15 +85,8 @@ function measure(shape: Shape, setup: Setup, r: number): { peak: number; seconds
   try {
     for (let step = 0; step < 2; step++) {
       const batch = Array.from({ length: shape.batch }, () => ({ prompt: tokens(shape.prompt), response: tokens(shape.response) }));
-      const start = performance.now();
-      scope(() => {
-        const { logprobs } = scoreResponses(model, tokenizer, batch);
-        backward(scale(neg(sum(logprobs)), 1 / (shape.batch * shape.response)));
-        clipGradNorm(optimizer.params, 1);
-        optimizer.update();
-        optimizer.zeroGrad();
-      });
-      seconds = (performance.now() - start) / 1000;
+      const times = policyStep(model, tokenizer, optimizer, batch, ({ logprobs }) => scale(neg(sum(logprobs)), 1 / (shape.batch * shape.response)));
+      seconds = times.forward + times.backward + times.optimizer;
     }
     return { peak: memory().cpu.peak, seconds, trainable: optimizer.params.reduce((n, p) => n + p.size, 0) };
   } finally {

@@ -19,7 +19,7 @@ import { native } from "../src/tensor/native.js";
 import type { ScoredBatch } from "../src/generate/index.js";
 import { AdamW } from "../src/nn/index.js";
 import { maskedSum, mean, memory, resetPeakMemory, Rng, scale, square, sub, tensor, type Tensor } from "../src/tensor/index.js";
-import { peerModel, readPeerConfig } from "./lib/peer-model.js";
+import { idTokenizer, peerModel, readPeerConfig } from "./lib/peer-model.js";
 import { cpuClock, fmaPeak } from "./lib/timing.js";
 import { runTorchPeer } from "./lib/peer.js";
 import { policyStep, type PolicyStepTimes } from "./lib/policy-step.js";
@@ -111,16 +111,17 @@ export async function run(argv: string[]): Promise<void> {
     response: Array.from({ length: responseLength }, () => rng.int(c.vocab)),
   }));
   const model = peerModel(c, 0);
+  const tokenizer = idTokenizer(c.vocab);
   const optimizer = new AdamW(model.parameters(), { lr: 1e-6 });
   try {
     // Untimed: the first step creates the AdamW state, the second is the first
     // to reuse the allocator's cached blocks (its first touch of them is slow).
-    for (let i = 0; i < 2; i++) policyStep(model, optimizer, batch, aStarLoss);
+    for (let i = 0; i < 2; i++) policyStep(model, tokenizer, optimizer, batch, aStarLoss);
     resetPeakMemory();
     const steps: Array<PolicyStepTimes & { cpu: number }> = [];
     for (let i = 0; i < options.steps; i++) {
       const cpu = cpuClock();
-      const times = policyStep(model, optimizer, batch, aStarLoss);
+      const times = policyStep(model, tokenizer, optimizer, batch, aStarLoss);
       steps.push({ ...times, cpu: cpuClock() - cpu });
     }
     const median = (pick: (s: (typeof steps)[number]) => number) => steps.map(pick).sort((a, b) => a - b)[steps.length >> 1];

@@ -3,7 +3,7 @@
 // a loss made by the caller from the scored batch, backward, global-norm
 // clipping and one AdamW update. The loss is a closure so that any
 // algorithm's loss can be timed on the same path.
-import { scoreResponses, type PromptAndResponse, type ScoredBatch } from "../../src/generate/index.js";
+import { scoreResponses, type GenerationTokenizer, type PromptAndResponse, type ScoredBatch } from "../../src/generate/index.js";
 import type { DecoderModel } from "../../src/models/index.js";
 import { AdamW, clipGradNorm } from "../../src/nn/index.js";
 import { backward, scope, type Tensor } from "../../src/tensor/index.js";
@@ -17,12 +17,11 @@ export interface PolicyStepTimes {
 }
 
 /** One step on `batch`; `loss` maps its scored log-probs to a scalar tensor. Every tensor of the step is freed. */
-export function policyStep(model: DecoderModel, optimizer: AdamW, batch: readonly PromptAndResponse[],
-  loss: (scored: ScoredBatch) => Tensor, maxGradNorm = 1): PolicyStepTimes {
-  const vocabSize = model.config.vocabSize;
+export function policyStep(model: DecoderModel, tokenizer: Pick<GenerationTokenizer, "vocabSize">, optimizer: AdamW,
+  batch: readonly PromptAndResponse[], loss: (scored: ScoredBatch) => Tensor, maxGradNorm = 1): PolicyStepTimes {
   const start = performance.now();
   return scope(() => {
-    const value = loss(scoreResponses(model, { vocabSize }, batch));
+    const value = loss(scoreResponses(model, tokenizer, batch));
     const forwardEnd = performance.now();
     backward(value);
     const backwardEnd = performance.now();
