@@ -6,7 +6,7 @@
 import { castInto, scope } from "../tensor/index.js";
 import { DecoderModel } from "./decoder.js";
 import { uninitialisedParameters, type WeightDtype } from "./layers.js";
-import { mergedWeight } from "./lora.js";
+import { adaptedProjections, mergedWeight } from "./lora.js";
 
 /** A new model computing what `model` does (rounded to nearest even when `weights` is "bf16"), frozen, without adapters. */
 export function frozenCopy(model: DecoderModel, weights: WeightDtype = "f32"): DecoderModel {
@@ -21,7 +21,7 @@ export function trainableCopy(model: DecoderModel): DecoderModel {
 function copyOf(model: DecoderModel, weights: WeightDtype): DecoderModel {
   const copy = new DecoderModel(model.config, uninitialisedParameters(weights));
   try {
-    const adapted = new Map(model.usesAdapters ? model.projections().filter((p) => p.adapter).map((p) => [p.weight, p]) : []);
+    const adapted = adaptedProjections(model);
     const source = model.namedParameters();
     for (const [name, target] of copy.namedParameters()) {
       const from = source.get(name)!;

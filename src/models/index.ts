@@ -10,7 +10,7 @@ export { DecoderModel, type AdapterState, type HiddenOptions, type ForwardOption
 export { KVCache } from "./kv-cache.js";
 export { randomParameters, uninitialisedParameters, type ParameterFactory, type WeightDtype } from "./layers.js";
 export { frozenCopy, trainableCopy } from "./frozen-copy.js";
-export { addLora, mergeLora, mergedWeight, loraTargets } from "./lora.js";
+export { addLora, mergeLora, mergedWeight, loraTargets, seedLoraDropout } from "./lora.js";
 export { saveAdapters, loadAdapters, readAdapterConfig, toPeftConfig, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, type SaveAdaptersOptions } from "./peft.js";
 export { loadModel, type LoadedModel, type LoadModelOptions } from "./load.js";
 export { saveModel, type SaveModelOptions } from "./save.js";

@@ -40,6 +40,21 @@ export function addLora(model: DecoderModel, options: Partial<LoraConfig> = {}, 
   return model;
 }
 
+/**
+ * Restarts the generator of the adapters' dropout masks from `seed`, so that
+ * a trainer can draw each step's masks from its run's seed and the step (and
+ * a resumed run draws the same masks) instead of carrying generator state.
+ */
+export function seedLoraDropout(model: DecoderModel, seed: number): void {
+  if (!model.adapters) throw new Error("seedLoraDropout: the model carries no adapters");
+  model.adapters.dropoutRng = new Rng(seed);
+}
+
+/** The projections whose weight the model's passes update with an adapter, by that weight (none when it applies no adapters). */
+export function adaptedProjections(model: DecoderModel): Map<Tensor, Projection> {
+  return new Map(model.usesAdapters ? model.projections().filter((p) => p.adapter).map((p) => [p.weight, p]) : []);
+}
+
 /** The projection's weight with its adapter's update folded in, as a new f32 tensor [out, in]. */
 export function mergedWeight(projection: Projection): Tensor {
   return noGrad(() => scope(() => {

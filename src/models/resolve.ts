@@ -9,7 +9,7 @@ import { packageRoot } from "../io/index.js";
 import { createCharTokenizer, loadTokenizer, type Tokenizer } from "../tokenize/index.js";
 import { createBuiltinModel } from "./builtin.js";
 import { BUILTIN_MODEL_NAMES } from "./builtin-configs.js";
-import type { DecoderConfig } from "./config.js";
+import { loadDecoderConfig, type DecoderConfig } from "./config.js";
 import type { DecoderModel } from "./decoder.js";
 import { frozenCopy } from "./frozen-copy.js";
 import type { WeightDtype } from "./layers.js";
@@ -29,8 +29,12 @@ export function shippedModelDir(name: keyof typeof SHIPPED_MODELS): string {
 }
 
 export interface ResolveModelOptions {
-  /** How weight matrices are held (default "f32", trainable); "bf16" gives a frozen model at half the memory. */
-  weights?: WeightDtype;
+  /**
+   * How weight matrices are held (default "f32", trainable); "bf16" gives a
+   * frozen model at half the memory; "auto" holds them as the source stores
+   * them (a frozen bf16 model for a bf16 checkpoint, else f32).
+   */
+  weights?: WeightDtype | "auto";
   /** Seed of a built-in model's weights (default 0); ignored for folders. */
   seed?: number;
   /** Names the option the spec came from in errors (default "--model"). */
@@ -69,15 +73,18 @@ export async function resolveModel(spec: string, options: ResolveModelOptions = 
       throw new Error(`${flag} ${spec}: unknown built-in model (fresh: ${BUILTIN_MODEL_NAMES.join(", ")}; warmed up: ${Object.keys(SHIPPED_MODELS).join(", ")})`);
     }
     const built = createBuiltinModel(name, options.seed ?? 0);
-    if (weights === "f32") return { ...built, spec, storedWeights: "f32" };
+    if (weights !== "bf16") return { ...built, spec, storedWeights: "f32" };
     const frozen = frozenCopy(built.model, weights);
     built.model.dispose();
     return { model: frozen, tokenizer: built.tokenizer, config: built.config, spec, storedWeights: "f32" };
   }
   checkFolder(spec, flag);
-  const loaded = await loadModel(spec, { dtype: weights });
-  const storedWeights: WeightDtype = loaded.config.torchDtype === "bfloat16" ? "bf16" : "f32";
-  return { model: loaded.model, tokenizer: loaded.tokenizer, config: loaded.config, spec, storedWeights };
+  const loaded = await loadModel(spec, { dtype: weights === "auto" ? storedWeightsOf(loadDecoderConfig(spec)) : weights });
+  return { model: loaded.model, tokenizer: loaded.tokenizer, config: loaded.config, spec, storedWeights: storedWeightsOf(loaded.config) };
+}
+
+function storedWeightsOf(config: DecoderConfig): WeightDtype {
+  return config.torchDtype === "bfloat16" ? "bf16" : "f32";
 }
 
 /** Only the tokenizer of a model spec, without loading any weights (to read and count prompts). */

@@ -11,6 +11,7 @@ import { toHfConfig, toHfGenerationConfig, type DecoderConfig } from "./config.j
 import type { DecoderModel } from "./decoder.js";
 import { readOptionalJsonObject, writeJsonAtomic } from "../io/json-file.js";
 import { sourceFolderOf } from "./load.js";
+import { adaptedProjections, mergedWeight } from "./lora.js";
 import { saveCheckpoint } from "./safetensors-index.js";
 import type { TensorToWrite } from "./safetensors-writer.js";
 
@@ -34,12 +35,23 @@ const TOKENIZER_FILES = [
   "tokenizer.model",
 ];
 
+/** The weights as the model computes with them: an adapted projection's weight with its update folded in, one at a time as it is written. */
 function weightsOf(model: DecoderModel, dtype: "f32" | "bf16"): TensorToWrite[] {
-  return [...model.namedParameters()].map(([name, param]) => ({
+  const adapted = adaptedProjections(model);
+  return [...model.withoutAdapters().namedParameters()].map(([name, param]) => ({
     name,
     dtype: dtype === "bf16" ? "BF16" : "F32",
     shape: param.shape,
-    values: () => param.toFloat32Array(),
+    values: () => {
+      const projection = adapted.get(param);
+      if (!projection) return param.toFloat32Array();
+      const merged = mergedWeight(projection);
+      try {
+        return merged.toFloat32Array();
+      } finally {
+        merged.dispose();
+      }
+    },
   }));
 }
 
@@ -58,7 +70,8 @@ async function stageSmallFiles(staging: string, config: DecoderConfig, tokenizer
 }
 
 /**
- * Saves `model` and `tokenizer` into `dir` (created if needed). The configs
+ * Saves `model` and `tokenizer` into `dir` (created if needed); a model with
+ * adapters is saved with them folded in, as a plain model. The configs
  * and tokenizer are staged in a temporary folder beside `dir`, the weights
  * are written under temporary names and renamed into place, and config.json
  * is moved in last.

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  addLora, createBuiltinModel, frozenCopy, loadModel, mergeLora, saveModel, type DecoderModel,
+  addLora, createBuiltinModel, frozenCopy, loadModel, mergeLora, saveModel, seedLoraDropout, type DecoderModel,
 } from "../../src/models/index.js";
 import { AdamW } from "../../src/nn/index.js";
 import { backward, memory, noGrad, scope, sum, tensor, tokenLogProbs } from "../../src/tensor/index.js";
@@ -133,6 +133,16 @@ test("merging folds the adapters in: the merged model, saved and loaded again, c
     const copy = frozenCopy(model);
     assertClose(logitsOf(copy), adapted, 1e-4, 1e-5, "a frozen copy folds the adapters in");
     copy.dispose();
+    // Saving the adapted model itself writes a plain model with the adapters folded in; the adapters stay.
+    await saveModel(join(dir, "saved"), model, tokenizer);
+    const saved = (await loadModel(join(dir, "saved"))).model;
+    try {
+      assert.ok([...saved.namedParameters().keys()].every((n) => !n.includes("lora_")));
+      assertClose(logitsOf(saved), adapted, 1e-4, 1e-5, "saved with the adapters folded in and loaded");
+      assert.ok(model.usesAdapters);
+    } finally {
+      saved.dispose();
+    }
     mergeLora(model);
     assert.equal(model.adapters, null);
     assert.ok([...model.namedParameters().keys()].every((n) => !n.includes("lora_")));
@@ -149,15 +159,18 @@ test("merging folds the adapters in: the merged model, saved and loaded again, c
   }
 });
 
-test("dropout draws a new mask in every pass that records gradients, and none without them", () => {
+test("dropout draws a new mask in every pass that records gradients, the same again after reseeding, and none without gradients", () => {
   const { model } = createBuiltinModel("tiny", 10);
   try {
     addLora(model, { r: 4, dropout: 0.5 }, 11);
     perturbAdapters(model, 12);
     const ids = () => tensor(Int32Array.from(IDS.flat()), [2, 10]);
     const training = () => scope(() => model.forward(ids()).toFloat32Array());
+    seedLoraDropout(model, 13);
     const first = training(), second = training();
     assert.notDeepEqual(first, second, "each training pass has its own masks");
+    seedLoraDropout(model, 13);
+    assert.deepEqual(training(), first, "reseeded, the passes draw the same masks again");
     const quiet = logitsOf(model);
     assert.deepEqual(logitsOf(model), quiet);
     assert.notDeepEqual(first, quiet);
