@@ -16,7 +16,7 @@ export function algorithm(name: string): Algorithm<any, any> {
 
 export { astar, astarOptions, optimalValue, VALUE_MODES, type AstarOptions, type ValueMode } from "./astar.js";
 export { grpo, grpoOptions, SCALE_REWARDS, type GrpoOptions } from "./grpo.js";
-export { ppo, ppoOptions, gae, Critic, type PpoOptions } from "./ppo.js";
+export { ppo, ppoOptions, gae, Critic, criticBody, type PpoOptions } from "./ppo.js";
 export { rebel, rebelOptions, type RebelOptions } from "./rebel.js";
 export { LOSS_TYPES, IMPORTANCE_LEVELS, type LossType, type ImportanceLevel } from "./policy-gradient.js";
 export type { Algorithm, AlgorithmState, LossInput, LossOutput, RolloutBatch, RolloutSequence } from "./types.js";

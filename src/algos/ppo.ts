@@ -1,6 +1,7 @@
 // PPO for language models, as TRL and verl run it on outcome rewards: one
 // response per prompt; a critic (a separate copy of the starting policy with a
-// value head) estimates each token's value; the reward is the outcome at the
+// value head; with LoRA, adapters of its own on a frozen copy of the base)
+// estimates each token's value; the reward is the outcome at the
 // last token minus a KL penalty to the reference at every token; GAE turns
 // rewards and values into per-token advantages; the policy takes the clipped
 // ratio objective and the critic a clipped value loss, over several epochs
@@ -8,7 +9,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { responseHidden, type PromptAndResponse } from "../generate/index.js";
-import { SafetensorsFile, trainableCopy, writeSafetensors, type DecoderModel } from "../models/index.js";
+import { addLora, frozenCopy, SafetensorsFile, trainableCopy, writeSafetensors, type DecoderModel } from "../models/index.js";
 import { init, type Parameter } from "../nn/index.js";
 import { add, clamp, linear, maximum, mul, noGrad, reshape, scale, scope, square, sub, sum, type Tensor } from "../tensor/index.js";
 import { entropyShare } from "./entropy.js";
@@ -38,7 +39,23 @@ export type PpoOptions = z.infer<typeof ppoOptions>;
 
 const CRITIC_FILE = "critic.safetensors";
 
-/** The critic: a trainable copy of the starting policy whose last hidden state a linear head maps to a value. */
+/**
+ * The critic's body, made from the starting policy: a trainable f32 copy of
+ * it, or, for a policy with LoRA adapters, fresh adapters of the same rank,
+ * alpha and targets (A drawn from `seed`) on a frozen copy of its base, held
+ * as the policy holds its base. The copy costs the base's memory once more;
+ * it cannot share the policy's weights, because a projection carries one
+ * adapter. The critic's adapters have no dropout (as TRL turns dropout off
+ * for PPO): the clipped value loss compares its values in training with
+ * those of the rollout, which are computed without dropout.
+ */
+export function criticBody(policy: DecoderModel, seed: number): DecoderModel {
+  if (!policy.usesAdapters) return trainableCopy(policy);
+  const body = frozenCopy(policy.withoutAdapters(), policy.outputWeight.dtype === "bf16" ? "bf16" : "f32");
+  return addLora(body, { ...policy.adapters!.config, dropout: 0 }, seed);
+}
+
+/** The critic: a copy of the starting policy (see criticBody) whose last hidden state a linear head maps to a value. */
 export class Critic implements AlgorithmState {
   readonly head: Parameter;
   readonly headBias: Parameter;
@@ -49,8 +66,9 @@ export class Critic implements AlgorithmState {
     this.headBias = init.zeros([1], "critic.score.bias");
   }
 
+  /** What trains: the whole body, or its adapters alone; and the head. A frozen base is neither trained nor saved. */
   namedParameters(): Map<string, Parameter> {
-    return new Map([...this.body.namedParameters("critic"), ["critic.score.weight", this.head], ["critic.score.bias", this.headBias]]);
+    return new Map([...this.body.namedTrainableParameters("critic"), ["critic.score.weight", this.head], ["critic.score.bias", this.headBias]]);
   }
 
   /** [B, R] the value of the state before each response token, 0 past each response. */
@@ -171,7 +189,7 @@ export const ppo: Algorithm<PpoOptions, Critic> = {
   needsReference: (o) => o.klCoef > 0,
   needsValues: false,
   keepGroupsTogether: false,
-  createState: (policy) => new Critic(trainableCopy(policy)),
+  createState: (policy, _options, seed) => new Critic(criticBody(policy, seed)),
   prepare: (batch, options, critic) => {
     // The ratio's "old" policy is the one that sampled: its reported log-probs.
     for (const s of batch.sequences) s.perToken.old = s.sampledLogprobs;

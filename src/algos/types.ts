@@ -78,9 +78,9 @@ export interface LossOutput {
  * checkpoints save and restore it.
  */
 export interface AlgorithmState {
-  /** Its parameters, named under a prefix of its own (e.g. "critic."), so their optimizer moments never clash with the policy's. */
+  /** Its trainable parameters, named under a prefix of its own (e.g. "critic."), so their optimizer moments never clash with the policy's. */
   namedParameters(): Map<string, Parameter>;
-  /** Writes its weights into a checkpoint's folder (created by the caller). */
+  /** Writes its trainable weights into a checkpoint's folder (created by the caller). */
   save(dir: string): Promise<void>;
   /** Reads weights written by save(). */
   load(dir: string): void;
@@ -103,8 +103,8 @@ export interface Algorithm<Options extends Record<string, unknown> = Record<stri
   readonly needsValues: boolean;
   /** Whether a prompt's responses must share a micro-batch (losses over pairs or groups). */
   readonly keepGroupsTogether: boolean;
-  /** Its own trainable state, made from the starting policy; null when it has none. */
-  createState(policy: DecoderModel, options: Options): State;
+  /** Its own trainable state, made from the starting policy (seed: the run's, for what it draws at random); null when it has none. */
+  createState(policy: DecoderModel, options: Options, seed: number): State;
   /** Fixes per-sequence quantities once per rollout (advantages, targets); returns rollout metrics. */
   prepare(batch: RolloutBatch, options: Options, state: State): Record<string, number>;
   /** The loss of one micro-batch. */

@@ -36,7 +36,12 @@ export abstract class Module {
 
   /** The parameters that take gradients: what an optimizer updates (only the adapters of a LoRA model). */
   trainableParameters(): Parameter[] {
-    return this.parameters().filter((p) => p.requiresGrad);
+    return [...this.namedTrainableParameters().values()];
+  }
+
+  /** The trainable parameters under their dotted names, as namedParameters() names them. */
+  namedTrainableParameters(prefix = ""): Map<string, Parameter> {
+    return new Map([...this.namedParameters(prefix)].filter(([, p]) => p.requiresGrad));
   }
 
   /** Stops every parameter from taking gradients (a reference model, a sampler's copy); returns this. */
