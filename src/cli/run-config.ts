@@ -68,7 +68,8 @@ export function addRunConfigOptions(command: Command): Command {
       command.addOption(new Option("--knob <name=value>", `${shape.description}; repeatable`).argParser(parseKnob));
       continue;
     }
-    const placeholder = shape.kind === "boolean" ? "<true|false>" : shape.choices ? `<${shape.choices.join("|")}${shape.kind === "array" ? ",..." : ""}>` : `<${shape.kind === "number" ? "n" : "value"}>`;
+    // A boolean's value may be left out: `--lora` is `--lora true`.
+    const placeholder = shape.kind === "boolean" ? "[true|false]" : shape.choices ? `<${shape.choices.join("|")}${shape.kind === "array" ? ",..." : ""}>` : `<${shape.kind === "number" ? "n" : "value"}>`;
     command.addOption(new Option(`${flag} ${placeholder}`, `${shape.description}${shown}`).argParser((v: string) => parseFlagValue(flag, shape.kind, v)));
   }
   return command;

@@ -1,6 +1,7 @@
 // Training checkpoints: everything a run needs to continue exactly where it
 // stopped. A checkpoint is a folder
-//   model/                 the policy as a Hugging Face folder (other tools load it as is)
+//   model/                 the policy as a Hugging Face folder (other tools load it as is),
+//   or adapter/            with LoRA: the adapters alone, in PEFT's layout (the base is the run's model)
 //   optimizer.safetensors  AdamW's moments under "<parameter>.exp_avg" / ".exp_avg_sq"
 //   trainer_state.json     step counts, accumulated time, tokens and peak memory
 //   algorithm/             the algorithm's own trainable state, when it has one (PPO's critic)
@@ -10,10 +11,9 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { readJsonObject, syncFolder, writeJsonAtomic } from "../io/index.js";
-import { SafetensorsFile, saveModel, writeSafetensors, type DecoderModel } from "../models/index.js";
+import { SafetensorsFile, writeSafetensors } from "../models/index.js";
 import type { AlgorithmState } from "../algos/index.js";
 import type { AdamW, Parameter } from "../nn/index.js";
-import type { Tokenizer } from "../tokenize/index.js";
 
 /** What the loop carries from step to step besides weights and optimizer moments. */
 export interface TrainerState {
@@ -36,8 +36,8 @@ export function trainingSeconds(seconds: Readonly<Record<string, number>>): numb
 
 /** What a checkpoint saves besides the trainer state. */
 export interface CheckpointParts {
-  model: DecoderModel;
-  tokenizer: Tokenizer;
+  /** Writes the policy into the checkpoint folder being made: at checkpointModelDir or checkpointAdapterDir of it. */
+  savePolicy(checkpoint: string): Promise<void>;
   optimizer: AdamW;
   /** Every parameter the optimizer trains, by name (the policy's and the algorithm's). */
   names: ReadonlyMap<string, Parameter>;
@@ -45,7 +45,7 @@ export interface CheckpointParts {
 }
 
 const STEP_PREFIX = "step-";
-const MODEL = "model", OPTIMIZER = "optimizer.safetensors", STATE = "trainer_state.json", ALGORITHM = "algorithm";
+const MODEL = "model", ADAPTER = "adapter", OPTIMIZER = "optimizer.safetensors", STATE = "trainer_state.json", ALGORITHM = "algorithm";
 
 export function checkpointName(step: number): string {
   return `${STEP_PREFIX}${String(step).padStart(6, "0")}`;
@@ -67,7 +67,7 @@ export async function saveTrainingCheckpoint(folder: string, parts: CheckpointPa
   const staging = join(folder, `.${checkpointName(state.step)}.${process.pid}.tmp`);
   rmSync(staging, { recursive: true, force: true });
   try {
-    await saveModel(join(staging, MODEL), parts.model, parts.tokenizer);
+    await parts.savePolicy(staging);
     if (parts.algorithm !== null) {
       mkdirSync(join(staging, ALGORITHM));
       await parts.algorithm.save(join(staging, ALGORITHM));
@@ -92,14 +92,21 @@ export function checkpointModelDir(checkpoint: string): string {
   return join(checkpoint, MODEL);
 }
 
+export function checkpointAdapterDir(checkpoint: string): string {
+  return join(checkpoint, ADAPTER);
+}
+
 export function checkpointStateDir(checkpoint: string): string {
   return join(checkpoint, ALGORITHM);
 }
 
 /** The trainer state of a checkpoint, checked for completeness; errors name the file. */
 export function readTrainerState(checkpoint: string): TrainerState {
-  for (const part of [MODEL, OPTIMIZER, STATE]) {
+  for (const part of [OPTIMIZER, STATE]) {
     if (!existsSync(join(checkpoint, part))) throw new Error(`${checkpoint}: not a complete checkpoint (no ${part})`);
+  }
+  if (!existsSync(join(checkpoint, MODEL)) && !existsSync(join(checkpoint, ADAPTER))) {
+    throw new Error(`${checkpoint}: not a complete checkpoint (neither ${MODEL}/ nor ${ADAPTER}/)`);
   }
   const raw = readJsonObject(join(checkpoint, STATE));
   if (typeof raw.step !== "number" || typeof raw.generatedTokens !== "number" || typeof raw.stage1Tokens !== "number" || typeof raw.peakMemoryBytes !== "number" ||

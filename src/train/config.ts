@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ALGORITHMS, type AstarOptions, type GrpoOptions, type PpoOptions, type RebelOptions } from "../algos/index.js";
 import { BUILTIN_TASKS, FILE_TASKS } from "../data/index.js";
+import { defaultLoraConfig, LORA_TARGET_MODULES } from "../nn/index.js";
 
 export const LR_SCHEDULERS = ["constant", "linear", "cosine"] as const;
 export const REPORT_TARGETS = ["tensorboard"] as const;
@@ -87,6 +88,20 @@ const baseOptions = z.object({
   adamEpsilon: z.number().positive().default(1e-8).describe("AdamW epsilon"),
   maxGradNorm: z.number().positive().default(1)
     .describe("gradients are clipped to this global L2 norm"),
+
+  // Memory
+  lora: z.boolean().default(false)
+    .describe("train LoRA adapters on the frozen base (held as referenceWeights says) instead of every weight; the reference is the base itself, adapters off"),
+  loraR: z.number().int().positive().default(defaultLoraConfig.r)
+    .describe("LoRA: rank of each adapter"),
+  loraAlpha: z.number().positive().default(defaultLoraConfig.alpha)
+    .describe("LoRA: the update is scaled by loraAlpha / loraR"),
+  loraDropout: z.number().min(0).lt(1).default(defaultLoraConfig.dropout)
+    .describe("LoRA: dropout on each adapter's input in training passes"),
+  loraTargetModules: z.array(z.enum(LORA_TARGET_MODULES)).min(1, "name at least one projection").default([...defaultLoraConfig.targetModules])
+    .describe("LoRA: the projections that get adapters"),
+  gradientCheckpointing: z.boolean().default(false)
+    .describe("keep only each decoder layer's input in training passes and recompute the layer in backward: less memory, about a third more compute per update"),
 
   // Evaluation, checkpoints, logging
   evalEvery: z.number().int().min(0).default(50)

@@ -9,17 +9,16 @@ import { join } from "node:path";
 import { algorithm, type Algorithm, type AlgorithmState, type RolloutBatch, type RolloutSequence } from "../algos/index.js";
 import { logprobTemperature } from "../generate/index.js";
 import { writeJsonAtomic } from "../io/index.js";
-import { frozenCopy, loadModel, resolveModel, saveModel, type DecoderModel } from "../models/index.js";
 import { AdamW } from "../nn/index.js";
 import { memory, resetPeakMemory } from "../tensor/index.js";
-import type { Tokenizer } from "../tokenize/index.js";
-import { checkpointModelDir, checkpointStateDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, trainingSeconds, type TrainerState } from "./checkpoint.js";
-import { maxNewTokensOf, referenceWeightsOf, runName, type RunConfig } from "./config.js";
+import { checkpointStateDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, trainingSeconds, type TrainerState } from "./checkpoint.js";
+import { maxNewTokensOf, runName, type RunConfig } from "./config.js";
 import { evaluate, type EvalResult } from "./evaluate.js";
 import { MetricsLog, type MetricsRecord } from "./metrics.js";
 import { progressBar, short } from "./progress.js";
-import { loadPromptSets } from "./prompts.js";
 import { PromptOrder } from "./order.js";
+import { runPolicy } from "./policy.js";
+import { loadPromptSets } from "./prompts.js";
 import { collectRollouts } from "./rollout.js";
 import { learningRate } from "./schedule.js";
 import { valuesForTraining } from "./stage-one.js";
@@ -43,8 +42,13 @@ export interface TrainOptions {
 
 export interface TrainResult {
   runDir: string;
-  /** The trained policy as a Hugging Face folder (the newest checkpoint's model). */
+  /**
+   * The trained policy as a Hugging Face folder (with LoRA, the adapters folded in); for a run
+   * stopped early, where its newest checkpoint holds the policy (with LoRA, the adapters alone).
+   */
   modelDir: string;
+  /** With LoRA, the adapters of a finished run in PEFT's layout; null otherwise. */
+  adapterDir: string | null;
   steps: number;
   /** Evaluations by step (step 0: the starting model). */
   evals: Array<{ step: number; result: EvalResult }>;
@@ -54,7 +58,7 @@ export interface TrainResult {
 }
 
 /** Keys that may differ between a run's saved config and the config it is resumed with. */
-const RESUMABLE_CHANGES = new Set(["maxSteps", "epochs", "evalEvery", "saveEvery", "saveTotalLimit", "reportTo"]);
+const RESUMABLE_CHANGES = new Set(["maxSteps", "epochs", "evalEvery", "saveEvery", "saveTotalLimit", "reportTo", "gradientCheckpointing"]);
 
 function checkResumedConfig(saved: Record<string, unknown>, resolved: RunConfig, path: string): void {
   const config = resolved as Record<string, unknown>;
@@ -89,23 +93,16 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
   mkdirSync(runDir, { recursive: true });
   await writeJsonAtomic(configPath, config);
 
-  // The policy; the frozen reference (a copy of the starting weights, held as the checkpoint stores them) when the
-  // algorithm trains against it; and the algorithm's own state (PPO's critic), made from the starting policy.
-  const start = await resolveModel(config.model, { seed: config.seed });
-  const tokenizer: Tokenizer = start.tokenizer;
-  const referenceWeights = referenceWeightsOf(config, start.storedWeights);
-  const reference: DecoderModel | null = algo.needsReference(config) || algo.needsValues ? frozenCopy(start.model, referenceWeights) : null;
-  const algoState: AlgorithmState | null = algo.createState(start.model, config);
-  let policy = start.model;
-  let state: TrainerState = { step: 0, seconds: {}, generatedTokens: 0, stage1Tokens: 0, peakMemoryBytes: 0 };
-  if (resumeFrom !== null) {
-    state = readTrainerState(resumeFrom);
-    policy.dispose();
-    policy = (await loadModel(checkpointModelDir(resumeFrom))).model;
-    algoState?.load(checkpointStateDir(resumeFrom));
-  }
+  // The policy and its frozen reference (policy.ts: full fine-tuning or LoRA), and the algorithm's own state
+  // (PPO's critic), made from the starting policy; a resumed run restores all three.
+  const state: TrainerState = resumeFrom === null
+    ? { step: 0, seconds: {}, generatedTokens: 0, stage1Tokens: 0, peakMemoryBytes: 0 } : readTrainerState(resumeFrom);
+  const run = await runPolicy(config, algo.needsReference(config) || algo.needsValues, resumeFrom);
+  const { model: policy, tokenizer, reference } = run;
+  const algoState: AlgorithmState | null = algo.createState(policy, config, config.seed);
+  if (resumeFrom !== null) algoState?.load(checkpointStateDir(resumeFrom));
   // One optimizer for everything that trains, its moments saved under the parameters' names.
-  const trained = new Map([...policy.namedParameters(), ...(algoState?.namedParameters() ?? [])]);
+  const trained = new Map([...run.trainable, ...(algoState?.namedParameters() ?? [])]);
   const adamw = new AdamW([...trained.values()], {
     lr: config.lr, betas: [config.adamBeta1, config.adamBeta2], eps: config.adamEpsilon, weightDecay: config.weightDecay,
   });
@@ -113,27 +110,18 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     loadOptimizerState(resumeFrom, adamw, trained);
     log(`resuming ${runDir} from ${resumeFrom} (step ${state.step})`);
   }
-  /** The reference for evaluation's KL: the one training holds, or a copy loaded for the evaluation alone (kept out of the steps' peak memory). */
-  const evalReference = async (): Promise<{ model: DecoderModel; release: () => void }> => {
-    if (reference !== null) return { model: reference, release: () => {} };
-    const base = await resolveModel(config.model, { seed: config.seed });
-    const copy = frozenCopy(base.model, referenceWeights);
-    base.model.dispose();
-    return { model: copy, release: () => copy.dispose() };
-  };
   const clock = (phase: string, seconds: number) => { state.seconds[phase] = (state.seconds[phase] ?? 0) + seconds; };
   const evals: TrainResult["evals"] = [];
-  /** The result; a finished run also saves its policy as runDir/model. */
+  /** The result; a finished run also saves its policy as runDir/model (and with LoRA runDir/adapter). */
   const finish = async (stopped: boolean): Promise<TrainResult> => {
-    const modelDir = stopped ? checkpointModelDir(listCheckpoints(checkpoints).at(-1) ?? checkpoints) : join(runDir, "model");
-    if (!stopped) await saveModel(modelDir, policy, tokenizer);
-    return { runDir, modelDir, steps: state.step, evals, stopped, state };
+    const saved = stopped ? { modelDir: run.savedIn(listCheckpoints(checkpoints).at(-1) ?? checkpoints), adapterDir: null } : await run.saveFinal(runDir);
+    return { runDir, ...saved, steps: state.step, evals, stopped, state };
   };
 
   try {
     const sets = await loadPromptSets(config, tokenizer);
     let trainPrompts = sets.train;
-    log(`${config.algo}: ${trainPrompts.length} training prompts, ${sets.eval.length} held out, model ${config.model}, reference in ${referenceWeights}`);
+    log(`${config.algo}: ${trainPrompts.length} training prompts, ${sets.eval.length} held out, model ${config.model}${config.lora ? ` with LoRA adapters (r ${config.loraR})` : ""}, reference in ${run.referenceWeights}`);
 
     // Stage 1 (A*-PO): V-hat for every training prompt, from the cache or sampled now.
     let vHat: Map<string, number> | null = null;
@@ -162,7 +150,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     const runEval = async (record: MetricsRecord): Promise<void> => {
       if (sets.eval.length === 0) return;
       const t = performance.now();
-      const ref = config.evalKl ? await evalReference() : null;
+      const ref = config.evalKl ? await run.evalReference() : null;
       let result: EvalResult;
       try {
         result = await evaluate(policy, tokenizer, sets.eval, sets.reward, {
@@ -184,7 +172,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     };
     const checkpoint = async (): Promise<void> => {
       const t = performance.now();
-      const path = await saveTrainingCheckpoint(checkpoints, { model: policy, tokenizer, optimizer: adamw, names: trained, algorithm: algoState }, state, config.saveTotalLimit);
+      const path = await saveTrainingCheckpoint(checkpoints, { savePolicy: run.saveCheckpoint, optimizer: adamw, names: trained, algorithm: algoState }, state, config.saveTotalLimit);
       clock("checkpoint", (performance.now() - t) / 1000);
       log(`checkpoint ${path}`);
     };
@@ -264,8 +252,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     return await finish(false);
   } finally {
     adamw.dispose();
-    policy.dispose();
-    reference?.dispose();
+    run.dispose();
     algoState?.dispose();
   }
 }

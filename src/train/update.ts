@@ -6,7 +6,7 @@
 import type { Algorithm, AlgorithmState, RolloutBatch, RolloutSequence } from "../algos/index.js";
 import { shuffled } from "../data/index.js";
 import { scoreResponses } from "../generate/index.js";
-import type { DecoderModel } from "../models/index.js";
+import { seedLoraDropout, type DecoderModel } from "../models/index.js";
 import { clipGradNorm, type AdamW } from "../nn/index.js";
 import { backward, scope } from "../tensor/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
@@ -55,6 +55,8 @@ export function updatePolicy(policy: DecoderModel, tokenizer: Tokenizer, optimiz
   const norms: number[] = [];
   const diffs: number[] = [];
   let lr = 0;
+  // LoRA's dropout masks come from the run's seed and the step, as every other draw does, so a resumed run draws the same.
+  if (policy.usesAdapters) seedLoraDropout(policy, derivedSeed(config.seed, "lora-dropout", step));
   for (let iteration = 0; iteration < algo.passes(config); iteration++) {
     const groups = Array.from({ length: batch.groups }, (_, g) => g);
     const order = iteration === 0 ? groups : shuffled(groups, derivedSeed(config.seed, "minibatch", step, iteration));

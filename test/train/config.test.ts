@@ -71,6 +71,18 @@ test("every option is a flag, and flags override the config file, which override
   }
 });
 
+test("memory options: LoRA and gradient checkpointing off by default, PEFT's usual adapter settings, flags with or without a value", () => {
+  const c = parseRunConfig({ model: "builtin:tiny" });
+  assert.deepEqual([c.lora, c.loraR, c.loraAlpha, c.loraDropout, c.loraTargetModules, c.gradientCheckpointing],
+    [false, 16, 32, 0.05, ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], false]);
+  const flagged = parseFlags(["--model", "m", "--lora", "--lora-r", "8", "--lora-target-modules", "q_proj,v_proj", "--gradient-checkpointing", "--eval-kl", "false"]);
+  assert.deepEqual([flagged.lora, flagged.loraR, flagged.loraTargetModules, flagged.gradientCheckpointing, flagged.evalKl], [true, 8, ["q_proj", "v_proj"], true, false]);
+  assert.throws(() => parseFlags(["--model", "m", "--lora-target-modules", "qproj"]), /option "loraTargetModules.0"/);
+  assert.throws(() => parseRunConfig({ model: "m", loraTargetModules: [] }), /option "loraTargetModules": name at least one projection/);
+  assert.throws(() => parseRunConfig({ model: "m", loraDropout: 1 }), /option "loraDropout"/);
+  assert.throws(() => parseRunConfig({ model: "m", loraR: 0 }), /option "loraR"/);
+});
+
 test("learning-rate schedules: linear warm-up, then constant, linear or cosine decay to 0", () => {
   const base = { lr: 1, warmupSteps: 4 };
   assert.deepEqual([0, 1, 2, 3].map((k) => learningRate({ ...base, lrScheduler: "constant" }, k, 14)), [0.25, 0.5, 0.75, 1]);

@@ -1,18 +1,25 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { astar, type Algorithm } from "../../src/algos/index.js";
-import { createBuiltinModel, loadModel } from "../../src/models/index.js";
+import {
+  createBuiltinModel, loadAdapters, loadModel, modelFingerprint, readAdapterConfig, resolveModel, SafetensorsFile, type DecoderModel,
+} from "../../src/models/index.js";
 import { AdamW } from "../../src/nn/index.js";
-import { scale, sqrt, sum } from "../../src/tensor/index.js";
+import { noGrad, scale, scope, sqrt, sum, tensor } from "../../src/tensor/index.js";
 import { parseRunConfig, type RunConfig } from "../../src/train/config.js";
 import { readMetrics } from "../../src/train/metrics.js";
 import { train, TrainingError } from "../../src/train/trainer.js";
 import { updatePolicy } from "../../src/train/update.js";
 import { rolloutSequence } from "../algos/sequences.js";
+import { assertClose } from "../tensor/reference.js";
+
+function logitsOf(model: DecoderModel): Float32Array {
+  return noGrad(() => scope(() => model.forward(tensor(Int32Array.from([2, 17, 30, 21, 40, 9]), [1, 6])).toFloat32Array()));
+}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "astarpo-train-"));
@@ -65,25 +72,103 @@ test("A*-PO end to end: stage 1, then a short stage 2 raises held-out accuracy",
   }
 });
 
-test("a run stopped by its signal checkpoints, and resuming it gives the losses of an uninterrupted run", async () => {
+test("A*-PO with LoRA: stage 1 from the base, adapters on it raise held-out accuracy; the run saves the adapters and the merged model", async () => {
   const dir = tempDir();
   try {
-    const base = { trainSize: 64, evalSize: 8, evalKl: false, numValueSamples: 2, batchSize: 16, miniBatchSize: 8, microBatchSize: 4, epochs: 2, lr: 1e-4 };
-    const whole = await train(config(dir, { ...base, name: "whole" }));
-    const values = join(whole.runDir, "values");
-    const expected = readMetrics(join(whole.runDir, "metrics.jsonl")).filter((r) => (r.step as number) > 0).map((r) => r.loss);
+    // LoRA wants a learning rate about 10x that of full fine-tuning.
+    const c = config(dir, { lora: true, trainSize: 384, evalSize: 200, numValueSamples: 4, batchSize: 64, miniBatchSize: 64, epochs: 2, lr: 2e-3 });
+    const result = await train(c);
+    const before = result.evals[0].result.accuracy, after = result.evals.at(-1)!.result.accuracy;
+    // Learning lifts it by about 4 points here.
+    assert.ok(after >= before + 0.03, `held-out accuracy ${before} -> ${after}`);
+    const records = readMetrics(join(result.runDir, "metrics.jsonl"));
+    assert.ok(Math.abs(records[1].kl as number) < 1e-5, `the reference is the policy with its fresh adapters off: KL ${records[1].kl}`);
 
-    const stopper = new AbortController();
-    const parts = config(dir, { ...base, name: "parts", values });
-    const first = await train(parts, { signal: stopper.signal, onStep: (r) => { if (r.step === 3) stopper.abort(); } });
-    assert.equal(first.stopped, true);
-    assert.equal(first.steps, 3);
-    assert.deepEqual(readdirSync(join(first.runDir, "checkpoints")), ["step-000003"]);
-    await assert.rejects(train({ ...parts, lr: 1e-3 }, { resume: true }), /started with lr = 0.0001, not 0.001/);
-    const rest = await train(parts, { resume: true });
-    assert.equal(rest.steps, whole.steps);
-    const got = readMetrics(join(rest.runDir, "metrics.jsonl")).filter((r) => (r.step as number) > 0).map((r) => r.loss);
-    assert.deepEqual(got, expected);
+    // Stage 1 sampled from the base: its fingerprint is the one `astarpo values` without LoRA records.
+    const base = await resolveModel("builtin:arithmetic");
+    try {
+      assert.equal(JSON.parse(readFileSync(join(result.runDir, "values", "meta.json"), "utf8")).modelFingerprint, modelFingerprint(base.model));
+      // Checkpoints hold the adapters alone; the run's model folder is the base with them folded in.
+      assert.deepEqual(readdirSync(join(result.runDir, "checkpoints", "step-000008")).sort(), ["adapter", "optimizer.safetensors", "trainer_state.json"]);
+      assert.equal(result.adapterDir, join(result.runDir, "adapter"));
+      assert.equal(readAdapterConfig(result.adapterDir!).r, 16);
+      const merged = (await loadModel(result.modelDir)).model;
+      try {
+        loadAdapters(result.adapterDir!, base.model);
+        assertClose(logitsOf(merged), logitsOf(base.model), 1e-4, 1e-5, "the merged model against the base with the adapters");
+      } finally {
+        merged.dispose();
+      }
+    } finally {
+      base.model.dispose();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Stops a run after step 3 and resumes it (with gradient checkpointing
+ * on for the first part only); returns the losses of every step of both runs.
+ */
+async function interruptedAndWhole(dir: string, overrides: Record<string, unknown>): Promise<{ whole: unknown[]; parts: unknown[]; partsDir: string }> {
+  const base = { trainSize: 64, evalSize: 8, evalKl: false, numValueSamples: 2, batchSize: 16, miniBatchSize: 8, microBatchSize: 4, epochs: 2, lr: 1e-4, ...overrides };
+  const losses = (runDir: string) => readMetrics(join(runDir, "metrics.jsonl")).filter((r) => (r.step as number) > 0).map((r) => r.loss);
+  const whole = await train(config(dir, { ...base, name: "whole" }));
+  const values = join(whole.runDir, "values");
+  const stopper = new AbortController();
+  const parts = config(dir, { ...base, name: "parts", values: existsSync(values) ? values : undefined, gradientCheckpointing: true });
+  const first = await train(parts, { signal: stopper.signal, onStep: (r) => { if (r.step === 3) stopper.abort(); } });
+  assert.equal(first.stopped, true);
+  assert.equal(first.steps, 3);
+  assert.deepEqual(readdirSync(join(first.runDir, "checkpoints")), ["step-000003"]);
+  await assert.rejects(train({ ...parts, lr: 0.5 }, { resume: true }), new RegExp(`started with lr = ${parts.lr}, not 0.5`));
+  // Checkpointing changes memory, not results: a resumed run may switch it.
+  const rest = await train({ ...parts, gradientCheckpointing: false }, { resume: true });
+  assert.equal(rest.steps, whole.steps);
+  return { whole: losses(whole.runDir), parts: losses(rest.runDir), partsDir: rest.runDir };
+}
+
+test("gradient checkpointing and a stop and resume leave every loss of an uninterrupted run unchanged", async () => {
+  const dir = tempDir();
+  try {
+    const { whole, parts } = await interruptedAndWhole(dir, {});
+    assert.deepEqual(parts, whole);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("with LoRA (dropout on), gradient checkpointing and a stop and resume leave every loss unchanged: A*-PO, and PPO with its LoRA critic", async () => {
+  for (const [algo, extra] of [["astar", {}], ["ppo", { trainSize: 32, numPpoEpochs: 2 }]] as const) {
+    const dir = tempDir();
+    try {
+      const { whole, parts, partsDir } = await interruptedAndWhole(dir, { algo, lora: true, loraR: 4, loraDropout: 0.1, lr: 1e-3, ...extra });
+      assert.deepEqual(parts, whole, algo);
+      if (algo === "ppo") {
+        // The critic's checkpoint holds what trains, its adapters and head, not a copy of the frozen base.
+        const file = SafetensorsFile.open(join(partsDir, "checkpoints", "step-000004", "algorithm", "critic.safetensors"));
+        try {
+          assert.ok([...file.tensors.keys()].every((name) => /lora_[AB]\.weight$|^critic\.score\./.test(name)), [...file.tensors.keys()].join(", "));
+        } finally {
+          file.close();
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+test("every algorithm trains with LoRA", async () => {
+  const dir = tempDir();
+  try {
+    for (const [algo, extra] of [["grpo", { beta: 0.01, numGenerations: 2 }], ["rebel", {}]] as const) {
+      const result = await train(config(dir, { name: algo, algo, lora: true, trainSize: 16, evalSize: 8, batchSize: 8, miniBatchSize: 8, maxSteps: 2, lr: 1e-3, ...extra }));
+      const records = readMetrics(join(result.runDir, "metrics.jsonl"));
+      assert.ok(records.slice(1).every((r) => Number.isFinite(r.loss) && (r.grad_norm as number) > 0), algo);
+      assert.ok(existsSync(join(result.adapterDir!, "adapter_model.safetensors")), algo);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
