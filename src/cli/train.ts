@@ -26,7 +26,8 @@ export function describeResult(result: TrainResult): string {
     ? `held-out accuracy ${(100 * first.result.accuracy).toFixed(1)}% -> ${(100 * last.result.accuracy).toFixed(1)}%` : "";
   return result.stopped
     ? `stopped at step ${result.steps}; resume with --resume (${result.runDir})`
-    : `done: ${result.steps} steps, ${accuracy}; model in ${result.modelDir}, metrics in ${result.runDir}/metrics.jsonl`;
+    : `done: ${result.steps} steps, ${accuracy}; model in ${result.modelDir}${result.adapterDir ? ` (LoRA adapters in ${result.adapterDir})` : ""}, ` +
+      `metrics in ${result.runDir}/metrics.jsonl`;
 }
 
 export function register(program: Command, io: CliIO = processIO): void {

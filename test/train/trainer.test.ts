@@ -160,7 +160,7 @@ test("with LoRA (dropout on), gradient checkpointing and a stop and resume leave
   }
 });
 
-test("every algorithm trains with LoRA", async () => {
+test("GRPO (with its KL term) and REBEL train with LoRA too, and save their adapters", async () => {
   const dir = tempDir();
   try {
     for (const [algo, extra] of [["grpo", { beta: 0.01, numGenerations: 2 }], ["rebel", {}]] as const) {
