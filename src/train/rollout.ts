@@ -3,10 +3,9 @@
 // it. Each phase is timed on its own, because the time split is one of the
 // numbers the algorithms are compared on.
 import type { RolloutBatch, RolloutSequence } from "../algos/index.js";
-import { generate, logprobTemperature, scoreResponsesNoGrad } from "../generate/index.js";
+import { generate, logprobTemperature, scoreResponsesNoGrad, type GenerationTokenizer } from "../generate/index.js";
 import type { DecoderModel } from "../models/index.js";
 import { scoreBatch, type RewardFn } from "../rewards/index.js";
-import type { Tokenizer } from "../tokenize/index.js";
 import type { PromptItem } from "./prompts.js";
 import { derivedSeed } from "./seeds.js";
 import { trainingReward } from "./values.js";
@@ -29,7 +28,7 @@ export interface RolloutTiming {
   reference: number;
 }
 
-export async function collectRollouts(policy: DecoderModel, reference: DecoderModel | null, tokenizer: Tokenizer, reward: RewardFn,
+export async function collectRollouts(policy: DecoderModel, reference: DecoderModel | null, tokenizer: GenerationTokenizer, reward: RewardFn,
   prompts: readonly PromptItem[], vHat: ReadonlyMap<string, number> | null, step: number, s: RolloutSettings,
 ): Promise<{ batch: RolloutBatch; seconds: RolloutTiming }> {
   const G = s.samplesPerPrompt;

@@ -5,11 +5,10 @@
 // finite stops the run before any update is made from it.
 import type { Algorithm, AlgorithmState, RolloutBatch, RolloutSequence } from "../algos/index.js";
 import { shuffled } from "../data/index.js";
-import { scoreResponses } from "../generate/index.js";
+import { scoreResponses, type GenerationTokenizer } from "../generate/index.js";
 import { seedLoraDropout, type DecoderModel } from "../models/index.js";
 import { clipGradNorm, type AdamW } from "../nn/index.js";
 import { backward, scope } from "../tensor/index.js";
-import type { Tokenizer } from "../tokenize/index.js";
 import { maxNewTokensOf, type RunConfig } from "./config.js";
 import { derivedSeed } from "./seeds.js";
 
@@ -45,7 +44,7 @@ function nonFiniteGradient(model: DecoderModel): string {
   return "the gradient norm is not finite";
 }
 
-export function updatePolicy(policy: DecoderModel, tokenizer: Tokenizer, optimizer: AdamW, algo: Algorithm<any, any>, state: AlgorithmState | null,
+export function updatePolicy(policy: DecoderModel, tokenizer: GenerationTokenizer, optimizer: AdamW, algo: Algorithm<any, any>, state: AlgorithmState | null,
   config: RunConfig, batch: RolloutBatch, step: number, temperature: number, learningRate: (updatesDone: number) => number): UpdateResult {
   const maxNewTokens = maxNewTokensOf(config);
   // Responses to one prompt stay in one micro-batch when the loss pairs or groups them.
