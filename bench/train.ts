@@ -13,10 +13,16 @@
 //                            wall-time peak and step time each depend on what
 //                            the scheduler gave this process at that moment
 //   train_phase_ms           forward, backward, clip + AdamW
-//   peak_memory_bytes        policy weights, gradients, AdamW state and activations
+//   reference_ms             the frozen bf16 reference's no-grad pass over the same batch
+//   stage2_sample_ms         one response per prompt from the policy (the rollout of a step)
+//   peak_memory_bytes        the stage-2 step's peak: policy weights, gradients, AdamW state,
+//                            the bf16 reference and activations
+//   stage1_responses_per_s   stage 1: N = 8 responses to each of a few prompts from the bf16
+//   stage1_tokens_per_s      reference, the prompt prefilled once and shared
 //   npm run bench -- train [--json] [--no-peer] [--config NAME] [--steps N] [--prompt N]
 import { native } from "../src/tensor/native.js";
-import type { ScoredBatch } from "../src/generate/index.js";
+import { generate, scoreResponsesNoGrad, type GenerationTokenizer, type ScoredBatch } from "../src/generate/index.js";
+import { frozenCopy, type DecoderModel } from "../src/models/index.js";
 import { AdamW } from "../src/nn/index.js";
 import { maskedSum, mean, memory, resetPeakMemory, Rng, scale, square, sub, tensor, type Tensor } from "../src/tensor/index.js";
 import { idTokenizer, peerModel, readPeerConfig } from "./lib/peer-model.js";
@@ -84,6 +90,19 @@ function stepFlops(c: PeerConfig, rows: number, scored: number, seqLen: number, 
   return 6 * rows * layerWeights * c.layers + 6 * scored * c.vocab * c.d_model + attention;
 }
 
+/** Stage 1's workload: N = 8 responses to each prompt from the frozen reference, sharing each prompt's prefill. */
+function benchStageOne(report: Report, reference: DecoderModel, tokenizer: GenerationTokenizer, c: PeerConfig, promptLength: number): void {
+  const N = 8, prompts = 2, newTokens = 32;
+  const rng = new Rng(2);
+  const ids = Array.from({ length: prompts }, () => Array.from({ length: promptLength }, () => rng.int(c.vocab)));
+  const started = performance.now();
+  const sequences = generate(reference, tokenizer, ids.flatMap((p) => Array.from({ length: N }, () => p)), { maxNewTokens: newTokens, batchSize: N * prompts });
+  const seconds = (performance.now() - started) / 1000;
+  const label = `${c.name}, bf16, ${prompts} prompts x N = ${N}, ${promptLength} + ${newTokens} tokens`;
+  report.add("stage1_responses_per_s", sequences.length / seconds, "responses/s", null, label);
+  report.add("stage1_tokens_per_s", sequences.reduce((n, s) => n + s.tokenIds.length, 0) / seconds, "tokens/s", null, label);
+}
+
 export async function run(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
   const report = new Report("train", options.json);
@@ -113,16 +132,23 @@ export async function run(argv: string[]): Promise<void> {
   const model = peerModel(c, 0);
   const tokenizer = idTokenizer(c.vocab);
   const optimizer = new AdamW(model.parameters(), { lr: 1e-6 });
+  // A*-PO's reference: a frozen copy in bf16, as a bf16 release is held.
+  const reference = frozenCopy(model, "bf16");
   try {
     // Untimed: the first step creates the AdamW state, the second is the first
     // to reuse the allocator's cached blocks (its first touch of them is slow).
     for (let i = 0; i < 2; i++) policyStep(model, tokenizer, optimizer, batch, aStarLoss);
     resetPeakMemory();
-    const steps: Array<PolicyStepTimes & { cpu: number }> = [];
+    const steps: Array<PolicyStepTimes & { cpu: number; reference: number; sample: number }> = [];
     for (let i = 0; i < options.steps; i++) {
+      const sampleStart = performance.now();
+      generate(model, tokenizer, batch.map((b) => b.prompt), { maxNewTokens: responseLength, seeds: batch.map((_, j) => i * sequences + j) });
+      const referenceStart = performance.now();
+      scoreResponsesNoGrad(reference, tokenizer, batch, { batchSize: sequences });
+      const referenceEnd = performance.now();
       const cpu = cpuClock();
       const times = policyStep(model, tokenizer, optimizer, batch, aStarLoss);
-      steps.push({ ...times, cpu: cpuClock() - cpu });
+      steps.push({ ...times, cpu: cpuClock() - cpu, reference: (referenceEnd - referenceStart) / 1000, sample: (referenceStart - sampleStart) / 1000 });
     }
     const median = (pick: (s: (typeof steps)[number]) => number) => steps.map(pick).sort((a, b) => a - b)[steps.length >> 1];
     const total = median((s) => s.forward + s.backward + s.optimizer), cpu = median((s) => s.cpu);
@@ -135,9 +161,13 @@ export async function run(argv: string[]): Promise<void> {
     for (const phase of ["forward", "backward", "optimizer"] as const) {
       report.add("train_phase_ms", median((s) => s[phase]) * 1e3, "ms", null, `${c.name}, ${phase}${phase === "optimizer" ? " (clip + AdamW)" : ""}`);
     }
-    report.add("peak_memory_bytes", memory().cpu.peak, "B", null, `${c.name}, weights, gradients and AdamW state included`);
+    report.add("reference_ms", median((s) => s.reference) * 1e3, "ms", null, `${label}, bf16 weights`);
+    report.add("stage2_sample_ms", median((s) => s.sample) * 1e3, "ms", null, `${c.name}, ${sequences} x ${responseLength} new tokens`);
+    report.add("peak_memory_bytes", memory().cpu.peak, "B", null, `${c.name}, a stage-2 step: policy, gradients, AdamW state and the bf16 reference`);
+    benchStageOne(report, reference, tokenizer, c, promptLength);
   } finally {
     model.dispose();
+    reference.dispose();
     optimizer.dispose();
   }
   report.finish();
