@@ -53,12 +53,14 @@ function sequenceSum(values: Float32Array | null): number {
   return s;
 }
 
-function prepare(batch: RolloutBatch): Record<string, number> {
+function prepare(batch: RolloutBatch, options: AstarOptions): Record<string, number> {
   let advantage = 0, vStar = 0;
   for (const seq of batch.sequences) {
     if (seq.vHat === null) throw new Error(`astar: prompt ${seq.promptId} has no V-hat from stage 1`);
     seq.fixed.advantage = seq.reward - seq.vHat;
     seq.fixed.refLogprob = sequenceSum(seq.refLogprobs);
+    // The sampling policy's implicit reward, beta2 * log(pi / pi_ref): what the loss regresses onto the advantage.
+    seq.fixed.implicitReward = options.beta2 * (sequenceSum(seq.sampledLogprobs) - seq.fixed.refLogprob);
     advantage += seq.fixed.advantage;
     vStar += seq.vHat;
   }

@@ -116,6 +116,8 @@ const baseOptions = z.object({
     .describe("checkpoints kept: older ones are deleted"),
   reportTo: z.array(z.enum(REPORT_TARGETS)).default([])
     .describe("also write metrics for: tensorboard (event files in the run folder)"),
+  logCompletions: z.boolean().default(true)
+    .describe("keep every sampled completion, its reward and its advantage in rollouts.sqlite in the run folder (see `astarpo rollouts`)"),
 });
 
 /** Every algorithm's options beside the shared ones: one config file serves them all. */

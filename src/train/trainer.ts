@@ -20,6 +20,7 @@ import { PromptOrder } from "./order.js";
 import { runPolicy } from "./policy.js";
 import { loadPromptSets } from "./prompts.js";
 import { collectRollouts } from "./rollout.js";
+import { ROLLOUTS_FILE, RolloutStore } from "./rollout-store.js";
 import { learningRate } from "./schedule.js";
 import { valuesForTraining } from "./stage-one.js";
 import { TrainingError, updatePolicy } from "./update.js";
@@ -58,7 +59,7 @@ export interface TrainResult {
 }
 
 /** Keys that may differ between a run's saved config and the config it is resumed with. */
-const RESUMABLE_CHANGES = new Set(["maxSteps", "epochs", "evalEvery", "saveEvery", "saveTotalLimit", "reportTo", "gradientCheckpointing"]);
+const RESUMABLE_CHANGES = new Set(["maxSteps", "epochs", "evalEvery", "saveEvery", "saveTotalLimit", "reportTo", "gradientCheckpointing", "logCompletions"]);
 
 function checkResumedConfig(saved: Record<string, unknown>, resolved: RunConfig, path: string): void {
   const config = resolved as Record<string, unknown>;
@@ -146,6 +147,10 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     const temperature = logprobTemperature(config);
     const metrics = new MetricsLog(join(runDir, "metrics.jsonl"), config.reportTo.includes("tensorboard") ? join(runDir, "tensorboard") : null);
     metrics.truncateAfter(resumeFrom === null ? -1 : state.step);
+    // A store left by an earlier session is cut back to the checkpoint even when this one keeps no rollouts.
+    const storePath = join(runDir, ROLLOUTS_FILE);
+    const store = config.logCompletions || existsSync(storePath) ? RolloutStore.open(storePath, runName(config), config.algo) : null;
+    store?.truncateAfter(state.step);
 
     const runEval = async (record: MetricsRecord): Promise<void> => {
       if (sets.eval.length === 0) return;
@@ -210,6 +215,10 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         seconds.reference += (performance.now() - prepareStart) / 1000;
         clock("reference", (performance.now() - prepareStart) / 1000);
         options.onRollout?.(batch, step + 1);
+        const storeStart = performance.now();
+        if (config.logCompletions) store?.write(step + 1, batch, prompts);
+        const storeSeconds = (performance.now() - storeStart) / 1000;
+        clock("rollouts", storeSeconds);
 
         const trainStart = performance.now();
         const update = updatePolicy(policy, tokenizer, adamw, algo, algoState, config, batch, step, temperature, (done) => learningRate(config, done, totalUpdates));
@@ -231,6 +240,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
           logprob_diff_mean: update.logprobDiffs.length > 0 ? mean(update.logprobDiffs) : null,
           sample_s: seconds.sample, reward_s: seconds.reward, reference_s: seconds.reference,
           train_s: trainSeconds,
+          rollouts_s: storeSeconds,
           step_s: (performance.now() - stepStart) / 1000,
           tokens_per_s: generated / Math.max(seconds.sample, 1e-9),
           generated_tokens: state.generatedTokens,
@@ -248,6 +258,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     } finally {
       bar.stop();
       metrics.close();
+      store?.close();
     }
     return await finish(false);
   } finally {
