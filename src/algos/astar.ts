@@ -4,7 +4,8 @@
 // policy and regresses beta2 times its log-ratio to the reference (summed over
 // the response) onto the optimal advantage r - V-hat(x), by least squares.
 import { z } from "zod";
-import { maskedSum, mul, scale, square, sub, sum, tensor } from "../tensor/index.js";
+import { maskedSum, scale, square, sub, sum, tensor } from "../tensor/index.js";
+import { entropyCoef, entropyShare, withEntropyBonus } from "./entropy.js";
 import type { Algorithm, LossInput, LossOutput, RolloutBatch } from "./types.js";
 
 /**
@@ -26,8 +27,7 @@ export const astarOptions = z.object({
     .describe("stage 2: KL strength; the loss regresses beta2 * log(pi/pi_ref) onto r - V-hat"),
   filterAllWrong: z.boolean().default(true)
     .describe("stage 2: leave out prompts none of whose stage-1 samples earned a reward (TRL's choice; the authors' scripts keep them)"),
-  entropyCoef: z.number().min(0).default(0)
-    .describe("stage 2: bonus on the mean token entropy (the authors' code uses 0.001; the paper's loss has none)"),
+  entropyCoef,
   values: z.string().optional()
     .describe("stage 1 results to train from (an `astarpo values` folder); default: run stage 1 into the run folder first"),
 });
@@ -70,23 +70,21 @@ function prepare(batch: RolloutBatch, options: AstarOptions): Record<string, num
 
 /** mean over the step's sequences of (beta2 * [log pi(y|x) - log pi_ref(y|x)] - (r - V-hat))^2, minus the entropy bonus. */
 function loss(input: LossInput, options: AstarOptions): LossOutput {
-  const { sequences, logprobs, entropy, mask, step } = input;
+  const { sequences, logprobs, mask, step } = input;
   const backend = logprobs.backend;
   const B = sequences.length;
   const refSums = tensor(Float32Array.from(sequences, (s) => s.fixed.refLogprob), [B], { backend });
   const advantages = tensor(Float32Array.from(sequences, (s) => s.fixed.advantage), [B], { backend });
   const logRatio = sub(maskedSum(logprobs, mask), refSums);
   const residual = sub(scale(logRatio, options.beta2), advantages);
-  let total = scale(sum(square(residual)), 1 / step.sequences);
-  const entropySum = sum(mul(entropy, mask));
-  if (options.entropyCoef > 0) total = sub(total, scale(entropySum, options.entropyCoef / step.tokens));
+  const total = withEntropyBonus(scale(sum(square(residual)), 1 / step.sequences), input, options.entropyCoef);
   const ratios = logRatio.toFloat32Array();
   return {
     loss: total,
     metrics: {
       loss: total.item(),
       implicit_reward: ratios.reduce((s, r) => s + options.beta2 * r, 0) / step.sequences,
-      entropy: entropySum.item() / step.tokens,
+      entropy: entropyShare(input),
     },
   };
 }

@@ -6,38 +6,41 @@
 import { z } from "zod";
 import { add, exp, mul, scale, sub, sum } from "../tensor/index.js";
 import { aggregateLoss, clippedObjective, IMPORTANCE_LEVELS, LOSS_TYPES, perSequenceTensor, perTokenTensor } from "./policy-gradient.js";
-import { entropyShare } from "./entropy.js";
+import { entropyCoef, entropyShare, withEntropyBonus } from "./entropy.js";
 import type { Algorithm, LossInput, LossOutput, RolloutBatch } from "./types.js";
 
 export const SCALE_REWARDS = ["group", "batch", "none"] as const;
 
 /** Shared with RLOO, which samples its k responses per prompt under the same name. */
 export const numGenerations = z.number().int().min(2).default(8)
-  .describe("grpo/rloo: responses sampled per prompt (the group)");
+  .describe("grpo/rloo: responses sampled per prompt (the group; TRL's RLOO defaults to 2)");
 
 export const grpoOptions = z.object({
   numGenerations,
   scaleRewards: z.enum(SCALE_REWARDS).default("group")
     .describe("grpo: divide advantages by the group's reward std, the batch's, or nothing (none: Dr. GRPO)"),
   epsilon: z.number().positive().default(0.2)
-    .describe("grpo: the ratio is clipped to [1 - epsilon, 1 + epsilonHigh]"),
+    .describe("grpo/rloo: the ratio is clipped to [1 - epsilon, 1 + epsilonHigh]"),
   epsilonHigh: z.number().positive().optional()
-    .describe("grpo: upper clip (default epsilon; DAPO's clip-higher uses 0.28)"),
+    .describe("grpo/rloo: upper clip (default epsilon; DAPO's clip-higher uses 0.28)"),
+  delta: z.number().gt(1).optional()
+    .describe("grpo: also cap the unclipped ratio at delta (INTELLECT-2's two-sided clipping; TRL's delta); default no cap"),
   beta: z.number().min(0).default(0)
-    .describe("grpo: KL penalty to the reference per token (0, TRL's default: no reference pass at all)"),
+    .describe("grpo: KL penalty to the reference per token; rloo: KL to the reference taken out of the reward (0, TRL's GRPO default: no reference pass; TRL's RLOO uses 0.05)"),
   lossType: z.enum(LOSS_TYPES).default("dapo")
     .describe("grpo: how token losses are averaged: dapo (over the step's tokens), grpo (per sequence), dr_grpo (constant), bnpo (per micro-batch)"),
   importanceSamplingLevel: z.enum(IMPORTANCE_LEVELS).default("token")
     .describe("grpo: a ratio per token, or one per sequence (GSPO)"),
   maskTruncatedCompletions: z.boolean().default(false)
-    .describe("grpo: responses cut at maxNewTokens add no loss"),
+    .describe("grpo/rloo: responses cut at maxNewTokens add no loss"),
   numIterations: z.number().int().positive().default(1)
-    .describe("grpo: passes over each rollout batch (TRL's num_iterations)"),
+    .describe("grpo/rloo: passes over each rollout batch (TRL's num_iterations)"),
+  entropyCoef,
 });
 
 export type GrpoOptions = z.infer<typeof grpoOptions>;
 
-function standardDeviation(xs: readonly number[]): number {
+export function standardDeviation(xs: readonly number[]): number {
   if (xs.length < 2) return 0;
   const m = xs.reduce((s, x) => s + x, 0) / xs.length;
   // Unbiased, as torch.std.
@@ -72,7 +75,7 @@ function loss(input: LossInput, options: GrpoOptions): LossOutput {
   const masked: LossInput = { ...input, mask };
   const old = perTokenTensor(sequences, width, (s) => s.sampledLogprobs, backend);
   const advantages = perSequenceTensor(sequences, (s) => s.fixed.advantage, backend);
-  const objective = clippedObjective(masked, old, advantages, options.epsilon, options.epsilonHigh ?? options.epsilon, options.importanceSamplingLevel);
+  const objective = clippedObjective(masked, old, advantages, options.epsilon, options.epsilonHigh ?? options.epsilon, options.importanceSamplingLevel, options.delta);
   let perToken = objective.perToken;
   let kl = 0;
   if (options.beta > 0) {
@@ -82,7 +85,7 @@ function loss(input: LossInput, options: GrpoOptions): LossOutput {
     perToken = add(perToken, scale(k3, options.beta));
     kl = sum(k3).item() / step.tokens;
   }
-  const total = aggregateLoss(perToken, masked, options.lossType);
+  const total = withEntropyBonus(aggregateLoss(perToken, masked, options.lossType), input, options.entropyCoef);
   return {
     loss: total,
     metrics: {

@@ -4,9 +4,10 @@ import { astar } from "./astar.js";
 import { grpo } from "./grpo.js";
 import { ppo } from "./ppo.js";
 import { rebel } from "./rebel.js";
+import { rloo } from "./rloo.js";
 import type { Algorithm } from "./types.js";
 
-export const ALGORITHMS: Readonly<Record<string, Algorithm<any, any>>> = { astar, grpo, ppo, rebel };
+export const ALGORITHMS: Readonly<Record<string, Algorithm<any, any>>> = { astar, grpo, ppo, rebel, rloo };
 
 export function algorithm(name: string): Algorithm<any, any> {
   const found = ALGORITHMS[name];
@@ -18,5 +19,6 @@ export { astar, astarOptions, optimalValue, VALUE_MODES, type AstarOptions, type
 export { grpo, grpoOptions, SCALE_REWARDS, type GrpoOptions } from "./grpo.js";
 export { ppo, ppoOptions, gae, Critic, criticBody, type PpoOptions } from "./ppo.js";
 export { rebel, rebelOptions, type RebelOptions } from "./rebel.js";
+export { rloo, rlooOptions, type RlooOptions } from "./rloo.js";
 export { LOSS_TYPES, IMPORTANCE_LEVELS, type LossType, type ImportanceLevel } from "./policy-gradient.js";
 export type { Algorithm, AlgorithmState, LossInput, LossOutput, RolloutBatch, RolloutSequence } from "./types.js";

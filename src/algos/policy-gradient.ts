@@ -20,9 +20,9 @@ export const IMPORTANCE_LEVELS = ["token", "sequence"] as const;
 export type ImportanceLevel = (typeof IMPORTANCE_LEVELS)[number];
 
 export interface ClippedObjective {
-  /** [B, R] the loss of each token, -min(ratio * A, clip(ratio) * A), zero past each response. */
+  /** The loss of each ratio, -min(ratio * A, clip(ratio) * A): [B, R] per token, zero past each response ([B, 1] per sequence). */
   perToken: Tensor;
-  /** Shares of response tokens whose ratio was clipped below (A < 0) and above (A > 0), as sums over this micro-batch's tokens. */
+  /** How many ratios were clipped below (A < 0) and above (A > 0) where the mask is 1: sums over this micro-batch. */
   clippedLow: number;
   clippedHigh: number;
 }
@@ -30,24 +30,32 @@ export interface ClippedObjective {
 /**
  * PPO's clipped surrogate. The ratio pi / pi_old is per token, or (GSPO) one
  * per sequence, exp of the mean token log-ratio. `advantages` is [B, R] or [B, 1].
+ * `delta` also caps the unclipped ratio (two-sided clipping).
  */
 export function clippedObjective(input: LossInput, oldLogprobs: Tensor, advantages: Tensor, epsilonLow: number, epsilonHigh: number,
-  level: ImportanceLevel = "token"): ClippedObjective {
+  level: ImportanceLevel = "token", delta?: number): ClippedObjective {
   const { logprobs, mask, sequences } = input;
   let logRatio = sub(logprobs, oldLogprobs);
   if (level === "sequence") {
     const lengths = perSequenceTensor(sequences, (s) => 1 / Math.max(1, s.responseIds.length), logprobs.backend);
     logRatio = mul(mask, mul(reshape(maskedSum(logRatio, mask), [sequences.length, 1]), lengths));
   }
-  const ratio = exp(logRatio);
-  const unclipped = mul(ratio, advantages);
+  return clippedRatio(exp(logRatio), advantages, mask, epsilonLow, epsilonHigh, delta);
+}
+
+/**
+ * -min(ratio * A, clip(ratio, 1 - epsilonLow, 1 + epsilonHigh) * A) where `mask` is 1, for ratios of any
+ * shape [B, W] (a column per token, or one per sequence) and advantages [B, W] or [B, 1].
+ */
+export function clippedRatio(ratio: Tensor, advantages: Tensor, mask: Tensor, epsilonLow: number, epsilonHigh: number, delta?: number): ClippedObjective {
+  const unclipped = mul(delta === undefined ? ratio : clamp(ratio, 0, delta), advantages);
   const clipped = mul(clamp(ratio, 1 - epsilonLow, 1 + epsilonHigh), advantages);
   const perToken = mul(neg(minimum(unclipped, clipped)), mask);
   // Clipping statistics, as TRL counts them: a clipped ratio only matters where it stops the update.
   const r = ratio.toFloat32Array(), m = mask.toFloat32Array();
   const a = advantages.toFloat32Array();
-  const width = logprobs.shape[1];
-  const perRow = a.length === sequences.length;
+  const [rows, width] = ratio.shape;
+  const perRow = a.length === rows;
   let clippedLow = 0, clippedHigh = 0;
   for (let i = 0; i < r.length; i++) {
     if (m[i] === 0) continue;

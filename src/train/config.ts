@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { closest } from "fastest-levenshtein";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { ALGORITHMS, type AstarOptions, type GrpoOptions, type PpoOptions, type RebelOptions } from "../algos/index.js";
+import { ALGORITHMS, type AstarOptions, type GrpoOptions, type PpoOptions, type RebelOptions, type RlooOptions } from "../algos/index.js";
 import { BUILTIN_TASKS, FILE_TASKS } from "../data/index.js";
 import { defaultLoraConfig, LORA_TARGET_MODULES } from "../nn/index.js";
 
@@ -135,7 +135,7 @@ function fullSchema() {
 export const runConfigSchema = fullSchema();
 
 /** The whole config: the shared options and every algorithm's own. */
-export type RunConfig = z.infer<typeof baseOptions> & AstarOptions & GrpoOptions & PpoOptions & RebelOptions;
+export type RunConfig = z.infer<typeof baseOptions> & AstarOptions & GrpoOptions & PpoOptions & RebelOptions & RlooOptions;
 
 /** The schema of one option, whatever wraps it (default, optional). */
 export function optionSchemas(): ReadonlyArray<[string, z.ZodType]> {

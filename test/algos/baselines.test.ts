@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gae, grpo, grpoOptions, rebel, rebelOptions, type LossInput, type RolloutSequence } from "../../src/algos/index.js";
+import { gae, grpo, grpoOptions, rebel, rebelOptions, rloo, rlooOptions, type LossInput, type RolloutSequence } from "../../src/algos/index.js";
 import { backward, scope, tensor, type Tensor } from "../../src/tensor/index.js";
 import { rolloutSequence } from "./sequences.js";
 
@@ -55,6 +55,22 @@ test("GRPO's clipped ratio: no gradient where the ratio left [1 - eps, 1 + eps] 
   close(out["clip_ratio/low_mean"], 1 / 6, "one token clipped below with A < 0");
 });
 
+test("GRPO's delta caps the ratio of a response with A < 0 that the one-sided clip leaves open, and the entropy bonus lowers the loss", () => {
+  const seqs = [rolloutSequence({ group: 0, length: 1, sampledLogprobs: new Float32Array(1), fixed: { advantage: -1 } })];
+  const lp = [[0.5]];
+  const run = (options: Record<string, unknown>) => lossAndGradient((input) => grpo.loss(input, grpoOptions.parse(options), null).loss, seqs, lp, [[1]]);
+  // Without delta: -min(r * -1, 1.2 * -1) = r, whose gradient is r. With delta 1.1: min(-1.1, -1.2) = -1.2, no gradient.
+  const open = run({});
+  close(open.value, Math.exp(0.5), "one-sided");
+  close(open.grad[0], Math.exp(0.5), "one-sided gradient");
+  const capped = run({ delta: 1.1 });
+  close(capped.value, 1.2, "two-sided");
+  close(capped.grad[0], 0, "two-sided gradient");
+  const bonus = scope(() => grpo.loss({ sequences: seqs, logprobs: tensor(lp), entropy: tensor([[2]]), mask: tensor([[1]]), step: { sequences: 1, tokens: 1, maxNewTokens: 4 } },
+    grpoOptions.parse({ entropyCoef: 0.1 }), null).loss.item());
+  close(bonus, Math.exp(0.5) - 0.2, "entropy bonus: 0.1 x mean entropy 2");
+});
+
 test("GRPO's loss types divide the same token losses differently", () => {
   const seqs = [
     rolloutSequence({ length: 1, fixed: { advantage: 1 } }),
@@ -100,4 +116,48 @@ test("GAE on a short response: gamma 1 and lambda, by hand", () => {
   gae(rewards, values, 1, lam).forEach((a, t) => close(a, [a0, a1, a2][t], `A_${t}`));
   // lambda = 1: Monte-Carlo, the return minus the value.
   gae(rewards, values, 1, 1).forEach((a, t) => close(a, 1 - values[t], `A_${t} at lambda 1`));
+});
+
+test("RLOO advantages: each reward less the mean of its group's other rewards, after the KL is taken out with beta, optionally normalised", () => {
+  const rewards = [1, 0, 0, 1, 1, 0];
+  const make = (fields: (i: number) => Partial<RolloutSequence> = () => ({})) =>
+    ({ sequences: rewards.map((reward, i) => rolloutSequence({ group: Math.floor(i / 3), reward, ...fields(i) })), groups: 2 });
+  const plain = make();
+  const metrics = rloo.prepare(plain, rlooOptions.parse({}), null);
+  // Group 0: 1 - (0 + 0) / 2, 0 - (1 + 0) / 2, ...; group 1: 1 - (1 + 0) / 2, ..., 0 - (1 + 1) / 2.
+  assert.deepEqual(plain.sequences.map((s) => s.fixed.advantage), [1, -0.5, -0.5, 0.5, 0.5, -1]);
+  assert.equal(metrics.frac_reward_zero_std, 0);
+  const normalised = make();
+  rloo.prepare(normalised, rlooOptions.parse({ normalizeAdvantages: true }), null);
+  const std = Math.sqrt((1 + 0.25 + 0.25 + 0.25 + 0.25 + 1) / 5); // the mean is already 0
+  normalised.sequences.forEach((s, i) => close(s.fixed.advantage, plain.sequences[i].fixed.advantage / (std + 1e-4), `normalised advantage ${i}`));
+  // beta 0.5: response 0 moved 2 nats from the reference (its reward becomes 0), the others none.
+  const shaped = make((i) => ({ length: 2, sampledLogprobs: Float32Array.from([-1, -1]), refLogprobs: Float32Array.from(i === 0 ? [-2, -2] : [-1, -1]) }));
+  rloo.prepare(shaped, rlooOptions.parse({ beta: 0.5 }), null);
+  assert.deepEqual(shaped.sequences.slice(0, 3).map((s) => s.fixed.advantage), [0, 0, 0]);
+  assert.equal(shaped.sequences[0].fixed.oldLogprob, -2);
+  assert.throws(() => rloo.prepare({ sequences: [rolloutSequence({ group: 0 })], groups: 1 }, rlooOptions.parse({}), null), /needs at least 2/);
+});
+
+test("RLOO's loss: one clipped ratio per sequence, exp of the summed token log-ratios, averaged over the step's responses", () => {
+  // Old log-probs sum to -2 for both; A = +1 and -1.
+  const seqs = [
+    rolloutSequence({ group: 0, length: 2, fixed: { advantage: 1, oldLogprob: -2 } }),
+    rolloutSequence({ group: 0, length: 2, fixed: { advantage: -1, oldLogprob: -2 }, finished: false }),
+  ];
+  const lp = [[-0.5, -1], [-1, -0.9]];
+  const mask = [[1, 1], [1, 1]];
+  const { value, grad } = lossAndGradient((input) => rloo.loss(input, rlooOptions.parse({}), null).loss, seqs, lp, mask);
+  // Sequence 0: ratio e^0.5 > 1.2 with A > 0, clipped: -1.2 and no gradient. Sequence 1: ratio e^0.1 inside: -(e^0.1 * -1).
+  const r1 = Math.exp(0.1);
+  close(value, (-1.2 + r1) / 2, "mean over the two responses");
+  [0, 0, r1 / 2, r1 / 2].forEach((g, i) => close(grad[i], g, `gradient of token ${i}`));
+  const metrics = scope(() => rloo.loss({ sequences: seqs, logprobs: tensor(lp), entropy: tensor([[0, 0], [0, 0]]), mask: tensor(mask), step: { sequences: 2, tokens: 4, maxNewTokens: 4 } },
+    rlooOptions.parse({}), null).metrics);
+  assert.equal(metrics["clip_ratio/high_mean"], 0.5);
+  assert.equal(metrics["clip_ratio/low_mean"], 0);
+  // A truncated response adds nothing when maskTruncatedCompletions is on.
+  const masked = lossAndGradient((input) => rloo.loss(input, rlooOptions.parse({ maskTruncatedCompletions: true }), null).loss, seqs, lp, mask);
+  close(masked.value, -1.2 / 2, "only the finished response counts");
+  masked.grad.forEach((g, i) => close(g, 0, `gradient of token ${i}`));
 });

@@ -9,6 +9,7 @@ import { train } from "../../src/train/trainer.js";
 
 const runs: Array<[string, Record<string, unknown>]> = [
   ["grpo", { trainSize: 192, batchSize: 16, miniBatchSize: 16, epochs: 1 }],
+  ["rloo", { trainSize: 192, batchSize: 16, miniBatchSize: 16, epochs: 1 }],
   ["rebel", { trainSize: 384, batchSize: 64, miniBatchSize: 64, epochs: 2 }],
   ["ppo", { trainSize: 384, batchSize: 64, miniBatchSize: 32, epochs: 2 }],
 ];
