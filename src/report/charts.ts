@@ -99,7 +99,7 @@ export function comparisonCharts(summary: ComparisonSummary, metrics: ReadonlyMa
       id: "length", title: "Response length per step",
       caption: "Mean length of the sampled responses of each rollout batch.",
       xLabel: "rollout step", yLabel: "response length (tokens)",
-      ...perAlgorithm((records) => pointsOf(records, "step", "response_length_mean"), false),
+      ...perAlgorithm((records) => pointsOf(records, "step", "completions/mean_length"), false),
     },
   ];
 }

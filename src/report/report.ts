@@ -48,7 +48,7 @@ const metricsRecordSchema = z.looseObject({
   eval_kl: chartedNumber,
   reward: chartedNumber,
   kl: chartedNumber,
-  response_length_mean: chartedNumber,
+  "completions/mean_length": chartedNumber,
 });
 
 export interface Comparison {

@@ -19,6 +19,8 @@ export interface PromptSets {
   train: PromptItem[];
   eval: PromptItem[];
   reward: RewardFn;
+  /** The reward's name (a built-in task's, or the one a data file's task checks with), for per-function metrics. */
+  rewardName: string;
   /** How the data files were read (counts of rows, skipped rows, long prompts); empty for built-in tasks. */
   reports: LoadReport[];
 }
@@ -89,6 +91,7 @@ function builtinSets(config: RunConfig, tokenizer: Tokenizer): PromptSets {
     train: builtinPrompts(config, "train", config.trainSize ?? DEFAULT_BUILTIN_TRAIN_SIZE, tokenizer),
     eval: builtinPrompts(config, "test", config.evalSize ?? DEFAULT_EVAL_SIZE, tokenizer),
     reward: BUILTIN_REWARDS[config.task],
+    rewardName: config.task,
     reports: [],
   };
 }
@@ -110,7 +113,7 @@ async function fileSets(config: RunConfig, tokenizer: Tokenizer): Promise<Prompt
     heldOut = split.test;
   }
   if (config.trainSize !== undefined) train = train.slice(0, config.trainSize);
-  return { train, eval: heldOut, reward: rewardFor(data.reward!), reports };
+  return { train, eval: heldOut, reward: rewardFor(data.reward!), rewardName: data.reward!, reports };
 }
 
 /** The run's training and held-out prompts and its reward. */

@@ -231,7 +231,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         const record: MetricsRecord = {
           step: state.step,
           epoch: order.epochs,
-          ...rolloutSummary(batch.sequences),
+          ...rolloutSummary(batch.sequences, sets.rewardName),
           ...rolloutMetrics,
           ...update.metrics,
           grad_norm: update.gradNorm,
@@ -268,19 +268,28 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
   }
 }
 
-/** Rollout statistics every algorithm reports. */
-function rolloutSummary(sequences: readonly RolloutSequence[]): MetricsRecord {
+/** Rollout statistics every algorithm reports, under TRL's names; `rewardName` names the reward function's own. */
+function rolloutSummary(sequences: readonly RolloutSequence[], rewardName: string): MetricsRecord {
   const rewards = sequences.map((s) => s.reward);
-  const lengths = sequences.map((s) => s.responseIds.length);
   const m = mean(rewards);
+  const std = (xs: readonly number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+  const decided = sequences.flatMap((s) => (s.rawReward === null ? [] : [s.rawReward]));
+  const lengths = sequences.map((s) => s.responseIds.length);
+  const terminated = sequences.filter((s) => s.finished).map((s) => s.responseIds.length);
   const kls = sequences.filter((s) => s.refLogprobs !== null).map((s) => sum(Array.from(s.sampledLogprobs, (lp, t) => lp - s.refLogprobs![t])));
   return {
     reward: m,
-    reward_std: Math.sqrt(mean(rewards.map((r) => (r - m) ** 2))),
-    undecided: sequences.filter((s) => s.rawReward === null).length,
+    reward_std: std(rewards),
+    undecided: sequences.length - decided.length,
+    [`rewards/${rewardName}/mean`]: decided.length > 0 ? mean(decided) : null,
+    [`rewards/${rewardName}/std`]: decided.length > 0 ? std(decided) : null,
     kl: kls.length > 0 ? mean(kls) : null,
-    response_length_mean: mean(lengths),
-    response_length_max: Math.max(...lengths),
-    clipped_ratio: sequences.filter((s) => !s.finished).length / sequences.length,
+    "completions/mean_length": mean(lengths),
+    "completions/min_length": Math.min(...lengths),
+    "completions/max_length": Math.max(...lengths),
+    "completions/clipped_ratio": (sequences.length - terminated.length) / sequences.length,
+    "completions/mean_terminated_length": terminated.length > 0 ? mean(terminated) : null,
+    "completions/min_terminated_length": terminated.length > 0 ? Math.min(...terminated) : null,
+    "completions/max_terminated_length": terminated.length > 0 ? Math.max(...terminated) : null,
   };
 }

@@ -89,7 +89,7 @@ test("strings from the data are escaped in the page and come back intact from it
     peak_memory_bytes: 1000, kl: 0.1, generated_tokens: 10, steps: 1, run_dir: "x", accuracy_by_time: [{ step: 1, cost_s: 2, accuracy: 0.6 }] };
   const summary: ComparisonSummary = { task: hostile, model: hostile, prompts: 4, batch_size: 2, steps: 1, seed: 0,
     algorithms: [{ ...line, name: hostile }, { ...line, name: "grpo" }] };
-  const records: MetricsRecord[] = [{ step: 0, cost_s: 0, eval_accuracy: 0.5, eval_kl: 0 }, { step: 1, cost_s: 2, reward: 0.5, kl: null, response_length_mean: 3,
+  const records: MetricsRecord[] = [{ step: 0, cost_s: 0, eval_accuracy: 0.5, eval_kl: 0 }, { step: 1, cost_s: 2, reward: 0.5, kl: null, "completions/mean_length": 3,
     eval_accuracy: 0.6, eval_kl: 0.1 }];
   const html = reportHtml(summary, comparisonCharts(summary, new Map([[hostile, records], ["grpo", records]])), { script: "", style: "" });
   assert.ok(!html.includes("<img"), "no markup from the data");

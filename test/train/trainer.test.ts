@@ -45,8 +45,8 @@ test("A*-PO end to end: stage 1, then a short stage 2 raises held-out accuracy",
 
     const records = readMetrics(join(result.runDir, "metrics.jsonl"));
     assert.deepEqual(records.map((r) => r.step), [0, ...Array.from({ length: 12 }, (_, i) => i + 1)]);
-    for (const key of ["reward", "v_star", "advantage", "implicit_reward", "loss", "kl", "entropy", "grad_norm", "lr", "response_length_mean",
-      "response_length_max", "clipped_ratio", "sample_s", "reward_s", "reference_s", "train_s", "tokens_per_s", "peak_memory_bytes",
+    for (const key of ["reward", "v_star", "advantage", "implicit_reward", "loss", "kl", "entropy", "grad_norm", "lr", "completions/mean_length",
+      "completions/max_length", "completions/clipped_ratio", "rewards/arithmetic/mean", "rewards/arithmetic/std", "rollouts_s", "sample_s", "reward_s", "reference_s", "train_s", "tokens_per_s", "peak_memory_bytes",
       "logprob_diff_max", "logprob_diff_mean", "wall_s", "cost_s"]) {
       assert.equal(typeof records[1][key], "number", `metrics lack ${key}`);
     }
