@@ -22,6 +22,7 @@ const commands: Array<() => Promise<{ register(program: Command, io: CliIO): voi
   () => import("./generate.js"),
   () => import("./merge.js"),
   () => import("./quickstart.js"),
+  () => import("./rollouts.js"),
   () => import("./serve.js"),
   () => import("./sft.js"),
   () => import("./train.js"),

@@ -4,40 +4,15 @@
 // ASTARPO_DEBUG is set).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CliError, describeFailure, main } from "../../src/cli/main.js";
+import { describeFailure, main } from "../../src/cli/main.js";
+import { inScratch, run } from "./run-cli.js";
 import { sample } from "../../src/cli/generate.js";
 import { addLora, loadModel, SafetensorsFile, saveAdapters, type DecoderModel } from "../../src/models/index.js";
 import { noGrad, scope, tensor } from "../../src/tensor/index.js";
 import { perturbAdapters } from "../models/decoder-fixtures.js";
 import { assertClose } from "../tensor/reference.js";
-
-interface Run { code: number; stdout: string; stderr: string }
-
-/** `astarpo ARGS` as bin/astarpo.js runs it, with the output kept; every failure must be a CliError. */
-async function run(...args: string[]): Promise<Run> {
-  let stdout = "", stderr = "";
-  try {
-    await main(["node", "astarpo", ...args], { stdout: (text) => { stdout += text; }, stderr: (text) => { stderr += text; } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    assert.ok(error instanceof CliError, `astarpo ${args.join(" ")} threw ${String(error)}`);
-    const failure = describeFailure(error, undefined);
-    return { code: failure.exitCode, stdout, stderr: stderr + failure.text };
-  }
-}
-
-/** Runs `body` with an empty scratch folder, removed afterwards. */
-async function inScratch(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "astarpo-cli-"));
-  try {
-    await body(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const FIXTURES = join("test", "fixtures", "data");
 const STACK_FRAME = /^\s+at /m;

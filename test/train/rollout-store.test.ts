@@ -4,38 +4,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import type { RolloutBatch } from "../../src/algos/index.js";
-import type { PromptItem } from "../../src/train/prompts.js";
 import { RolloutReader, RolloutStore } from "../../src/train/rollout-store.js";
-import { rolloutSequence } from "../algos/sequences.js";
-
-function prompt(id: string, text: string, answer: string): PromptItem {
-  return { example: { id, prompt: text, answer, columns: { answer }, reward: "arithmetic", source: { file: "<test>", row: 0 } }, text: `${text}\n`, ids: [1, 2, 3] };
-}
-
-/** Two prompts with two responses each; `offset` shifts the rewards so steps differ. */
-function batch(offset: number): RolloutBatch {
-  return {
-    groups: 2,
-    sequences: [
-      rolloutSequence({ group: 0, promptId: "arithmetic:0:aaa", reward: 1, rawReward: 1, text: "#### 5", length: 3, fixed: { advantage: 0.5 + offset } }),
-      rolloutSequence({ group: 0, promptId: "arithmetic:0:aaa", reward: 0, rawReward: null, text: "no answer", length: 6, finished: false, fixed: { advantage: -0.5 } }),
-      rolloutSequence({ group: 1, promptId: "arithmetic:1:bbb", reward: 0, rawReward: 0, text: "#### 7", length: 2, fixed: { advantage: 0 },
-        sampledLogprobs: Float32Array.from([-1, -3]), refLogprobs: Float32Array.from([-2, -2]) }),
-      rolloutSequence({ group: 1, promptId: "arithmetic:1:bbb", reward: 1, rawReward: 1, text: "#### 6", length: 2, fixed: { advantage: offset } }),
-    ],
-  };
-}
+import { sampleBatch, samplePrompts } from "./stored-rollouts.js";
 
 test("the rollout store keeps each completion with its prompt, reward, the reward's inputs and the algorithm's values, and answers queries", () => {
   const dir = mkdtempSync(join(tmpdir(), "astarpo-store-"));
   try {
     const path = join(dir, "rollouts.sqlite");
-    const prompts = [prompt("arithmetic:0:aaa", "2+3 = ?", "5"), prompt("arithmetic:1:bbb", "2*3 = ?", "6")];
     const store = RolloutStore.open(path, "demo", "grpo");
-    store.write(1, batch(0), prompts);
-    store.write(2, batch(1), prompts);
-    store.write(3, batch(2), prompts);
+    for (const step of [1, 2, 3]) store.write(step, sampleBatch(step - 1), samplePrompts);
     store.truncateAfter(2);
     store.close();
 
