@@ -4,6 +4,7 @@
 // HTML text where it is written into the page, and as JSON with "<" escaped
 // inside the data block, so no value can close the script element.
 import type { ComparisonSummary } from "../train/compare.js";
+import type { RolloutRow } from "../train/rollout-store.js";
 import type { Chart } from "./charts.js";
 import { checkClaim } from "../train/claim.js";
 import { claimLine } from "./claim.js";
@@ -85,6 +86,38 @@ ${rows.join("\n")}
 <p class="note"><span class="phases">${legend}</span> ${escapeHtml(ACCOUNTING_NOTE)}. Bold: the best of a column.</p>`;
 }
 
+/** Characters of a prompt or completion shown in the sample tables; the rest is in the run's rollouts.sqlite. */
+const SAMPLE_TEXT_CHARS = 400;
+
+function clipped(text: string): string {
+  const trimmed = text.trimEnd();
+  return trimmed.length > SAMPLE_TEXT_CHARS ? `${trimmed.slice(0, SAMPLE_TEXT_CHARS)}…` : trimmed;
+}
+
+/** Each algorithm's best and worst samples of its last step: what it was asked, what it answered, and what that earned. */
+function sampleTables(summary: ComparisonSummary, samples: ReadonlyMap<string, readonly RolloutRow[]>): string {
+  const colors = algorithmColors(summary.algorithms.map((a) => a.name));
+  const tables = summary.algorithms.filter((a) => (samples.get(a.name) ?? []).length > 0).map((a) => {
+    const rows = samples.get(a.name)!.map((r) => `<tr><td>${escapeHtml(String(Number(r.reward.toPrecision(3))))}${r.reward_raw === null ? " (undecided)" : ""}</td>` +
+      `<td>${r.advantage === null ? "-" : escapeHtml(String(Number(r.advantage.toPrecision(3))))}</td>` +
+      `<td>${r.completion_tokens}${r.finish_reason === "length" ? " (cut)" : ""}</td>` +
+      `<td class="text">${escapeHtml(clipped(r.prompt))}</td><td class="text">${escapeHtml(clipped(r.completion))}</td></tr>`);
+    return `<h3><span class="swatch" style="background:${colors.get(a.name)}"></span>${escapeHtml(algorithmLabel(a.name))}, step ${samples.get(a.name)![0].step}</h3>
+<div class="scroll"><table class="samples">
+<thead><tr><th>reward</th><th>advantage</th><th>tokens</th><th class="left">prompt</th><th class="left">completion</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody>
+</table></div>`;
+  });
+  if (tables.length === 0) return "";
+  return `<section>
+<h2>Samples of the last step</h2>
+${tables.join("\n")}
+<p class="note">The best and the worst responses of each algorithm's last rollout step. Every sample is in its run's rollouts.sqlite (<code>astarpo rollouts RUN</code>).</p>
+</section>`;
+}
+
 function chartFigure(chart: Chart, headline: boolean): string {
   return `<figure class="${headline ? "chart headline" : "chart"}">
 <h2>${escapeHtml(chart.title)}</h2>
@@ -159,6 +192,9 @@ td.bar { width: 14%; min-width: 100px; }
 .plot { width: 100%; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 6px; }
 footer { color: var(--muted); font-size: 12px; }
+h3 { font-size: 14px; margin: 14px 0 6px; }
+table.samples td { vertical-align: top; }
+table.samples td.text { text-align: left; white-space: pre-wrap; font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; min-width: 160px; }
 .u-legend { font-size: 13px; }
 .u-legend .u-series:first-child { display: none; }
 .u-inline.u-live th::after { content: none; }
@@ -166,7 +202,8 @@ footer { color: var(--muted); font-size: 12px; }
 `;
 
 /** The whole page for a comparison and its charts. */
-export function reportHtml(summary: ComparisonSummary, charts: readonly Chart[], library: ChartLibrary): string {
+export function reportHtml(summary: ComparisonSummary, charts: readonly Chart[], library: ChartLibrary,
+  samples: ReadonlyMap<string, readonly RolloutRow[]> = new Map()): string {
   const labels = summary.algorithms.map((a) => algorithmLabel(a.name));
   const title = labels.length > 1 ? `${labels[0]} vs ${labels.slice(1).join(", ")}` : labels.join("");
   const claim = claimLine(summary);
@@ -199,6 +236,7 @@ ${resultsTable(summary)}
 <section class="charts">
 ${charts.map((chart, i) => chartFigure(chart, i === 0)).join("\n")}
 </section>
+${sampleTables(summary, samples)}
 <footer>Written by astarpo from summary.json and each run's metrics.jsonl. Charts drawn with uPlot.</footer>
 </main>
 <noscript>The charts need JavaScript; the table above holds the results.</noscript>

@@ -1,12 +1,13 @@
 // A comparison's report: reads <dir>/summary.json and each algorithm's
 // <dir>/<algo>/metrics.jsonl, and writes <dir>/report.html.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { z } from "zod";
 import { readJsonObject, writeFileAtomic } from "../io/index.js";
 import type { AlgorithmSummary, ComparisonSummary } from "../train/compare.js";
 import { readMetrics, type MetricsRecord } from "../train/metrics.js";
+import { RolloutReader, ROLLOUTS_FILE, type RolloutRow } from "../train/rollout-store.js";
 import { comparisonCharts } from "./charts.js";
 import { reportHtml, type ChartLibrary } from "./page.js";
 
@@ -55,6 +56,25 @@ export interface Comparison {
   summary: ComparisonSummary;
   /** Each algorithm's metrics records, by its name. */
   metrics: Map<string, MetricsRecord[]>;
+  /** Each algorithm's best and worst samples of its last step, for those that kept their rollouts. */
+  samples: Map<string, RolloutRow[]>;
+}
+
+/** Samples of each kind the page shows per algorithm. */
+const SAMPLES_SHOWN = 2;
+
+/** The best and the worst samples of the run's newest stored step (none when it kept no rollouts). */
+function lastStepSamples(runDir: string): RolloutRow[] {
+  const path = join(runDir, ROLLOUTS_FILE);
+  if (!existsSync(path)) return [];
+  const reader = RolloutReader.open(path);
+  try {
+    const best = reader.query({ order: "best", limit: SAMPLES_SHOWN });
+    const shown = new Set(best.map((r) => `${r.group_index}/${r.sample}`));
+    return [...best, ...reader.query({ order: "worst", limit: SAMPLES_SHOWN }).filter((r) => !shown.has(`${r.group_index}/${r.sample}`)).reverse()];
+  } finally {
+    reader.close();
+  }
 }
 
 function describe(where: string, issue: z.core.$ZodIssue): string {
@@ -79,7 +99,7 @@ export function readComparison(dir: string): Comparison {
     });
     return [a.name, records];
   }));
-  return { summary, metrics };
+  return { summary, metrics, samples: new Map(summary.algorithms.map((a) => [a.name, lastStepSamples(join(dir, a.name))])) };
 }
 
 /**
@@ -99,8 +119,8 @@ function uplot(): ChartLibrary {
 
 /** The report page of the comparison in `dir`, as HTML. */
 export function comparisonReport(dir: string): string {
-  const { summary, metrics } = readComparison(dir);
-  return reportHtml(summary, comparisonCharts(summary, metrics), uplot());
+  const { summary, metrics, samples } = readComparison(dir);
+  return reportHtml(summary, comparisonCharts(summary, metrics), uplot(), samples);
 }
 
 /** Writes <dir>/report.html from <dir>/summary.json and the run folders beside it; returns its path. */

@@ -8,6 +8,7 @@ import { checkClaim } from "../../src/train/claim.js";
 import { reportHtml } from "../../src/report/page.js";
 import type { ComparisonSummary } from "../../src/train/compare.js";
 import type { MetricsRecord } from "../../src/train/metrics.js";
+import { writeSampleStore } from "../train/stored-rollouts.js";
 
 const FIXTURE = join("test", "fixtures", "report");
 
@@ -129,4 +130,17 @@ test("a broken comparison folder is refused with the file and the key, step or l
   assert.throws(() => readComparison(dir), (e: Error) => e.message.startsWith(`${metricsPath}: step 0: key "reward"`));
   writeFileSync(metricsPath, `${JSON.stringify(lines[1])}\n{"step": 2,\n`);
   assert.throws(() => readComparison(dir), (e: Error) => e.message.startsWith(`${metricsPath}: line 2: not valid JSON`));
+}));
+
+test("a table per algorithm that kept its rollouts shows the best and the worst samples of its last step", () => withFixtureCopy(async (dir) => {
+  writeSampleStore(join(dir, "grpo", "rollouts.sqlite"), 3, "grpo", "grpo");
+  const { samples } = readComparison(dir);
+  assert.deepEqual(samples.get("astar"), [], "astar kept no rollouts");
+  // Best two (reward 1, highest advantage first), then the worst two, lowest last.
+  assert.deepEqual(samples.get("grpo")!.map((r) => [r.step, r.completion, r.reward]), [[3, "#### 5", 1], [3, "#### 6", 1], [3, "#### 7", 0], [3, "no answer", 0]]);
+  const html = readFileSync(await writeReport(dir), "utf8");
+  const section = html.slice(html.indexOf("<h2>Samples of the last step</h2>"));
+  assert.equal(section.match(/<table class="samples">/g)?.length, 1, "one table: only grpo kept rollouts");
+  assert.match(section, /GRPO<\/h3>|GRPO, step 3<\/h3>/);
+  assert.match(section, /<td>0 \(undecided\)<\/td><td>-0\.5<\/td><td>6 \(cut\)<\/td><td class="text">2\+3 = \?<\/td><td class="text">no answer<\/td>/);
 }));
