@@ -1,14 +1,17 @@
 // `astarpo train`: stage 2 of A*-PO (or a baseline) from one config, with
 // evaluation, metrics, checkpoints and exact resume. Ctrl-C stops after the
-// current step with a checkpoint; a second Ctrl-C quits at once.
+// current step with a checkpoint; a second Ctrl-C quits at once. In a terminal
+// the steps are shown live (dashboard.tsx), with keys to pause, save and stop;
+// elsewhere (a log file, CI) as progress lines.
 import type { Command } from "commander";
 import { ALGORITHMS } from "../algos/index.js";
+import { RunControls } from "../train/controls.js";
 import { train, type TrainResult } from "../train/trainer.js";
 import { processIO, type CliIO } from "./io.js";
 import { addRunConfigOptions, configYaml, resolveRunConfig } from "./run-config.js";
 
 /** Aborts on the first Ctrl-C (the run stops cleanly); exits on the second. */
-export function stopOnInterrupt(print: (line: string) => void): { signal: AbortSignal; release: () => void } {
+export function stopOnInterrupt(print: (line: string) => void): { controller: AbortController; signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -16,7 +19,7 @@ export function stopOnInterrupt(print: (line: string) => void): { signal: AbortS
     controller.abort();
   };
   process.on("SIGINT", onSigint);
-  return { signal: controller.signal, release: () => process.off("SIGINT", onSigint) };
+  return { controller, signal: controller.signal, release: () => process.off("SIGINT", onSigint) };
 }
 
 export function describeResult(result: TrainResult): string {
@@ -35,7 +38,8 @@ export function register(program: Command, io: CliIO = processIO): void {
     .command("train")
     .description(`train a policy by reinforcement learning: ${Object.values(ALGORITHMS).map((a) => `${a.name} (${a.summary})`).join("; ")}`)
     .option("--resume [checkpoint]", "continue the run from its newest checkpoint, or from the checkpoint folder given")
-    .option("--quiet", "no progress bar or event lines");
+    .option("--quiet", "no progress bar or event lines")
+    .option("--plain", "progress lines instead of the live view, even in a terminal");
   addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
     const config = resolveRunConfig(flags, command);
     if (flags.printConfig) {
@@ -44,16 +48,24 @@ export function register(program: Command, io: CliIO = processIO): void {
     }
     const print = (line: string) => { if (!flags.quiet) io.stderr(`${line}\n`); };
     const interrupt = stopOnInterrupt(print);
+    // The live view needs a terminal on every stream: keys come from stdin, and stdout must not be a file it would garble.
+    const terminal = io === processIO && process.stdin.isTTY && process.stdout.isTTY && process.stderr.isTTY;
+    const controls = new RunControls();
+    const live = terminal && !flags.quiet && !flags.plain ? (await import("./dashboard.js")).startLiveView(controls, interrupt.controller, print) : null;
+    let result: TrainResult;
     try {
-      const result = await train(config, {
+      result = await train(config, {
         resume: flags.resume as boolean | string | undefined,
         signal: interrupt.signal,
         progress: !flags.quiet,
         log: print,
+        controls,
+        ...live?.hooks,
       });
-      io.stdout(`${describeResult(result)}\n`);
     } finally {
+      live?.close();
       interrupt.release();
     }
+    io.stdout(`${describeResult(result)}\n`);
   });
 }

@@ -17,6 +17,7 @@ import { evaluate, type EvalResult } from "./evaluate.js";
 import { MetricsLog, type MetricsRecord } from "./metrics.js";
 import { progressBar, short } from "./progress.js";
 import { PromptOrder } from "./order.js";
+import type { RunControls } from "./controls.js";
 import { runPolicy } from "./policy.js";
 import { loadPromptSets } from "./prompts.js";
 import { collectRollouts } from "./rollout.js";
@@ -35,10 +36,14 @@ export interface TrainOptions {
   progress?: boolean;
   /** Human-readable events (setup, stage 1, evaluations, checkpoints). */
   log?: (line: string) => void;
-  /** Each step's metrics, as written to metrics.jsonl. */
+  /** Each step's metrics, as written to metrics.jsonl (step 0: the first evaluation, in a run that starts from scratch). */
   onStep?: (record: MetricsRecord) => void;
-  /** Each rollout batch once the algorithm has prepared it (1-based step). */
-  onRollout?: (batch: RolloutBatch, step: number) => void;
+  /** Each rollout batch once the algorithm has prepared it (1-based step), with the text of each group's prompt. */
+  onRollout?: (batch: RolloutBatch, step: number, prompts: readonly string[]) => void;
+  /** Once the steps begin (after stage 1): how many the run takes and the one it starts from. The caller shows them: no step bar is drawn. */
+  onStart?: (info: { runDir: string; algo: string; step: number; totalSteps: number }) => void;
+  /** Pause and save-now requests (the live view's keys), acted on between steps. */
+  controls?: RunControls;
 }
 
 export interface TrainResult {
@@ -181,16 +186,20 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       clock("checkpoint", (performance.now() - t) / 1000);
       log(`checkpoint ${path}`);
     };
+    options.onStart?.({ runDir, algo: config.algo, step: state.step, totalSteps });
     if (state.step === 0) {
       const record: MetricsRecord = { step: 0, cost_s: trainingSeconds(state.seconds) };
       await runEval(record);
       metrics.write(record);
+      options.onStep?.(record);
     }
 
-    const bar = progressBar("train {bar} {value}/{total} steps | reward {reward} | held-out {accuracy} | KL {kl} | ETA {eta_formatted}", options.progress ?? false);
+    const bar = progressBar("train {bar} {value}/{total} steps | reward {reward} | held-out {accuracy} | KL {kl} | ETA {eta_formatted}",
+      (options.progress ?? false) && options.onStart === undefined);
     bar.start(totalSteps, state.step, { reward: "-", accuracy: short(evals.at(-1)?.result.accuracy), kl: "-" });
     try {
       while (state.step < totalSteps) {
+        while (options.controls !== undefined && await options.controls.next(options.signal) === "checkpoint") await checkpoint();
         if (options.signal?.aborted) {
           await checkpoint();
           return await finish(true);
@@ -214,7 +223,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         const rolloutMetrics = algo.prepare(batch, config, algoState);
         seconds.reference += (performance.now() - prepareStart) / 1000;
         clock("reference", (performance.now() - prepareStart) / 1000);
-        options.onRollout?.(batch, step + 1);
+        options.onRollout?.(batch, step + 1, prompts.map((p) => p.text));
         const storeStart = performance.now();
         if (config.logCompletions) store?.write(step + 1, batch, prompts);
         const storeSeconds = (performance.now() - storeStart) / 1000;
