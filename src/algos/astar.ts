@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { maskedSum, scale, square, sub, sum, tensor } from "../tensor/index.js";
 import { entropyCoef, entropyShare, withEntropyBonus } from "./entropy.js";
-import type { Algorithm, LossInput, LossOutput, RolloutBatch } from "./types.js";
+import type { Algorithm, HeldOutSample, LossInput, LossOutput, RolloutBatch } from "./types.js";
 
 /**
  * How V-hat is made from a prompt's N rewards: "lse" is the paper's
@@ -28,6 +28,8 @@ export const astarOptions = z.object({
   filterAllWrong: z.boolean().default(true)
     .describe("stage 2: leave out prompts none of whose stage-1 samples earned a reward (TRL's choice; the authors' scripts keep them)"),
   entropyCoef,
+  evalValues: z.boolean().default(true)
+    .describe("stage 1 also for the held-out prompts, so that each evaluation reports eval_v_star, eval_advantage, eval_implicit_reward and eval_loss (as TRL's A*-PO trainer); its time counts as evaluation"),
   values: z.string().optional()
     .describe("stage 1 results to train from (an `astarpo values` folder); default: run stage 1 into the run folder first"),
 });
@@ -89,6 +91,25 @@ function loss(input: LossInput, options: AstarOptions): LossOutput {
   };
 }
 
+/**
+ * TRL's evaluation metrics of A*-PO, on the held-out responses sampled at evaluation: mean V-hat, r - V-hat,
+ * the implicit reward beta2 * log(pi / pi_ref), and the loss, where stage 1 gave the prompt a V-hat.
+ */
+function evaluationMetrics(samples: readonly HeldOutSample[], vHat: ReadonlyMap<string, number> | null, options: AstarOptions): Record<string, number> {
+  const scored = samples.flatMap((s) => {
+    const v = vHat?.get(s.promptId);
+    return v === undefined || s.logRatio === null ? [] : [{ v, advantage: s.reward - v, implicit: options.beta2 * s.logRatio }];
+  });
+  if (scored.length === 0) return {};
+  const mean = (f: (x: (typeof scored)[number]) => number) => scored.reduce((total, x) => total + f(x), 0) / scored.length;
+  return {
+    eval_v_star: mean((x) => x.v),
+    eval_advantage: mean((x) => x.advantage),
+    eval_implicit_reward: mean((x) => x.implicit),
+    eval_loss: mean((x) => (x.implicit - x.advantage) ** 2),
+  };
+}
+
 export const astar: Algorithm<AstarOptions> = {
   name: "astar",
   summary: "A*-PO: V*(x) from N reference samples offline, then least squares on one on-policy sample per prompt",
@@ -102,4 +123,5 @@ export const astar: Algorithm<AstarOptions> = {
   createState: () => null,
   prepare,
   loss,
+  evaluationMetrics,
 };

@@ -21,4 +21,4 @@ export { ppo, ppoOptions, gae, Critic, criticBody, type PpoOptions } from "./ppo
 export { rebel, rebelOptions, type RebelOptions } from "./rebel.js";
 export { rloo, rlooOptions, type RlooOptions } from "./rloo.js";
 export { LOSS_TYPES, IMPORTANCE_LEVELS, type LossType, type ImportanceLevel } from "./policy-gradient.js";
-export type { Algorithm, AlgorithmState, LossInput, LossOutput, RolloutBatch, RolloutSequence } from "./types.js";
+export type { Algorithm, AlgorithmState, HeldOutSample, LossInput, LossOutput, RolloutBatch, RolloutSequence } from "./types.js";

@@ -40,6 +40,15 @@ export interface RolloutBatch {
   groups: number;
 }
 
+/** A held-out response sampled at evaluation, as an algorithm's evaluation metrics read it. */
+export interface HeldOutSample {
+  promptId: string;
+  /** Its reward as training counts it. */
+  reward: number;
+  /** sum_t log pi(y_t) - log pi_ref(y_t), where the evaluation measured the KL. */
+  logRatio: number | null;
+}
+
 /** The size of an optimizer step, which a micro-batch's loss is a share of. */
 export interface StepSize {
   sequences: number;
@@ -109,4 +118,6 @@ export interface Algorithm<Options extends Record<string, unknown> = Record<stri
   prepare(batch: RolloutBatch, options: Options, state: State): Record<string, number>;
   /** The loss of one micro-batch. */
   loss(input: LossInput, options: Options, state: State): LossOutput;
+  /** Its own metrics of an evaluation's sampled held-out responses (named eval_*); `vHat`: stage 1's values of the held-out prompts, where made. */
+  evaluationMetrics?(samples: readonly HeldOutSample[], vHat: ReadonlyMap<string, number> | null, options: Options): Record<string, number>;
 }

@@ -5,6 +5,7 @@ import { generate, logprobTemperature, scoreResponsesNoGrad, type GeneratedSeque
 import type { DecoderModel } from "../models/index.js";
 import { scoreBatch, type RewardFn } from "../rewards/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
+import type { HeldOutSample } from "../algos/index.js";
 import type { PromptItem } from "./prompts.js";
 import { derivedSeed } from "./seeds.js";
 import { trainingReward } from "./values.js";
@@ -35,6 +36,8 @@ export interface EvalResult {
   /** Mean tokens of the greedy responses. */
   responseLength: number;
   samples: Array<{ prompt: string; completion: string; reward: number | null }>;
+  /** The responses sampled for avg@k or the KL (none otherwise): each one's prompt, reward, and log-ratio to the reference where measured. */
+  sampled: HeldOutSample[];
 }
 
 async function rewardsOf(reward: RewardFn, prompts: readonly PromptItem[], sequences: readonly GeneratedSequence[]): Promise<Array<number | null>> {
@@ -60,6 +63,7 @@ export async function evaluate(model: DecoderModel, tokenizer: Tokenizer, prompt
     kl: null,
     responseLength: mean(greedy.map((s) => s.tokenIds.length)),
     samples: greedy.map((s, i) => ({ prompt: prompts[i].text.trimEnd(), completion: s.text, reward: greedyRewards[i] })),
+    sampled: [],
   };
   const k = options.k ?? 1;
   const wantKl = options.reference !== undefined && options.reference !== null;
@@ -74,15 +78,18 @@ export async function evaluate(model: DecoderModel, tokenizer: Tokenizer, prompt
     batchSize,
     seeds: repeated.map((p, i) => derivedSeed(seed, "eval", p.example.id, i % k)),
   });
+  const rewards = (await rewardsOf(reward, repeated, sampled)).map(trainingReward);
   if (k > 1) {
-    const rewards = (await rewardsOf(reward, repeated, sampled)).map(trainingReward);
     result.avgAtK = mean(rewards);
     result.passAtK = mean(prompts.map((_, i) => (rewards.slice(i * k, (i + 1) * k).some((r) => r > 0) ? 1 : 0)));
   }
+  let logRatios: number[] | null = null;
   if (wantKl) {
     const ref = scoreResponsesNoGrad(options.reference!, tokenizer, sampled.map((s) => ({ prompt: s.promptTokenIds, response: s.tokenIds })),
       { temperature: logprobTemperature(sampling), batchSize: 16 });
-    result.kl = mean(sampled.map((s, i) => s.logprobs.reduce((acc, lp, t) => acc + lp - ref.logprobs[i][t], 0)));
+    logRatios = sampled.map((s, i) => s.logprobs.reduce((acc, lp, t) => acc + lp - ref.logprobs[i][t], 0));
+    result.kl = mean(logRatios);
   }
+  result.sampled = repeated.map((p, i) => ({ promptId: p.example.id, reward: rewards[i], logRatio: logRatios?.[i] ?? null }));
   return result;
 }

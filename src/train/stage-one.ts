@@ -148,3 +148,20 @@ export async function valuesForTraining(config: RunConfig, reference: DecoderMod
   const summary = summarizeValues(cache, prompts.map((p) => p.example.id), config.beta1, config.valueMode, cache.readSummary()?.sampling_seconds ?? 0);
   return { vHat: cache.values(config.beta1, config.valueMode), prompts: kept, stopped: false, cost: { seconds: summary.sampling_seconds, tokens: summary.generated_tokens } };
 }
+
+/**
+ * V-hat of the held-out prompts, as TRL's A*-PO trainer estimates it for its evaluation prompts too, so that
+ * evaluations report the regression's terms (evalValues; null when off or when there are none): stage 1 run, or
+ * resumed, in `dir`. `stopped` when stopped before it finished.
+ */
+export async function heldOutValues(config: RunConfig, reference: DecoderModel, tokenizer: Tokenizer, prompts: readonly PromptItem[],
+  reward: RewardFn, dir: string, options: { progress?: boolean; shouldStop?: () => boolean; log: (line: string) => void }): Promise<{ vHat: Map<string, number> | null; stopped: boolean }> {
+  if (!config.evalValues || prompts.length === 0) return { vHat: null, stopped: false };
+  const run = await runStageOne(config, {
+    sampler: localSampler(reference, tokenizer, config.model), fingerprint: modelFingerprint(reference), prompts, reward, dir,
+    progress: options.progress, shouldStop: options.shouldStop,
+  });
+  if (!run.complete) return { vHat: null, stopped: true };
+  options.log(`stage 1 for the ${prompts.length} held-out prompts (evaluation's eval_v_star, eval_advantage, ...): V-hat mean ${short(run.summary.v_hat_mean)}`);
+  return { vHat: run.cache.values(config.beta1, config.valueMode), stopped: false };
+}

@@ -23,7 +23,7 @@ import { loadPromptSets } from "./prompts.js";
 import { collectRollouts } from "./rollout.js";
 import { ROLLOUTS_FILE, RolloutStore } from "./rollout-store.js";
 import { learningRate } from "./schedule.js";
-import { valuesForTraining } from "./stage-one.js";
+import { heldOutValues, valuesForTraining } from "./stage-one.js";
 import { TrainingError, updatePolicy } from "./update.js";
 export { TrainingError } from "./update.js";
 
@@ -143,6 +143,16 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       vHat = values.vHat;
       trainPrompts = values.prompts;
     }
+    // The held-out prompts' V-hat, for the evaluations' own metrics (A*-PO); its time is evaluation's.
+    let heldOutVHat: Map<string, number> | null = null;
+    if (algo.needsValues) {
+      const t = performance.now();
+      const held = await heldOutValues(config, reference!, tokenizer, sets.eval, sets.reward, join(runDir, "values-held-out"),
+        { progress: options.progress, shouldStop: () => options.signal?.aborted ?? false, log });
+      clock("eval", (performance.now() - t) / 1000);
+      if (held.stopped) return await finish(true);
+      heldOutVHat = held.vHat;
+    }
 
     const G = algo.samplesPerPrompt(config);
     const totalSteps = config.maxSteps ?? Math.max(1, Math.floor((config.epochs * trainPrompts.length) / config.batchSize));
@@ -175,6 +185,8 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       Object.assign(record, {
         eval_accuracy: result.accuracy, eval_avg_at_k: result.avgAtK, eval_pass_at_k: result.passAtK, eval_kl: result.kl,
         eval_response_length: result.responseLength, eval_unparsed: result.unparsed,
+        ...(result.sampled.length > 0 ? { eval_reward: mean(result.sampled.map((s) => s.reward)) } : {}),
+        ...algo.evaluationMetrics?.(result.sampled, heldOutVHat, config),
       });
       log(`step ${state.step}: held-out accuracy ${(100 * result.accuracy).toFixed(1)}%` +
         (result.passAtK !== null ? `, avg@${config.evalK} ${(100 * result.avgAtK!).toFixed(1)}%, pass@${config.evalK} ${(100 * result.passAtK).toFixed(1)}%` : "") +

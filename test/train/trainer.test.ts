@@ -62,6 +62,13 @@ test("A*-PO end to end: stage 1, then a short stage 2 raises held-out accuracy",
     assert.ok((records.at(-1)!.kl as number) > 0, "training moved the policy away from the reference");
 
     assert.ok(existsSync(join(result.runDir, "values", "samples.jsonl")), "stage 1 ran into the run folder");
+    // As TRL's A*-PO trainer, stage 1 also gave the held-out prompts a V-hat, and evaluations report the regression's terms.
+    assert.ok(existsSync(join(result.runDir, "values-held-out", "samples.jsonl")), "stage 1 for the held-out prompts");
+    for (const record of [records[0], records.at(-1)!]) {
+      for (const key of ["eval_reward", "eval_v_star", "eval_advantage", "eval_implicit_reward", "eval_loss"]) assert.equal(typeof record[key], "number", `step ${record.step} lacks ${key}`);
+    }
+    assert.ok(Math.abs(records[0].eval_implicit_reward as number) < 1e-6, `the starting policy is the reference: ${records[0].eval_implicit_reward}`);
+    assert.ok(Math.abs((records[0].eval_advantage as number) - ((records[0].eval_reward as number) - (records[0].eval_v_star as number))) < 1e-9);
     assert.deepEqual(readdirSync(join(result.runDir, "checkpoints")), ["step-000012"]);
     const saved = await loadModel(result.modelDir);
     assert.equal(saved.config.architecture, "LlamaForCausalLM");
