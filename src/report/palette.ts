@@ -7,8 +7,9 @@ const KNOWN: Readonly<Record<string, { label: string; color: string }>> = {
   grpo: { label: "GRPO", color: "#0072B2" },
   ppo: { label: "PPO", color: "#009E73" },
   rebel: { label: "REBEL", color: "#CC79A7" },
+  rloo: { label: "RLOO", color: "#E69F00" },
 };
-const SPARE_COLORS = ["#E69F00", "#56B4E9", "#000000", "#999999"];
+const SPARE_COLORS = ["#56B4E9", "#000000", "#999999", "#F0E442"];
 
 /** The paper's name for an algorithm; its own name for one the report does not know. */
 export function algorithmLabel(name: string): string {
