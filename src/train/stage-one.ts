@@ -162,6 +162,6 @@ export async function heldOutValues(config: RunConfig, reference: DecoderModel, 
     progress: options.progress, shouldStop: options.shouldStop,
   });
   if (!run.complete) return { vHat: null, stopped: true };
-  options.log(`stage 1 for the ${prompts.length} held-out prompts (evaluation's eval_v_star, eval_advantage, ...): V-hat mean ${short(run.summary.v_hat_mean)}`);
+  options.log(`stage 1 for ${prompts.length} held-out prompts: V-hat mean ${short(run.summary.v_hat_mean)}`);
   return { vHat: run.cache.values(config.beta1, config.valueMode), stopped: false };
 }
