@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { maskedSum, scale, square, sub, sum, tensor } from "../tensor/index.js";
 import { entropyCoef, entropyShare, withEntropyBonus } from "./entropy.js";
+import { sequenceSum } from "./policy-gradient.js";
 import type { Algorithm, HeldOutSample, LossInput, LossOutput, RolloutBatch } from "./types.js";
 
 /**
@@ -48,11 +49,9 @@ export function optimalValue(rewards: readonly number[], beta1: number, mode: Va
   return max + beta1 * Math.log(scaled);
 }
 
-function sequenceSum(values: Float32Array | null): number {
+function referenceSum(values: Float32Array | null): number {
   if (values === null) throw new Error("astar: a rollout has no reference log-probs");
-  let s = 0;
-  for (const v of values) s += v;
-  return s;
+  return sequenceSum(values);
 }
 
 function prepare(batch: RolloutBatch, options: AstarOptions): Record<string, number> {
@@ -60,7 +59,7 @@ function prepare(batch: RolloutBatch, options: AstarOptions): Record<string, num
   for (const seq of batch.sequences) {
     if (seq.vHat === null) throw new Error(`astar: prompt ${seq.promptId} has no V-hat from stage 1`);
     seq.fixed.advantage = seq.reward - seq.vHat;
-    seq.fixed.refLogprob = sequenceSum(seq.refLogprobs);
+    seq.fixed.refLogprob = referenceSum(seq.refLogprobs);
     // The sampling policy's implicit reward, beta2 * log(pi / pi_ref): what the loss regresses onto the advantage.
     seq.fixed.implicitReward = options.beta2 * (sequenceSum(seq.sampledLogprobs) - seq.fixed.refLogprob);
     advantage += seq.fixed.advantage;

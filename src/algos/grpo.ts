@@ -5,7 +5,7 @@
 // KL penalty to the reference, and TRL's ways of averaging the token losses.
 import { z } from "zod";
 import { add, exp, mul, scale, sub, sum } from "../tensor/index.js";
-import { aggregateLoss, clippedObjective, IMPORTANCE_LEVELS, LOSS_TYPES, perSequenceTensor, perTokenTensor } from "./policy-gradient.js";
+import { aggregateLoss, clipRatioMetrics, clippedObjective, IMPORTANCE_LEVELS, LOSS_TYPES, perSequenceTensor, perTokenTensor } from "./policy-gradient.js";
 import { entropyCoef, entropyShare, withEntropyBonus } from "./entropy.js";
 import type { Algorithm, LossInput, LossOutput, RolloutBatch } from "./types.js";
 
@@ -90,25 +90,28 @@ function loss(input: LossInput, options: GrpoOptions): LossOutput {
     loss: total,
     metrics: {
       loss: total.item(),
-      "clip_ratio/low_mean": objective.clippedLow / step.tokens,
-      "clip_ratio/high_mean": objective.clippedHigh / step.tokens,
-      "clip_ratio/region_mean": (objective.clippedLow + objective.clippedHigh) / step.tokens,
+      ...clipRatioMetrics(objective, step.tokens),
       entropy: entropyShare(input),
       ...(options.beta > 0 ? { kl_penalty: kl } : {}),
     },
   };
 }
 
+/** How GRPO and RLOO run: numGenerations responses per prompt, numIterations passes, a reference pass only with beta > 0. */
+export const groupSampling = {
+  samplesPerPrompt: (o: { numGenerations: number }) => o.numGenerations,
+  passes: (o: { numIterations: number }) => o.numIterations,
+  needsReference: (o: { beta: number }) => o.beta > 0,
+  needsValues: false,
+  keepGroupsTogether: false,
+  createState: () => null,
+} as const;
+
 export const grpo: Algorithm<GrpoOptions> = {
   name: "grpo",
   summary: "GRPO: G responses per prompt, group-relative advantages, PPO's clipped ratio (TRL's options)",
   options: grpoOptions,
-  samplesPerPrompt: (o) => o.numGenerations,
-  passes: (o) => o.numIterations,
-  needsReference: (o) => o.beta > 0,
-  needsValues: false,
-  keepGroupsTogether: false,
-  createState: () => null,
+  ...groupSampling,
   prepare,
   loss,
 };

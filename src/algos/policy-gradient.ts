@@ -4,6 +4,13 @@
 import { clamp, exp, maskedSum, minimum, mul, neg, reshape, scale, sub, sum, tensor, type Backend, type Tensor } from "../tensor/index.js";
 import type { LossInput, RolloutSequence } from "./types.js";
 
+/** The sum of a response's per-token values (its log-prob under a policy, from per-token log-probs). */
+export function sequenceSum(values: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i];
+  return total;
+}
+
 /** [B, R]: each sequence's per-token values, zero past its response. */
 export function perTokenTensor(sequences: readonly RolloutSequence[], width: number, values: (s: RolloutSequence) => ArrayLike<number>, backend: Backend): Tensor {
   const out = new Float32Array(sequences.length * width);
@@ -64,6 +71,15 @@ export function clippedRatio(ratio: Tensor, advantages: Tensor, mask: Tensor, ep
     if (r[i] > 1 + epsilonHigh && adv > 0) clippedHigh++;
   }
   return { perToken, clippedLow, clippedHigh };
+}
+
+/** TRL's clipping metrics: the shares of the step's ratios (`ratios`: tokens, or responses) clipped below, above, and either way. */
+export function clipRatioMetrics(objective: ClippedObjective, ratios: number): Record<string, number> {
+  return {
+    "clip_ratio/low_mean": objective.clippedLow / ratios,
+    "clip_ratio/high_mean": objective.clippedHigh / ratios,
+    "clip_ratio/region_mean": (objective.clippedLow + objective.clippedHigh) / ratios,
+  };
 }
 
 /** TRL's names for turning per-token losses into one number. */

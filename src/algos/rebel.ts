@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { maskedSum, matmul, reshape, scale, square, sub, sum, tensor } from "../tensor/index.js";
 import { entropyShare } from "./entropy.js";
+import { sequenceSum } from "./policy-gradient.js";
 import type { Algorithm, LossInput, LossOutput, RolloutBatch } from "./types.js";
 
 export const rebelOptions = z.object({
@@ -13,12 +14,6 @@ export const rebelOptions = z.object({
 });
 
 export type RebelOptions = z.infer<typeof rebelOptions>;
-
-function sequenceSum(values: Float32Array): number {
-  let s = 0;
-  for (const v of values) s += v;
-  return s;
-}
 
 /** Each response's log-prob under the sampling policy (the "old" policy of its ratio), summed; the pairs' reward gaps. */
 function prepare(batch: RolloutBatch): Record<string, number> {

@@ -6,8 +6,8 @@
 import { z } from "zod";
 import { exp, reshape, maskedSum, scale, sub, sum, tensor } from "../tensor/index.js";
 import { entropyShare } from "./entropy.js";
-import { grpoOptions, numGenerations, standardDeviation } from "./grpo.js";
-import { clippedRatio, perSequenceTensor } from "./policy-gradient.js";
+import { groupSampling, grpoOptions, numGenerations, standardDeviation } from "./grpo.js";
+import { clippedRatio, clipRatioMetrics, perSequenceTensor, sequenceSum } from "./policy-gradient.js";
 import type { Algorithm, LossInput, LossOutput, RolloutBatch, RolloutSequence } from "./types.js";
 
 const { beta, epsilon, epsilonHigh, numIterations, maskTruncatedCompletions } = grpoOptions.shape;
@@ -24,12 +24,6 @@ export const rlooOptions = z.object({
 });
 
 export type RlooOptions = z.infer<typeof rlooOptions>;
-
-function sequenceSum(values: Float32Array): number {
-  let total = 0;
-  for (const v of values) total += v;
-  return total;
-}
 
 /** The KL to the reference of the sampled tokens, summed over the response (TRL's RLOO takes it out of the reward). */
 function sequenceKl(s: RolloutSequence): number {
@@ -77,9 +71,7 @@ function loss(input: LossInput, options: RlooOptions): LossOutput {
     loss: total,
     metrics: {
       loss: total.item(),
-      "clip_ratio/low_mean": objective.clippedLow / step.sequences,
-      "clip_ratio/high_mean": objective.clippedHigh / step.sequences,
-      "clip_ratio/region_mean": (objective.clippedLow + objective.clippedHigh) / step.sequences,
+      ...clipRatioMetrics(objective, step.sequences),
       entropy: entropyShare(input),
     },
   };
@@ -89,12 +81,7 @@ export const rloo: Algorithm<RlooOptions> = {
   name: "rloo",
   summary: "RLOO: k responses per prompt, each against the mean reward of the other k - 1, PPO's clipped ratio per sequence (TRL's options)",
   options: rlooOptions,
-  samplesPerPrompt: (o) => o.numGenerations,
-  passes: (o) => o.numIterations,
-  needsReference: (o) => o.beta > 0,
-  needsValues: false,
-  keepGroupsTogether: false,
-  createState: () => null,
+  ...groupSampling,
   prepare,
   loss,
 };

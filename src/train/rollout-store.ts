@@ -11,7 +11,7 @@
 // step. Python's sqlite3, pandas, DuckDB and the sqlite3 shell open the file
 // as it is, while the run writes it (write-ahead log).
 import Database from "better-sqlite3";
-import type { RolloutBatch, RolloutSequence } from "../algos/index.js";
+import { sequenceSum, type RolloutBatch, type RolloutSequence } from "../algos/index.js";
 import type { PromptItem } from "./prompts.js";
 
 export const ROLLOUTS_FILE = "rollouts.sqlite";
@@ -77,12 +77,6 @@ CREATE INDEX IF NOT EXISTS rollouts_by_prompt ON rollouts (prompt_id, step);
 const COLUMNS = ["run", "step", "algo", "prompt_id", "group_index", "sample", "prompt", "completion", "prompt_tokens", "completion_tokens",
   "finish_reason", "reward", "reward_raw", "reward_inputs", "v_hat", "advantage", "implicit_reward", "logprob_mean", "kl", "fixed"] as const;
 
-function sum(xs: Float32Array): number {
-  let total = 0;
-  for (const x of xs) total += x;
-  return total;
-}
-
 /** What one response's row says beyond what the rollout holds as is. */
 function rowOf(run: string, algo: string, step: number, s: RolloutSequence, sample: number, prompt: PromptItem): RolloutRow {
   return {
@@ -101,8 +95,8 @@ function rowOf(run: string, algo: string, step: number, s: RolloutSequence, samp
     v_hat: s.vHat,
     advantage: s.fixed.advantage ?? null,
     implicit_reward: s.fixed.implicitReward ?? null,
-    logprob_mean: s.sampledLogprobs.length === 0 ? 0 : sum(s.sampledLogprobs) / s.sampledLogprobs.length,
-    kl: s.refLogprobs === null ? null : sum(s.sampledLogprobs) - sum(s.refLogprobs),
+    logprob_mean: s.sampledLogprobs.length === 0 ? 0 : sequenceSum(s.sampledLogprobs) / s.sampledLogprobs.length,
+    kl: s.refLogprobs === null ? null : sequenceSum(s.sampledLogprobs) - sequenceSum(s.refLogprobs),
     fixed: JSON.stringify(s.fixed),
   };
 }
