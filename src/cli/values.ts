@@ -99,7 +99,7 @@ export function register(program: Command, io: CliIO = processIO): void {
     .option("--served-model <name>", "with --sampler openai: the model name the server serves (default: the --model value; " +
       "--model still names the local folder whose tokenizer makes the prompts' token ids)")
     .addOption(new Option("--api-key <key>", "with --sampler openai: sent as `Authorization: Bearer <key>`").env("ASTARPO_API_KEY"))
-    .option("--concurrency <n>", `with --sampler openai: requests in flight (default ${d.concurrency}); at least the server's batch size`,
+    .option("--concurrency <n>", `with --sampler openai: requests in flight (default ${d.concurrency}); about twice the server's batch size`,
       positiveInteger("--concurrency"))
     .option("--max-retries <n>", `with --sampler openai: retries of a request that failed with 408/409/429/5xx or no answer (default ${d.maxRetries})`,
       nonNegativeInteger("--max-retries"))

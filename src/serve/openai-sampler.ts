@@ -26,7 +26,10 @@ export interface OpenAISamplerOptions {
   apiKey?: string;
   /** The served model's tokenizer: its EOS ids are the default stop tokens, and it re-encodes text when a server returns no ids. */
   tokenizer: Pick<Tokenizer, "vocabSize" | "eosTokenIds" | "encode" | "decode">;
-  /** Requests in flight at once (default 16). */
+  /**
+   * Requests in flight at once (default 64: twice `astarpo serve`'s batch, so that a row the server frees
+   * is taken by a waiting request at its next step instead of idling for a round trip).
+   */
   concurrency?: number;
   /** Retries of a request that failed with 408/409/429/5xx or no answer (default 5). */
   maxRetries?: number;
@@ -36,7 +39,7 @@ export interface OpenAISamplerOptions {
   promptFormat?: "ids" | "text";
 }
 
-export const OPENAI_SAMPLER_DEFAULTS = { concurrency: 16, maxRetries: 5, timeoutMs: 10 * 60 * 1000, promptFormat: "ids" } as const;
+export const OPENAI_SAMPLER_DEFAULTS = { concurrency: 64, maxRetries: 5, timeoutMs: 10 * 60 * 1000, promptFormat: "ids" } as const;
 
 /**
  * Sequences a caller should hand one call, per request slot: the pool drains
