@@ -116,7 +116,7 @@ function benchOpOverhead(report: Report): void {
   report.add("op_overhead_us", noop.median * 1e6, "us", null, "native.noop()");
   const p = native.alloc(3 * 64) as number;
   try {
-    const t = timeCalls(() => native.gemm(4, 4, 4, p, 4, 0, p + 64, 4, 0, p + 128, 4, 1, 0, 0, 1, 0, 0, 0), 9, 0.01);
+    const t = timeCalls(() => native.gemm(4, 4, 4, p, 4, 0, p + 64, 4, 0, p + 128, 4, 1, 0, 0, 1, 0, 0, 0, 0), 9, 0.01);
     report.add("op_overhead_us", t.median * 1e6, "us", null, "native.gemm 4x4x4");
   } finally {
     native.free(p);

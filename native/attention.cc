@@ -24,10 +24,13 @@
 #include <vector>
 #include "attention.h"
 #include "pool.h"
-#include "registry.h"
+#include "attention_geometry.h"
+#include "isa.h"
+#include "kernels.h"
 
-using namespace astarpo;
-using namespace astarpo::attention;
+namespace astarpo {
+
+using namespace attention;
 
 namespace {
 
@@ -288,88 +291,29 @@ void backwardPortable(const Attention& p, int64_t b, int64_t kvh, int part, int 
   backwardTask<4>(p, b, kvh, part, parts, dq);
 }
 
-// ---------------------------------------------------------------------------
-// Arguments.
-
-// A per-row Int32Array of at least B entries, or the number 0 for the default (null).
-bool readRows(napi_env env, const Args& a, size_t at, const char* fn, const char* name, int64_t B, const int32_t** out) {
-  *out = nullptr;
-  if (at >= a.count) return true;
-  napi_valuetype type;
-  napi_typeof(env, a.raw[at], &type);
-  if (type == napi_number && a.num(at) == 0) return true;
-  bool typed = false;
-  napi_is_typedarray(env, a.raw[at], &typed);
-  napi_typedarray_type kind = napi_int8_array;
-  size_t length = 0;
-  void* data = nullptr;
-  if (typed) napi_get_typedarray_info(env, a.raw[at], &kind, &length, &data, nullptr, nullptr);
-  if (!typed || kind != napi_int32_array || static_cast<int64_t>(length) < B) {
-    std::string msg = std::string(fn) + ": " + name + " must be an Int32Array of B = " + std::to_string(B) + " entries, or 0";
-    throwError(env, msg.c_str());
-    return false;
-  }
-  *out = static_cast<const int32_t*>(data);
-  return true;
-}
-
-// Reads B, T, S, H, Hkv, D, scale, qPos, keyStart, kvLen from argument `at` on; false after throwing.
-bool readGeometry(napi_env env, const Args& a, size_t at, const char* fn, Attention& p) {
-  const char* names[] = {"B", "T", "S", "H", "Hkv", "D"};
-  int64_t* sizes[] = {&p.B, &p.T, &p.S, &p.H, &p.Hkv, &p.D};
-  for (int n = 0; n < 6; n++) {
-    double x = a.num(at + n);
-    if (!(x >= 1 && x <= (1 << 30) && x == std::floor(x))) {
-      std::string msg = std::string(fn) + ": " + names[n] + " must be a positive integer, got " + std::to_string(x);
-      throwError(env, msg.c_str());
-      return false;
-    }
-    *sizes[n] = static_cast<int64_t>(x);
-  }
-  if (p.H % p.Hkv != 0) {
-    std::string msg = std::string(fn) + ": H = " + std::to_string(p.H) + " is not a multiple of Hkv = " + std::to_string(p.Hkv);
-    throwError(env, msg.c_str());
-    return false;
-  }
-  p.scale = static_cast<float>(a.num(at + 6));
-  if (!readRows(env, a, at + 7, fn, "qPos", p.B, &p.qPos) || !readRows(env, a, at + 8, fn, "keyStart", p.B, &p.keyStart) ||
-      !readRows(env, a, at + 9, fn, "kvLen", p.B, &p.kvLen))
-    return false;
-  for (int64_t b = 0; b < p.B; b++) {
-    if (p.kvLen && (p.kvLen[b] < 0 || p.kvLen[b] > p.S)) {
-      std::string msg = std::string(fn) + ": kvLen[" + std::to_string(b) + "] = " + std::to_string(p.kvLen[b]) +
-                        " is outside 0..S = " + std::to_string(p.S);
-      throwError(env, msg.c_str());
-      return false;
-    }
-  }
-  return true;
-}
-
-bool nonNull(napi_env env, const char* fn, std::initializer_list<std::pair<const char*, const void*>> pointers) {
-  for (auto& [name, ptr] : pointers) {
-    if (ptr) continue;
-    std::string msg = std::string(fn) + ": " + name + " is a null address";
-    throwError(env, msg.c_str());
-    return false;
-  }
-  return true;
+// The call's geometry and buffers, checked.
+template <class Args>
+Attention geometry(const Args& a) {
+  checkAttentionGeometry(a);
+  Attention p{};
+  p.B = a.B; p.T = a.T; p.S = a.S; p.H = a.H; p.Hkv = a.Hkv; p.D = a.D;
+  p.scale = a.scale;
+  p.qPos = a.qPos.data;
+  p.keyStart = a.keyStart.data;
+  p.kvLen = a.kvLen.data;
+  p.q = a.q;
+  p.k = a.k;
+  p.v = a.v;
+  return p;
 }
 
 }  // namespace
 
-// attentionForward(q, k, v, out, lse|0, B, T, S, H, Hkv, D, scale, qPos|0, keyStart|0, kvLen|0)
 // lse [B, H, T]: log-sum-exp of each query's scaled scores (-inf where it sees no key).
-ASTARPO_EXPORT(attentionForward) {
-  Args a(env, info);
-  Attention p{};
-  p.q = a.ptr<float>(0);
-  p.k = a.ptr<float>(1);
-  p.v = a.ptr<float>(2);
-  p.out = a.ptr<float>(3);
-  p.lse = a.ptr<float>(4);
-  if (!nonNull(env, "attentionForward", {{"q", p.q}, {"k", p.k}, {"v", p.v}, {"out", p.out}})) return nullptr;
-  if (!readGeometry(env, a, 5, "attentionForward", p)) return nullptr;
+void kernels::attentionForward(const AttentionForwardArgs& a) {
+  Attention p = geometry(a);
+  p.out = a.out;
+  p.lse = a.lse;
   // Enough query blocks per (row, kv head) for about kQueryRows rows each.
   const int64_t queriesPerTask = std::max<int64_t>(1, kQueryRows / p.group());
   const int64_t blocks = (p.T + queriesPerTask - 1) / queriesPerTask;
@@ -379,28 +323,18 @@ ASTARPO_EXPORT(attentionForward) {
     const int64_t block = blocks - 1 - t % blocks, bh = t / blocks, i0 = block * queriesPerTask;
     task(p, bh / p.Hkv, bh % p.Hkv, i0, std::min(queriesPerTask, p.T - i0));
   });
-  return nullptr;
 }
 
-// attentionBackward(q, k, v, out, lse, dout, dq, dk, dv, B, T, S, H, Hkv, D, scale, qPos|0, keyStart|0, kvLen|0)
 // Overwrites dq, dk and dv; dk and dv sum over the query heads of each kv
 // head, and key positions no query sees get 0.
-ASTARPO_EXPORT(attentionBackward) {
-  Args a(env, info);
-  Attention p{};
-  p.q = a.ptr<float>(0);
-  p.k = a.ptr<float>(1);
-  p.v = a.ptr<float>(2);
-  p.out = a.ptr<float>(3);
-  p.lse = a.ptr<float>(4);
-  p.dout = a.ptr<float>(5);
-  p.dq = a.ptr<float>(6);
-  p.dk = a.ptr<float>(7);
-  p.dv = a.ptr<float>(8);
-  if (!nonNull(env, "attentionBackward", {{"q", p.q}, {"k", p.k}, {"v", p.v}, {"out", p.out}, {"lse (saved by the forward pass)", p.lse},
-                                          {"dout", p.dout}, {"dq", p.dq}, {"dk", p.dk}, {"dv", p.dv}}))
-    return nullptr;
-  if (!readGeometry(env, a, 9, "attentionBackward", p)) return nullptr;
+void kernels::attentionBackward(const AttentionBackwardArgs& a) {
+  Attention p = geometry(a);
+  p.out = const_cast<float*>(a.out);
+  p.lse = const_cast<float*>(a.lse);
+  p.dout = a.dout;
+  p.dq = a.dq;
+  p.dk = a.dk;
+  p.dv = a.dv;
   auto task = isa() == Isa::Avx512 ? backwardAvx512 : isa() == Isa::Avx2 ? backwardAvx2 : backwardPortable;
   // Fewer (row, kv head) pairs than threads: split their key blocks into
   // parts, each with its own dq buffer (dq itself for part 0), summed after.
@@ -419,5 +353,6 @@ ASTARPO_EXPORT(attentionBackward) {
         for (int64_t i = from; i < to; i++) p.dq[i] += add[i];
       }
     });
-  return nullptr;
 }
+
+}  // namespace astarpo

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <cstring>
 #include "pool.h"
-#include "registry.h"
+#include "kernels.h"
 #include "simd.h"
 
-using namespace astarpo;
+namespace astarpo {
 
 namespace {
 
@@ -25,20 +25,14 @@ ASTARPO_VECTORIZE void fromBf16Range(const uint16_t* __restrict src, uint32_t* _
 
 }  // namespace
 
-// toBf16(src f32, dst bf16, n)
-ASTARPO_EXPORT(toBf16) {
-  Args a(env, info);
-  const uint32_t* src = a.ptr<uint32_t>(0);
-  uint16_t* dst = a.ptr<uint16_t>(1);
-  parallelFor(a.i64(2), kParallelElements, [&](int64_t b, int64_t e) { toBf16Range(src + b, dst + b, e - b); });
-  return nullptr;
+void kernels::toBf16(const ToBf16Args& a) {
+  const uint32_t* src = reinterpret_cast<const uint32_t*>(a.src);
+  parallelFor(a.n, kParallelElements, [&](int64_t b, int64_t e) { toBf16Range(src + b, a.dst + b, e - b); });
 }
 
-// fromBf16(src bf16, dst f32, n)
-ASTARPO_EXPORT(fromBf16) {
-  Args a(env, info);
-  const uint16_t* src = a.ptr<uint16_t>(0);
-  uint32_t* dst = a.ptr<uint32_t>(1);
-  parallelFor(a.i64(2), kParallelElements, [&](int64_t b, int64_t e) { fromBf16Range(src + b, dst + b, e - b); });
-  return nullptr;
+void kernels::fromBf16(const FromBf16Args& a) {
+  uint32_t* dst = reinterpret_cast<uint32_t*>(a.dst);
+  parallelFor(a.n, kParallelElements, [&](int64_t b, int64_t e) { fromBf16Range(a.src + b, dst + b, e - b); });
 }
+
+}  // namespace astarpo

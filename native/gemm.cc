@@ -10,7 +10,8 @@
 #include "gemm.h"
 #include "gemm_kernels.h"
 #include "pool.h"
-#include "registry.h"
+#include "isa.h"
+#include "kernels.h"
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -374,68 +375,29 @@ void gemmBf16(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, bool
 
 }  // namespace astarpo
 
-using namespace astarpo;
+namespace astarpo {
 
-namespace {
-
-// Reads argument i as a whole number >= min, or throws naming it.
-bool wholeArg(const Args& args, size_t i, const char* name, int64_t min, int64_t* out) {
-  const double v = args.num(i);
-  if (!(v >= double(min)) || v != double(int64_t(v))) {
+// Addresses are native memory, bias null = none; bType Bf16: B holds bfloat16 (then batch = 1).
+void kernels::gemm(const GemmArgs& a) {
+  const auto atLeast = [](const char* name, int64_t value, int64_t min) {
+    if (value >= min) return;
     char msg[160];
-    std::snprintf(msg, sizeof msg, "gemm: argument %s (#%zu) must be an integer >= %lld, got %g", name, i + 1,
-                  static_cast<long long>(min), v);
-    throwError(args.env, msg);
-    return false;
+    std::snprintf(msg, sizeof msg, "argument %s must be >= %lld, got %lld", name, static_cast<long long>(min), static_cast<long long>(value));
+    throw KernelError(msg);
+  };
+  atLeast("lda", a.lda, a.transA ? a.M : a.K);
+  atLeast("ldb", a.ldb, a.transB ? a.K : a.N);
+  atLeast("ldc", a.ldc, a.N);
+  if (a.bType == ElementType::Bf16 && a.batch != 1) throw KernelError("bType Bf16 (a bfloat16 B) takes batch = 1");
+  const bool empty = a.M == 0 || a.N == 0;
+  if (a.batch > 1 && a.strideC < a.M * a.ldc - (a.ldc - a.N) && !empty)
+    throw KernelError("strideC must separate the batch's C matrices (>= (M - 1) * ldc + N)");
+  if (a.bType == ElementType::Bf16) {
+    gemmBf16(a.M, a.N, a.K, a.a, a.lda, a.transA, static_cast<const uint16_t*>(a.b), a.ldb, a.transB, a.c, a.ldc, a.alpha, a.beta, a.bias);
+    return;
   }
-  *out = static_cast<int64_t>(v);
-  return true;
+  astarpo::gemm(a.M, a.N, a.K, a.a, a.lda, a.transA, static_cast<const float*>(a.b), a.ldb, a.transB, a.c, a.ldc, a.alpha, a.beta,
+                a.bias, a.batch, a.strideA, a.strideB, a.strideC);
 }
 
-}  // namespace
-
-// gemm(M, N, K, a, lda, transA, b, ldb, transB, c, ldc, alpha, beta, bias,
-//      batch, strideA, strideB, strideC[, bType]): addresses are native memory,
-// bias 0 = none; bType 1 = B holds bfloat16 (then batch = 1), 0 = fp32.
-ASTARPO_EXPORT(gemm) {
-  Args args(env, info);
-  if (args.count < 18) {
-    throwError(env, "gemm: expected 18 arguments (M, N, K, a, lda, transA, b, ldb, transB, c, ldc, "
-                    "alpha, beta, bias, batch, strideA, strideB, strideC)");
-    return nullptr;
-  }
-  int64_t M, N, K, lda, ldb, ldc, batch, sa, sb, sc, ta, tb;
-  if (!wholeArg(args, 0, "M", 0, &M) || !wholeArg(args, 1, "N", 0, &N) || !wholeArg(args, 2, "K", 0, &K) ||
-      !wholeArg(args, 5, "transA", 0, &ta) || !wholeArg(args, 8, "transB", 0, &tb) ||
-      !wholeArg(args, 4, "lda", std::max<int64_t>(1, ta ? M : K), &lda) ||
-      !wholeArg(args, 7, "ldb", std::max<int64_t>(1, tb ? K : N), &ldb) ||
-      !wholeArg(args, 10, "ldc", std::max<int64_t>(1, N), &ldc) || !wholeArg(args, 14, "batch", 1, &batch) ||
-      !wholeArg(args, 15, "strideA", 0, &sa) || !wholeArg(args, 16, "strideB", 0, &sb) ||
-      !wholeArg(args, 17, "strideC", 0, &sc))
-    return nullptr;
-  if (ta > 1 || tb > 1) { throwError(env, "gemm: transA and transB must be 0 or 1"); return nullptr; }
-  int64_t bType = 0;
-  if (args.count > 18 && !wholeArg(args, 18, "bType", 0, &bType)) return nullptr;
-  if (bType > 1 || (bType == 1 && batch != 1)) {
-    throwError(env, "gemm: bType must be 0 (fp32) or 1 (bfloat16, with batch = 1)");
-    return nullptr;
-  }
-  const bool empty = M == 0 || N == 0;
-  if (!empty && (!args.num(9) || (K > 0 && (!args.num(3) || !args.num(6))))) {
-    throwError(env, "gemm: the a, b and c addresses must be non-zero");
-    return nullptr;
-  }
-  if (batch > 1 && sc < M * ldc - (ldc - N) && !empty) {
-    throwError(env, "gemm: strideC must separate the batch's C matrices (>= (M - 1) * ldc + N)");
-    return nullptr;
-  }
-  if (bType == 1) {
-    astarpo::gemmBf16(M, N, K, args.ptr<float>(3), lda, ta != 0, args.ptr<uint16_t>(6), ldb, tb != 0, args.ptr<float>(9), ldc,
-                      static_cast<float>(args.num(11)), static_cast<float>(args.num(12)), args.ptr<float>(13));
-    return undefined(env);
-  }
-  astarpo::gemm(M, N, K, args.ptr<float>(3), lda, ta != 0, args.ptr<float>(6), ldb, tb != 0,
-                args.ptr<float>(9), ldc, static_cast<float>(args.num(11)), static_cast<float>(args.num(12)),
-                args.ptr<float>(13), batch, sa, sb, sc);
-  return undefined(env);
-}
+}  // namespace astarpo

@@ -5,24 +5,22 @@
 #include <cmath>
 #include <cstdint>
 #include "pool.h"
-#include "registry.h"
+#include "kernels.h"
 #include "simd.h"
 
-using namespace astarpo;
+namespace astarpo {
 
 namespace {
 
-enum class Binary : int { Add = 0, Sub = 1, Mul = 2, Div = 3 };
-
-template <Binary op>
+template <BinaryOp op>
 ASTARPO_VECTORIZE void binaryRange(const float* __restrict a, const float* __restrict b, float* __restrict out,
                                    int64_t begin, int64_t end, int64_t bn, int64_t inner) {
   if (bn == 1) {
     float s = b[0];
     for (int64_t i = begin; i < end; i++) {
-      if constexpr (op == Binary::Add) out[i] = a[i] + s;
-      else if constexpr (op == Binary::Sub) out[i] = a[i] - s;
-      else if constexpr (op == Binary::Mul) out[i] = a[i] * s;
+      if constexpr (op == BinaryOp::Add) out[i] = a[i] + s;
+      else if constexpr (op == BinaryOp::Sub) out[i] = a[i] - s;
+      else if constexpr (op == BinaryOp::Mul) out[i] = a[i] * s;
       else out[i] = a[i] / s;
     }
     return;
@@ -34,9 +32,9 @@ ASTARPO_VECTORIZE void binaryRange(const float* __restrict a, const float* __res
       int64_t j = i % bn, stop = std::min(end, i + (bn - j));
       const float* bb = b + j - i;
       for (int64_t k = i; k < stop; k++) {
-        if constexpr (op == Binary::Add) out[k] = a[k] + bb[k];
-        else if constexpr (op == Binary::Sub) out[k] = a[k] - bb[k];
-        else if constexpr (op == Binary::Mul) out[k] = a[k] * bb[k];
+        if constexpr (op == BinaryOp::Add) out[k] = a[k] + bb[k];
+        else if constexpr (op == BinaryOp::Sub) out[k] = a[k] - bb[k];
+        else if constexpr (op == BinaryOp::Mul) out[k] = a[k] * bb[k];
         else out[k] = a[k] / bb[k];
       }
       i = stop;
@@ -45,31 +43,29 @@ ASTARPO_VECTORIZE void binaryRange(const float* __restrict a, const float* __res
   }
   for (int64_t i = begin; i < end; i++) {
     float s = b[(i / inner) % bn];
-    if constexpr (op == Binary::Add) out[i] = a[i] + s;
-    else if constexpr (op == Binary::Sub) out[i] = a[i] - s;
-    else if constexpr (op == Binary::Mul) out[i] = a[i] * s;
+    if constexpr (op == BinaryOp::Add) out[i] = a[i] + s;
+    else if constexpr (op == BinaryOp::Sub) out[i] = a[i] - s;
+    else if constexpr (op == BinaryOp::Mul) out[i] = a[i] * s;
     else out[i] = a[i] / s;
   }
 }
 
-template <Binary op>
-void binary(const float* a, const float* b, float* out, int64_t n, int64_t bn, int64_t inner) {
+template <BinaryOp op>
+void binaryLoop(const float* a, const float* b, float* out, int64_t n, int64_t bn, int64_t inner) {
   parallelFor(n, kParallelElements, [&](int64_t begin, int64_t end) { binaryRange<op>(a, b, out, begin, end, bn, inner); });
 }
 
-enum class Unary : int { Neg = 0, Exp = 1, Log = 2, Square = 3, Sqrt = 4, Silu = 5, Relu = 6, Tanh = 7, Abs = 8 };
-
-ASTARPO_VECTORIZE void unaryRange(int kind, const float* __restrict x, float* __restrict out, int64_t begin, int64_t end) {
-  switch (static_cast<Unary>(kind)) {
-    case Unary::Neg: for (int64_t i = begin; i < end; i++) out[i] = -x[i]; break;
-    case Unary::Exp: for (int64_t i = begin; i < end; i++) out[i] = expApprox(x[i]); break;
-    case Unary::Log: for (int64_t i = begin; i < end; i++) out[i] = std::log(x[i]); break;
-    case Unary::Square: for (int64_t i = begin; i < end; i++) out[i] = x[i] * x[i]; break;
-    case Unary::Sqrt: for (int64_t i = begin; i < end; i++) out[i] = std::sqrt(x[i]); break;
-    case Unary::Silu: for (int64_t i = begin; i < end; i++) out[i] = x[i] / (1.0f + expApprox(-x[i])); break;
-    case Unary::Relu: for (int64_t i = begin; i < end; i++) out[i] = x[i] > 0 ? x[i] : 0.0f; break;
-    case Unary::Tanh: for (int64_t i = begin; i < end; i++) out[i] = std::tanh(x[i]); break;
-    case Unary::Abs: for (int64_t i = begin; i < end; i++) out[i] = std::fabs(x[i]); break;
+ASTARPO_VECTORIZE void unaryRange(UnaryOp kind, const float* __restrict x, float* __restrict out, int64_t begin, int64_t end) {
+  switch (kind) {
+    case UnaryOp::Neg: for (int64_t i = begin; i < end; i++) out[i] = -x[i]; break;
+    case UnaryOp::Exp: for (int64_t i = begin; i < end; i++) out[i] = expApprox(x[i]); break;
+    case UnaryOp::Log: for (int64_t i = begin; i < end; i++) out[i] = std::log(x[i]); break;
+    case UnaryOp::Square: for (int64_t i = begin; i < end; i++) out[i] = x[i] * x[i]; break;
+    case UnaryOp::Sqrt: for (int64_t i = begin; i < end; i++) out[i] = std::sqrt(x[i]); break;
+    case UnaryOp::Silu: for (int64_t i = begin; i < end; i++) out[i] = x[i] / (1.0f + expApprox(-x[i])); break;
+    case UnaryOp::Relu: for (int64_t i = begin; i < end; i++) out[i] = x[i] > 0 ? x[i] : 0.0f; break;
+    case UnaryOp::Tanh: for (int64_t i = begin; i < end; i++) out[i] = std::tanh(x[i]); break;
+    case UnaryOp::Abs: for (int64_t i = begin; i < end; i++) out[i] = std::fabs(x[i]); break;
   }
 }
 
@@ -140,90 +136,49 @@ void dropoutRange(const float* __restrict x, float* __restrict out, int64_t begi
 
 }  // namespace
 
-// dropout(x, out, n, p, seed): out[i] = x[i] / (1 - p), or 0 with probability p, by a counter-based
-// draw from (seed, i); the same call on the output's gradient is the backward pass.
-ASTARPO_EXPORT(dropout) {
-  Args a(env, info);
-  const float* x = a.ptr<float>(0);
-  float* out = a.ptr<float>(1);
-  const int64_t n = a.i64(2);
-  const double p = a.num(3), seed = a.num(4);
-  if (!(p >= 0 && p < 1)) { throwError(env, "dropout: p must lie in [0, 1)"); return nullptr; }
-  if (!(seed >= 0 && seed < 9007199254740992.0) || seed != double(int64_t(seed))) {
-    throwError(env, "dropout: seed must be an integer in [0, 2^53)");
-    return nullptr;
-  }
-  const uint64_t threshold = static_cast<uint64_t>(p * 4294967296.0);
-  const float keepScale = static_cast<float>(1.0 / (1.0 - p));
-  parallelFor(n, kParallelElements, [&](int64_t b, int64_t e) {
-    dropoutRange(x, out, b, e, static_cast<uint64_t>(seed), threshold, keepScale);
+// out[i] = x[i] / (1 - p), or 0 with probability p, by a counter-based draw from (seed, i); the same call
+// on the output's gradient is the backward pass.
+void kernels::dropout(const DropoutArgs& a) {
+  if (!(a.p >= 0 && a.p < 1)) throw KernelError("p must lie in [0, 1)");
+  if (a.seed >= (int64_t{1} << 53)) throw KernelError("seed must be an integer in [0, 2^53)");
+  const uint64_t threshold = static_cast<uint64_t>(a.p * 4294967296.0);
+  const float keepScale = static_cast<float>(1.0 / (1.0 - a.p));
+  parallelFor(a.n, kParallelElements, [&](int64_t b, int64_t e) {
+    dropoutRange(a.x, a.out, b, e, static_cast<uint64_t>(a.seed), threshold, keepScale);
   });
-  return nullptr;
 }
 
-// binary(kind, a, b, out, n, bn, inner): out[i] = a[i] (+ - * /) b[(i / inner) % bn]
-ASTARPO_EXPORT(binary) {
-  Args a(env, info);
-  int kind = static_cast<int>(a.i64(0));
-  const float* x = a.ptr<float>(1);
-  const float* y = a.ptr<float>(2);
-  float* out = a.ptr<float>(3);
-  int64_t n = a.i64(4), bn = a.i64(5), inner = a.i64(6);
-  switch (static_cast<Binary>(kind)) {
-    case Binary::Add: binary<Binary::Add>(x, y, out, n, bn, inner); break;
-    case Binary::Sub: binary<Binary::Sub>(x, y, out, n, bn, inner); break;
-    case Binary::Mul: binary<Binary::Mul>(x, y, out, n, bn, inner); break;
-    case Binary::Div: binary<Binary::Div>(x, y, out, n, bn, inner); break;
-    default: throwError(env, "binary: unknown kind");
+void kernels::binary(const BinaryArgs& a) {
+  switch (a.op) {
+    case BinaryOp::Add: binaryLoop<BinaryOp::Add>(a.a, a.b, a.out, a.n, a.bn, a.inner); break;
+    case BinaryOp::Sub: binaryLoop<BinaryOp::Sub>(a.a, a.b, a.out, a.n, a.bn, a.inner); break;
+    case BinaryOp::Mul: binaryLoop<BinaryOp::Mul>(a.a, a.b, a.out, a.n, a.bn, a.inner); break;
+    case BinaryOp::Div: binaryLoop<BinaryOp::Div>(a.a, a.b, a.out, a.n, a.bn, a.inner); break;
   }
-  return nullptr;
 }
 
-// unary(kind, x, out, n)
-ASTARPO_EXPORT(unary) {
-  Args a(env, info);
-  int kind = static_cast<int>(a.i64(0));
-  const float* x = a.ptr<float>(1);
-  float* out = a.ptr<float>(2);
-  parallelFor(a.i64(3), kParallelElements, [&](int64_t b, int64_t e) { unaryRange(kind, x, out, b, e); });
-  return nullptr;
+void kernels::unary(const UnaryArgs& a) {
+  parallelFor(a.n, kParallelElements, [&](int64_t b, int64_t e) { unaryRange(a.op, a.x, a.out, b, e); });
 }
 
-// axpby(y, x, n, alpha, beta): y = alpha * x + beta * y (gradient accumulation, scaling)
-ASTARPO_EXPORT(axpby) {
-  Args a(env, info);
-  float* y = a.ptr<float>(0);
-  const float* x = a.ptr<float>(1);
-  float alpha = static_cast<float>(a.num(3)), beta = static_cast<float>(a.num(4));
-  parallelFor(a.i64(2), kParallelElements, [&](int64_t b, int64_t e) { axpbyRange(y, x, alpha, beta, b, e); });
-  return nullptr;
+// y = alpha * x + beta * y (gradient accumulation, scaling)
+void kernels::axpby(const AxpbyArgs& a) {
+  parallelFor(a.n, kParallelElements, [&](int64_t b, int64_t e) { axpbyRange(a.y, a.x, a.alpha, a.beta, b, e); });
 }
 
-// fill(y, n, value)
-ASTARPO_EXPORT(fill) {
-  Args a(env, info);
-  float* y = a.ptr<float>(0);
-  float v = static_cast<float>(a.num(2));
-  parallelFor(a.i64(1), kParallelElements, [&](int64_t b, int64_t e) { fillRange(y, v, b, e); });
-  return nullptr;
+void kernels::fill(const FillArgs& a) {
+  parallelFor(a.n, kParallelElements, [&](int64_t b, int64_t e) { fillRange(a.y, a.value, b, e); });
 }
 
-// sum(x, n, squares) -> number (double accumulation)
-ASTARPO_EXPORT(sum) {
-  Args a(env, info);
-  return number(env, sumAll(a.ptr<float>(0), a.i64(1), a.num(2) != 0));
-}
+double kernels::sum(const SumArgs& a) { return sumAll(a.x, a.n, a.squares); }
 
-// reduceBroadcast(g, out, n, bn, inner, accumulate): out[j] (+)= sum of g[i] over i with (i / inner) % bn == j.
 // The gradient of an operand that was broadcast by `binary`.
-ASTARPO_EXPORT(reduceBroadcast) {
-  Args a(env, info);
-  const float* g = a.ptr<float>(0);
-  float* out = a.ptr<float>(1);
-  int64_t n = a.i64(2), bn = a.i64(3), inner = a.i64(4);
-  bool accumulate = a.num(5) != 0;
+void kernels::reduceBroadcast(const ReduceBroadcastArgs& a) {
+  const float* g = a.g;
+  float* out = a.out;
+  const int64_t n = a.n, bn = a.bn, inner = a.inner;
   // Each task owns a range of output entries j, so no two tasks write one place.
-  int64_t blocks = n / (bn * inner);
+  const int64_t blocks = n / (bn * inner);
   parallelFor(bn, std::max<int64_t>(1, kParallelElements / std::max<int64_t>(1, n / bn)), [&](int64_t j0, int64_t j1) {
     for (int64_t j = j0; j < j1; j++) {
       double s = 0;
@@ -231,29 +186,21 @@ ASTARPO_EXPORT(reduceBroadcast) {
         const float* p = g + (blk * bn + j) * inner;
         for (int64_t k = 0; k < inner; k++) s += p[k];
       }
-      out[j] = static_cast<float>(accumulate ? out[j] + s : s);
+      out[j] = static_cast<float>(a.accumulate ? out[j] + s : s);
     }
   });
-  return nullptr;
 }
 
-// sumLastDim(x, out, rows, cols): out[r] = sum_c x[r, c]
-ASTARPO_EXPORT(sumLastDim) {
-  Args a(env, info);
-  const float* x = a.ptr<float>(0);
-  float* out = a.ptr<float>(1);
-  int64_t rows = a.i64(2), cols = a.i64(3);
-  parallelFor(rows, std::max<int64_t>(1, kParallelElements / std::max<int64_t>(1, cols)), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; r++) out[r] = static_cast<float>(sumRange(x + r * cols, 0, cols, false));
+void kernels::sumLastDim(const SumLastDimArgs& a) {
+  const int64_t cols = a.cols;
+  parallelFor(a.rows, std::max<int64_t>(1, kParallelElements / std::max<int64_t>(1, cols)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) a.out[r] = static_cast<float>(sumRange(a.x + r * cols, 0, cols, false));
   });
-  return nullptr;
 }
 
-// isFinite(x, n) -> 1 when every element is finite
-ASTARPO_EXPORT(allFinite) {
-  Args a(env, info);
-  const float* x = a.ptr<float>(0);
-  int64_t n = a.i64(1);
-  for (int64_t i = 0; i < n; i++) if (!std::isfinite(x[i])) return number(env, 0);
-  return number(env, 1);
+bool kernels::allFinite(const AllFiniteArgs& a) {
+  for (int64_t i = 0; i < a.n; i++) if (!std::isfinite(a.x[i])) return false;
+  return true;
 }
+
+}  // namespace astarpo

@@ -7,10 +7,10 @@
 #include <limits>
 #include <vector>
 #include "pool.h"
-#include "registry.h"
+#include "kernels.h"
 #include "simd.h"
 
-using namespace astarpo;
+namespace astarpo {
 
 namespace {
 
@@ -62,32 +62,24 @@ ASTARPO_VECTORIZE void logProbGradRow(const float* __restrict z, float* __restri
 
 }  // namespace
 
-// tokenLogProbs(logits, targets(addr int32), logp, lse, entropy|0, rows, vocab, invTemperature)
 // A negative target marks padding: its log-prob is 0 and it gets no gradient.
-ASTARPO_EXPORT(tokenLogProbs) {
-  Args a(env, info);
-  const float* logits = a.ptr<float>(0);
-  const int32_t* targets = a.ptr<int32_t>(1);
-  float* logp = a.ptr<float>(2);
-  float* lse = a.ptr<float>(3);
-  float* entropy = a.ptr<float>(4);
-  int64_t rows = a.i64(5), vocab = a.i64(6);
-  float t = static_cast<float>(a.num(7));
+void kernels::tokenLogProbs(const TokenLogProbsArgs& a) {
+  const int64_t rows = a.rows, vocab = a.vocab;
+  const float t = a.invTemperature;
   for (int64_t r = 0; r < rows; r++)
-    if (targets[r] >= vocab) { throwError(env, "tokenLogProbs: target id past the vocabulary"); return nullptr; }
+    if (a.targets[r] >= vocab) throw KernelError("target id past the vocabulary");
   parallelFor(rows, std::max<int64_t>(1, kParallelElements / vocab), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
-      const float* z = logits + r * vocab;
+      const float* z = a.logits + r * vocab;
       float shift = rowMax(z, vocab) * t;
       float weighted;
       float s = expSums(z, vocab, t, shift, &weighted);
       float l = shift + std::log(s);
-      lse[r] = l;
-      logp[r] = targets[r] < 0 ? 0.0f : z[targets[r]] * t - l;
-      if (entropy) entropy[r] = l - weighted / s;
+      a.lse[r] = l;
+      a.logp[r] = a.targets[r] < 0 ? 0.0f : z[a.targets[r]] * t - l;
+      if (a.entropy) a.entropy[r] = l - weighted / s;
     }
   });
-  return nullptr;
 }
 
 namespace {
@@ -157,53 +149,33 @@ int32_t drawToken(const float* z, int64_t vocab, float t, double u, float* logpr
 
 }  // namespace
 
-// sampleRows(logits, rows, vocab, invTemperature, uniforms: Float64Array(rows), tokens: Int32Array(rows),
-//            logprobs: Float32Array(rows)) -> -1, or the first row whose logits have no finite softmax.
-// A negative uniform takes the row's most likely token.
-ASTARPO_EXPORT(sampleRows) {
-  Args a(env, info);
-  const float* logits = a.ptr<float>(0);
-  const int64_t rows = a.i64(1), vocab = a.i64(2);
-  const float t = static_cast<float>(a.num(3));
-  size_t ub, tb, lb;
-  const double* uniforms = static_cast<const double*>(a.typed(4, &ub));
-  int32_t* tokens = static_cast<int32_t*>(a.typed(5, &tb));
-  float* logprobs = static_cast<float*>(a.typed(6, &lb));
-  if (ub < size_t(rows) * 8 || tb < size_t(rows) * 4 || lb < size_t(rows) * 4) {
-    throwError(env, "sampleRows: uniforms, tokens and logprobs need an entry per row");
-    return nullptr;
-  }
+int64_t kernels::sampleRows(const SampleRowsArgs& a) {
+  const int64_t rows = a.rows, vocab = a.vocab;
+  const size_t need = static_cast<size_t>(rows);
+  if (a.uniforms.length < need || a.tokens.length < need || a.logprobs.length < need)
+    throw KernelError("uniforms, tokens and logprobs need an entry per row");
   parallelFor(rows, 1, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; r++) tokens[r] = drawToken(logits + r * vocab, vocab, t, uniforms[r], logprobs + r);
+    for (int64_t r = r0; r < r1; r++)
+      a.tokens.data[r] = drawToken(a.logits + r * vocab, vocab, a.invTemperature, a.uniforms.data[r], a.logprobs.data + r);
   });
   for (int64_t r = 0; r < rows; r++)
-    if (tokens[r] < 0) return number(env, static_cast<double>(r));
-  return number(env, -1);
+    if (a.tokens.data[r] < 0) return r;
+  return -1;
 }
 
-// tokenLogProbsBackward(logits, targets, lse, entropy|0, glogp|0, gentropy|0, dlogits, rows, vocab, invTemperature)
-ASTARPO_EXPORT(tokenLogProbsBackward) {
-  Args a(env, info);
-  const float* logits = a.ptr<float>(0);
-  const int32_t* targets = a.ptr<int32_t>(1);
-  const float* lse = a.ptr<float>(2);
-  const float* entropy = a.ptr<float>(3);
-  const float* gl = a.ptr<float>(4);
-  const float* ge = a.ptr<float>(5);
-  float* dlogits = a.ptr<float>(6);
-  int64_t rows = a.i64(7), vocab = a.i64(8);
-  float t = static_cast<float>(a.num(9));
-  parallelFor(rows, std::max<int64_t>(1, kParallelElements / vocab), [&](int64_t r0, int64_t r1) {
+void kernels::tokenLogProbsBackward(const TokenLogProbsBackwardArgs& a) {
+  const int64_t vocab = a.vocab;
+  const float t = a.invTemperature;
+  parallelFor(a.rows, std::max<int64_t>(1, kParallelElements / vocab), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
-      bool pad = targets[r] < 0;
-      float glr = gl && !pad ? gl[r] : 0.0f;
-      float ger = ge && entropy ? ge[r] : 0.0f;
-      float* dz = dlogits + r * vocab;
-      logProbGradRow(logits + r * vocab, dz, vocab, t, lse[r], glr, ger, entropy ? entropy[r] : 0.0f);
-      if (!pad) dz[targets[r]] += t * glr;
+      bool pad = a.targets[r] < 0;
+      float glr = a.glogp && !pad ? a.glogp[r] : 0.0f;
+      float ger = a.gentropy && a.entropy ? a.gentropy[r] : 0.0f;
+      float* dz = a.dlogits + r * vocab;
+      logProbGradRow(a.logits + r * vocab, dz, vocab, t, a.lse[r], glr, ger, a.entropy ? a.entropy[r] : 0.0f);
+      if (!pad) dz[a.targets[r]] += t * glr;
     }
   });
-  return nullptr;
 }
 
 namespace {
@@ -222,18 +194,11 @@ ASTARPO_VECTORIZE void adamwRange(float* __restrict p, const float* __restrict g
 }
 }  // namespace
 
-// adamw(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2)
 // Decoupled weight decay as in torch.optim.AdamW: p *= 1 - lr*wd, then the Adam step.
-ASTARPO_EXPORT(adamw) {
-  Args a(env, info);
-  float* p = a.ptr<float>(0);
-  const float* g = a.ptr<float>(1);
-  float* m = a.ptr<float>(2);
-  float* v = a.ptr<float>(3);
-  int64_t n = a.i64(4);
-  float lr = static_cast<float>(a.num(5)), b1 = static_cast<float>(a.num(6)), b2 = static_cast<float>(a.num(7));
-  float eps = static_cast<float>(a.num(8)), wd = static_cast<float>(a.num(9));
-  float bc1 = static_cast<float>(a.num(10)), bc2 = static_cast<float>(a.num(11));
-  parallelFor(n, kParallelElements, [&](int64_t b, int64_t e) { adamwRange(p, g, m, v, b, e, lr, b1, b2, eps, wd, bc1, bc2); });
-  return nullptr;
+void kernels::adamw(const AdamwArgs& a) {
+  parallelFor(a.n, kParallelElements, [&](int64_t b, int64_t e) {
+    adamwRange(a.param, a.grad, a.m, a.v, b, e, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.biasCorrection1, a.biasCorrection2);
+  });
 }
+
+}  // namespace astarpo

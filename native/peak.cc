@@ -2,7 +2,8 @@
 // a fixed time. The chains outnumber FMA latency x issue width, so the loop is
 // bound by FMA throughput alone, the ceiling any matrix product can reach.
 #include "pool.h"
-#include "registry.h"
+#include "isa.h"
+#include "kernels.h"
 #include <atomic>
 #include <chrono>
 #include <immintrin.h>
@@ -60,14 +61,12 @@ double fmaBurstPortable(float* sink) {
 
 }  // namespace
 
-using namespace astarpo;
+namespace astarpo {
 
-// peakFlops(ms) -> GFLOP/s of FMA-only loops on every pool thread for about
-// `ms` milliseconds, with the active instruction set.
-ASTARPO_EXPORT(peakFlops) {
-  Args args(env, info);
-  const double ms = args.count > 0 ? args.num(0) : 200.0;
-  if (!(ms > 0 && ms <= 60000)) { throwError(env, "peakFlops: ms must be in (0, 60000]"); return nullptr; }
+// GFLOP/s of FMA-only loops on every pool thread for about `ms` milliseconds, with the active instruction set.
+double kernels::peakFlops(const PeakFlopsArgs& args) {
+  const double ms = args.ms;
+  if (!(ms > 0 && ms <= 60000)) throw KernelError("ms must be in (0, 60000]");
   double (*burst)(float*) = isa() == Isa::Avx512 ? fmaBurst512 : isa() == Isa::Avx2 ? fmaBurst256 : fmaBurstPortable;
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + std::chrono::microseconds(static_cast<int64_t>(ms * 1000));
@@ -83,5 +82,7 @@ ASTARPO_EXPORT(peakFlops) {
     while (!c->flops->compare_exchange_weak(seen, seen + done + (sink == 12345.678f ? 1 : 0))) {}
   }, &ctx);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  return number(env, flops.load() / seconds * 1e-9);
+  return flops.load() / seconds * 1e-9;
 }
+
+}  // namespace astarpo

@@ -1,5 +1,5 @@
 #include "pool.h"
-#include "registry.h"
+#include "kernels.h"
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -147,6 +147,8 @@ void runTasks(int tasks, void (*fn)(void*, int), void* ctx) { pool().run(tasks, 
 
 }  // namespace astarpo
 
-using namespace astarpo;
+namespace astarpo {
 
-ASTARPO_EXPORT(threads) { return number(env, threadCount()); }
+int64_t kernels::threads() { return threadCount(); }
+
+}  // namespace astarpo

@@ -42,7 +42,7 @@ export function timeGemm(s: GemmShape, reps = 7, coldBytes = 0, clock: Clock = w
     const lda = s.transA ? s.M : s.K, ldb = s.transB ? s.K : s.N;
     let next = 0;
     const t = timeCalls(() => {
-      native.gemm(s.M, s.N, s.K, a, lda, s.transA, bs[next], ldb, s.transB, c, s.N, 1, 0, 0, 1, 0, 0, 0);
+      native.gemm(s.M, s.N, s.K, a, lda, s.transA, bs[next], ldb, s.transB, c, s.N, 1, 0, 0, 1, 0, 0, 0, 0);
       next = (next + 1) % copies;
     }, reps, 0.02, 2, clock);
     const bytes = 4 * (sizeA + sizeB + sizeC);

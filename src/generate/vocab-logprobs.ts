@@ -10,7 +10,7 @@
 // row fits in one chunk, the chunk is kept for backward instead: making it
 // again was a tenth of the 0.5B-shape training step's products.
 import type { DecoderModel } from "../models/index.js";
-import { empty, needsGrad, record, shapeString, sliceRows, type Tensor } from "../tensor/index.js";
+import { ElementType, empty, needsGrad, record, shapeString, sliceRows, type Tensor } from "../tensor/index.js";
 
 /** The vocabulary sampled and scored over: the tokenizer's, within the model's (possibly padded) one. */
 export function realVocabSize(model: DecoderModel, tokenizerVocabSize: number): number {
@@ -49,7 +49,7 @@ export function vocabLogProbs(hidden: Tensor, weight: Tensor, targets: Tensor, o
     throw new Error(`vocabLogProbs: hidden ${shapeString(hidden.shape)}, weight ${shapeString(weight.shape)}, targets ${targets.dtype} ${shapeString(targets.shape)} do not fit`);
   }
   // A bf16 weight is frozen: read at half the bytes, it passes gradients to hidden, never into itself.
-  const bType = weight.dtype === "bf16" ? 1 : 0;
+  const bType = weight.dtype === "bf16" ? ElementType.Bf16 : ElementType.F32;
   const temperature = options.temperature ?? 1;
   if (!(temperature > 0)) throw new Error(`vocabLogProbs: temperature must be > 0, got ${temperature}`);
   const invTemperature = 1 / temperature;
@@ -90,7 +90,7 @@ export function vocabLogProbs(hidden: Tensor, weight: Tensor, targets: Tensor, o
           gLogprobs ? at(gLogprobs, row, 1) : 0, gEntropy && e ? at(gEntropy, row, 1) : 0, dLogits.addr, n, V, invTemperature);
         // dhidden = dlogits W ; dW += dlogits^T hidden
         if (dHidden) backend.gemm(n, D, V, dLogits.addr, V, 0, w.addr, D, 0, at(dHidden, row, D), D, 1, 0, 0, 1, 0, 0, 0, bType);
-        if (dWeight) backend.gemm(V, D, n, dLogits.addr, V, 1, at(h, row, D), D, 0, dWeight.addr, D, 1, row === 0 ? 0 : 1, 0, 1, 0, 0, 0);
+        if (dWeight) backend.gemm(V, D, n, dLogits.addr, V, 1, at(h, row, D), D, 0, dWeight.addr, D, 1, row === 0 ? 0 : 1, 0, 1, 0, 0, 0, ElementType.F32);
       }
       if (!kept) chunkLogits.dispose();
       dLogits.dispose();

@@ -2,6 +2,7 @@ export type { DType } from "./dtype.js";
 export { bytesPerElement, shapeString, sizeOf } from "./dtype.js";
 export type { Backend, MemoryStats } from "./backend.js";
 export { cpu } from "./cpu.js";
+export { BinaryOp, ElementType, UnaryOp } from "./kernels.js";
 export { Storage, Tensor, empty, view } from "./tensor.js";
 export { keep, scope, untracked } from "./scope.js";
 export { backward, checkpoint, isGradEnabled, needsGrad, noGrad, record, GradNode } from "./autograd.js";

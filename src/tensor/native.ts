@@ -1,20 +1,43 @@
-// The native addon, loaded once. Every numeric argument is a JS number;
-// device addresses are below 2^53 and round-trip exactly.
+// The native addons, loaded once and checked against the kernel table: an
+// addon built from another table (an old build) is refused with the first
+// kernel whose signature differs, instead of being called with arguments it
+// reads differently. Every numeric argument is a JS number; device addresses
+// are below 2^53 and round-trip exactly.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../io/package-root.js";
+import { kernelSignatures, type Kernels, type Only } from "./kernels.js";
 
-export type NativeFn = (...args: Array<number | ArrayBufferView | string>) => any;
-export type NativeAddon = Record<string, NativeFn>;
+/** An addon's kernels, and the signature list it was built from. */
+export type Addon<B extends Only> = Kernels<B> & { kernelSignatures(): string };
 
-function load(): NativeAddon {
-  const root = packageRoot();
-  const path = join(root, "build", "Release", "astarpo.node");
-  if (!existsSync(path)) {
-    throw new Error(`astarpo: the native addon is not built (${join("build", "Release", "astarpo.node")} is missing); run \`npm install\` or \`npx node-gyp rebuild\` in the package folder`);
-  }
-  return createRequire(import.meta.url)(path) as NativeAddon;
+/** build/Release/<file>.node; null when it is not built. */
+export function addonPath(file: string): string | null {
+  const path = join(packageRoot(), "build", "Release", `${file}.node`);
+  return existsSync(path) ? path : null;
 }
 
-export const native: NativeAddon = load();
+/** Loads an addon and checks that it implements this package's kernel table for `backend`. */
+export function loadAddon<B extends Only>(path: string, backend: B): Addon<B> {
+  const addon = createRequire(import.meta.url)(path) as Partial<Addon<B>>;
+  const built = typeof addon.kernelSignatures === "function" ? addon.kernelSignatures().split("\n") : [];
+  const expected = kernelSignatures(backend).split("\n");
+  const differs = expected.findIndex((line, i) => built[i] !== line);
+  if (differs >= 0 || built.length !== expected.length) {
+    const at = differs >= 0 ? differs : expected.length;
+    throw new Error(`astarpo: ${path} was built from another kernel table (the table has ${expected[at] ?? "no more kernels"}, the addon ${built[at] ?? "nothing"}); rebuild it with \`npm run native\``);
+  }
+  return addon as Addon<B>;
+}
+
+function loadCpu(): Addon<"cpu"> {
+  const path = addonPath("astarpo");
+  if (!path) {
+    throw new Error(`astarpo: the native addon is not built (${join("build", "Release", "astarpo.node")} is missing); run \`npm install\` or \`npx node-gyp rebuild\` in the package folder`);
+  }
+  return loadAddon(path, "cpu");
+}
+
+/** The CPU addon. */
+export const native: Addon<"cpu"> = loadCpu();

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bfloat16ToFloat32, float32ToBfloat16 } from "../../src/models/half-float.js";
 import { AdamW, parameter } from "../../src/nn/index.js";
-import { backward, cast, embedding, empty, linear, matmul, memory, noGrad, randn, resetPeakMemory, Rng, scope, tensor, type Tensor } from "../../src/tensor/index.js";
+import { backward, cast, ElementType, embedding, empty, linear, matmul, memory, noGrad, randn, resetPeakMemory, Rng, scope, tensor, type Tensor } from "../../src/tensor/index.js";
 import { native } from "../../src/tensor/native.js";
 import { eachIsa } from "./each-isa.js";
 
@@ -54,7 +54,7 @@ test("a product with bf16 weights equals the same product with the weights widen
   const shapes = [[1, 1, 1], [1, 37, 19], [2, 5, 16], [5, 33, 17], [6, 130, 33], [7, 4, 130], [13, 31, 7], [33, 64, 1030], [65, 45, 100], [150, 67, 259]];
   eachIsa((isa) => {
     for (const [M, N, K] of shapes) {
-      for (const transB of [1, 0]) {
+      for (const transB of [1, 0] as const) {
         scope(() => {
           const ldb = (transB ? K : N) + (N % 3);
           const stored = randn([transB ? N : K, ldb], rng, 1);
@@ -62,7 +62,7 @@ test("a product with bf16 weights equals the same product with the weights widen
           const wide = cast(half, "f32");
           const x = randn([M, K], rng, 1);
           const bias = randn([N], rng, 1);
-          const run = (b: number, bType: number, beta: number) => {
+          const run = (b: number, bType: ElementType, beta: number) => {
             const c = tensor(new Float32Array(M * N).fill(0.5), [M, N]);
             native.gemm(M, N, K, x.addr, K, 0, b, ldb, transB, c.addr, N, -0.75, beta, bias.addr, 1, 0, 0, 0, bType);
             return c.toFloat32Array();
@@ -79,7 +79,7 @@ test("a product with bf16 weights equals the same product with the weights widen
 test("gemm refuses a batched bf16 B", () => scope(() => {
   const w = cast(randn([4, 4], new Rng(1), 1), "bf16");
   const x = randn([2, 4, 4], new Rng(2), 1), c = randn([2, 4, 4], new Rng(3), 1);
-  assert.throws(() => native.gemm(4, 4, 4, x.addr, 4, 0, w.addr, 4, 1, c.addr, 4, 1, 0, 0, 2, 16, 0, 16, 1), /bType/);
+  assert.throws(() => native.gemm(4, 4, 4, x.addr, 4, 0, w.addr, 4, 1, c.addr, 4, 1, 0, 0, 2, 16, 0, 16, ElementType.Bf16), /gemm: bType Bf16/);
 }));
 
 test("linear and embedding read bf16 weights; gradients flow through them to the input, never into them", () => scope(() => {

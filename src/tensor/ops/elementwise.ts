@@ -3,10 +3,9 @@
 // prefix padded with trailing 1s (one value per row or block).
 import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
+import { BinaryOp, UnaryOp } from "../kernels.js";
 import { empty, view, type Tensor } from "../tensor.js";
 
-/** Kernel codes of backend.binary(). */
-export enum BinaryOp { Add = 0, Sub = 1, Mul = 2, Div = 3 }
 
 interface Broadcast { bn: number; inner: number }
 
@@ -155,8 +154,6 @@ export function dropout(x: Tensor, p: number, seed: number): Tensor {
   }
   return out;
 }
-
-export enum UnaryOp { Neg = 0, Exp = 1, Log = 2, Square = 3, Sqrt = 4, Silu = 5, Relu = 6, Tanh = 7, Abs = 8 }
 
 function unary(kind: UnaryOp, name: string, x: Tensor): Tensor {
   checkF32(name, x);

@@ -3,6 +3,7 @@
 import { needsGrad, noGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
 import { empty, type Tensor } from "../tensor.js";
+import { ElementType } from "../kernels.js";
 import { dropout } from "./elementwise.js";
 
 export interface MatmulOptions {
@@ -28,7 +29,7 @@ function plan(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
 function gemmInto(out: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: boolean, p: Plan, beta = 0, bias: Tensor | null = null): void {
   const lda = a.shape[a.rank - 1], ldb = b.shape[b.rank - 1];
   a.backend.gemm(p.M, p.N, p.K, a.addr, lda, transA ? 1 : 0, b.addr, ldb, transB ? 1 : 0, out.addr, p.N, 1, beta,
-    bias ? bias.addr : 0, p.batch, p.strideA, p.strideB, p.M * p.N);
+    bias ? bias.addr : 0, p.batch, p.strideA, p.strideB, p.M * p.N, ElementType.F32);
 }
 
 /** op(a) @ op(b), batched over leading dimensions (b may be a single matrix shared by the batch). */
@@ -46,8 +47,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
         ga = empty(a.shape, "f32", a.backend);
         const rowsA = a.shape[a.rank - 2], colsA = a.shape[a.rank - 1];
         const ldb = sb.shape[sb.rank - 1];
-        if (!transA) grad.backend.gemm(p.M, p.K, p.N, grad.addr, p.N, 0, sb.addr, ldb, transB ? 0 : 1, ga.addr, colsA, 1, 0, 0, p.batch, p.M * p.N, p.strideB, rowsA * colsA);
-        else grad.backend.gemm(p.K, p.M, p.N, sb.addr, ldb, transB ? 1 : 0, grad.addr, p.N, 1, ga.addr, colsA, 1, 0, 0, p.batch, p.strideB, p.M * p.N, rowsA * colsA);
+        if (!transA) grad.backend.gemm(p.M, p.K, p.N, grad.addr, p.N, 0, sb.addr, ldb, transB ? 0 : 1, ga.addr, colsA, 1, 0, 0, p.batch, p.M * p.N, p.strideB, rowsA * colsA, ElementType.F32);
+        else grad.backend.gemm(p.K, p.M, p.N, sb.addr, ldb, transB ? 1 : 0, grad.addr, p.N, 1, ga.addr, colsA, 1, 0, 0, p.batch, p.strideB, p.M * p.N, rowsA * colsA, ElementType.F32);
       }
       if (b.requiresGrad) {
         gb = empty(b.shape, "f32", b.backend);
@@ -57,16 +58,16 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
         // dB = op(A)^T g (or its transpose); a shared B sums over the batch by folding it into K when A is not transposed
         if (shared && !transA) {
           const rows = p.batch * p.M;
-          if (!transB) grad.backend.gemm(p.K, p.N, rows, sa.addr, lda, 1, grad.addr, p.N, 0, gb.addr, colsB, 1, 0, 0, 1, 0, 0, 0);
-          else grad.backend.gemm(p.N, p.K, rows, grad.addr, p.N, 1, sa.addr, lda, 0, gb.addr, colsB, 1, 0, 0, 1, 0, 0, 0);
+          if (!transB) grad.backend.gemm(p.K, p.N, rows, sa.addr, lda, 1, grad.addr, p.N, 0, gb.addr, colsB, 1, 0, 0, 1, 0, 0, 0, ElementType.F32);
+          else grad.backend.gemm(p.N, p.K, rows, grad.addr, p.N, 1, sa.addr, lda, 0, gb.addr, colsB, 1, 0, 0, 1, 0, 0, 0, ElementType.F32);
         } else {
           const steps = shared ? p.batch : 1;
           const batch = shared ? 1 : p.batch;
           for (let s = 0; s < steps; s++) {
             const beta = s === 0 ? 0 : 1;
             const aOff = sa.addr + s * p.strideA * 4, gOff = grad.addr + s * p.M * p.N * 4;
-            if (!transB) grad.backend.gemm(p.K, p.N, p.M, aOff, lda, transA ? 0 : 1, gOff, p.N, 0, gb.addr, colsB, 1, beta, 0, batch, p.strideA, p.M * p.N, rowsB * colsB);
-            else grad.backend.gemm(p.N, p.K, p.M, gOff, p.N, 1, aOff, lda, transA ? 1 : 0, gb.addr, colsB, 1, beta, 0, batch, p.M * p.N, p.strideA, rowsB * colsB);
+            if (!transB) grad.backend.gemm(p.K, p.N, p.M, aOff, lda, transA ? 0 : 1, gOff, p.N, 0, gb.addr, colsB, 1, beta, 0, batch, p.strideA, p.M * p.N, rowsB * colsB, ElementType.F32);
+            else grad.backend.gemm(p.N, p.K, p.M, gOff, p.N, 1, aOff, lda, transA ? 1 : 0, gb.addr, colsB, 1, beta, 0, batch, p.M * p.N, p.strideA, rowsB * colsB, ElementType.F32);
           }
         }
       }
@@ -97,7 +98,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     throw new Error(`linear: weight ${label}${shapeString(weight.shape)} does not take inputs ${shapeString(x.shape)}`);
   }
   if (x.dtype !== "f32" || weight.dtype === "i32") throw new Error(`linear: inputs must be f32 and the weight ${label}f32 or bf16, got ${x.dtype} and ${weight.dtype}`);
-  const bType = weight.dtype === "bf16" ? 1 : 0;
+  const bType = weight.dtype === "bf16" ? ElementType.Bf16 : ElementType.F32;
   if (bType === 1 && needsGrad(weight)) {
     throw new Error(`linear: the bf16 weight ${label}is frozen and takes no gradient; train f32 weights (or adapters beside it)`);
   }
@@ -124,7 +125,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       if (weight.requiresGrad) {
         gw = empty(weight.shape, "f32", weight.backend);
         const input = dropped(sx);
-        grad.backend.gemm(outF, inF, rows, grad.addr, outF, 1, input.addr, inF, 0, gw.addr, inF, 1, 0, 0, 1, 0, 0, 0);
+        grad.backend.gemm(outF, inF, rows, grad.addr, outF, 1, input.addr, inF, 0, gw.addr, inF, 1, 0, 0, 1, 0, 0, 0, ElementType.F32);
         if (input !== sx) input.dispose();
       }
       if (bias?.requiresGrad) {

@@ -2,7 +2,7 @@
 import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
 import { empty, type Tensor } from "../tensor.js";
-import { BinaryOp } from "./elementwise.js";
+import { BinaryOp } from "../kernels.js";
 
 function expand(g: Tensor, like: Tensor, perRow: number, scaleBy: number): Tensor {
   // every element of `like` gets its row's (or the only) gradient value
