@@ -12,9 +12,9 @@ import { kernelSignatures, type Kernels, type Only } from "./kernels.js";
 /** An addon's kernels, and the signature list it was built from. */
 export type Addon<B extends Only> = Kernels<B> & { kernelSignatures(): string };
 
-/** build/Release/<file>.node; null when it is not built. */
-export function addonPath(file: string): string | null {
-  const path = join(packageRoot(), "build", "Release", `${file}.node`);
+/** An addon's path under the package root (e.g. build/Release/astarpo.node); null when it is not built. */
+export function addonPath(...parts: string[]): string | null {
+  const path = join(packageRoot(), ...parts);
   return existsSync(path) ? path : null;
 }
 
@@ -32,7 +32,7 @@ export function loadAddon<B extends Only>(path: string, backend: B): Addon<B> {
 }
 
 function loadCpu(): Addon<"cpu"> {
-  const path = addonPath("astarpo");
+  const path = addonPath("build", "Release", "astarpo.node");
   if (!path) {
     throw new Error(`astarpo: the native addon is not built (${join("build", "Release", "astarpo.node")} is missing); run \`npm install\` or \`npx node-gyp rebuild\` in the package folder`);
   }
