@@ -8,12 +8,12 @@
 // stored [N, K] or [K, N]: packing and the streaming kernels widen it as they
 // read it.
 #include "gemm.h"
+#include "gemm_args.h"
 #include "gemm_kernels.h"
 #include "pool.h"
 #include "isa.h"
 #include "kernels.h"
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <new>
 
@@ -379,19 +379,7 @@ namespace astarpo {
 
 // Addresses are native memory, bias null = none; bType Bf16: B holds bfloat16 (then batch = 1).
 void kernels::gemm(const GemmArgs& a) {
-  const auto atLeast = [](const char* name, int64_t value, int64_t min) {
-    if (value >= min) return;
-    char msg[160];
-    std::snprintf(msg, sizeof msg, "argument %s must be >= %lld, got %lld", name, static_cast<long long>(min), static_cast<long long>(value));
-    throw KernelError(msg);
-  };
-  atLeast("lda", a.lda, a.transA ? a.M : a.K);
-  atLeast("ldb", a.ldb, a.transB ? a.K : a.N);
-  atLeast("ldc", a.ldc, a.N);
-  if (a.bType == ElementType::Bf16 && a.batch != 1) throw KernelError("bType Bf16 (a bfloat16 B) takes batch = 1");
-  const bool empty = a.M == 0 || a.N == 0;
-  if (a.batch > 1 && a.strideC < a.M * a.ldc - (a.ldc - a.N) && !empty)
-    throw KernelError("strideC must separate the batch's C matrices (>= (M - 1) * ldc + N)");
+  checkGemmArgs(a);
   if (a.bType == ElementType::Bf16) {
     gemmBf16(a.M, a.N, a.K, a.a, a.lda, a.transA, static_cast<const uint16_t*>(a.b), a.ldb, a.transB, a.c, a.ldc, a.alpha, a.beta, a.bias);
     return;

@@ -10,6 +10,7 @@
 #include <limits>
 #include <mutex>
 #include <string>
+#include "../gemm_args.h"
 #include "runtime.cuh"
 
 namespace astarpo {
@@ -95,17 +96,8 @@ Staging<float> g_widened;
 // Addresses are device memory, bias null = none; bType Bf16: B holds bfloat16 (then batch = 1), widened
 // into a scratch buffer first (the products' inputs stay fp32, as on the CPU).
 void kernels::gemm(const GemmArgs& a) {
-  const auto atLeast = [](const char* name, int64_t value, int64_t min) {
-    if (value < min) throw KernelError(std::string("argument ") + name + " must be >= " + std::to_string(min) + ", got " + std::to_string(value));
-  };
-  atLeast("lda", a.lda, a.transA ? a.M : a.K);
-  atLeast("ldb", a.ldb, a.transB ? a.K : a.N);
-  atLeast("ldc", a.ldc, a.N);
-  if (a.bType == ElementType::Bf16 && a.batch != 1) throw KernelError("bType Bf16 (a bfloat16 B) takes batch = 1");
-  const bool empty = a.M == 0 || a.N == 0;
-  if (a.batch > 1 && a.strideC < a.M * a.ldc - (a.ldc - a.N) && !empty)
-    throw KernelError("strideC must separate the batch's C matrices (>= (M - 1) * ldc + N)");
-  if (empty) return;
+  checkGemmArgs(a);
+  if (a.M == 0 || a.N == 0) return;
   const Cublas& blas = cublas();
   const void* b = a.b;
   if (a.bType == ElementType::Bf16) {
