@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# What a GPU session runs, from the repository root, with .gpu-carry/ made by
+# What a GPU machine runs, from the repository root, with .gpu-carry/ made by
 # scripts/gpu-carry.sh beside it: builds the CUDA addon, runs the CUDA tests
 # (every op against the CPU) and the PyTorch peer on the GPU, and writes the
 # logs under $OUT (default gpu-results/). Each step's failure is logged and
-# the next still runs, so one session gives every answer it can.
+# the next still runs, so one run gives every answer it can.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-gpu-results}
