@@ -15,4 +15,4 @@ export {
   type PromptAndResponse, type ResponseHidden, type ResponseScores, type ScoredBatch, type ScoreNoGradOptions, type ScoreOptions,
 } from "./score.js";
 export { StopStrings } from "./stop-strings.js";
-export { DEFAULT_MAX_LOGITS_BYTES, realVocabSize, vocabLogProbs, vocabWeight, type VocabLogProbsOptions } from "./vocab-logprobs.js";
+export { realVocabSize, vocabWeight } from "./vocab-logprobs.js";

@@ -6,9 +6,9 @@
 // projection. The same projection and log-softmax as sampling, over the same
 // real vocabulary, so the log-probs match what generate() reported.
 import type { DecoderModel } from "../models/index.js";
-import { embedding, mul, noGrad, reshape, scope, tensor, type Tensor } from "../tensor/index.js";
+import { embedding, mul, noGrad, reshape, scope, tensor, vocabLogProbs, type Tensor } from "../tensor/index.js";
 import type { GenerationTokenizer } from "./config.js";
-import { realVocabSize, vocabLogProbs, vocabWeight } from "./vocab-logprobs.js";
+import { realVocabSize, vocabWeight } from "./vocab-logprobs.js";
 
 export interface PromptAndResponse {
   prompt: readonly number[];

@@ -17,6 +17,7 @@ export * from "./ops/matmul.js";
 export * from "./ops/shape.js";
 export * from "./ops/transformer.js";
 export * from "./ops/logprobs.js";
+export * from "./ops/vocab-logprobs.js";
 export * from "./ops/cast.js";
 export * from "./ops/optim.js";
 export * from "./ops/select-positions.js";
