@@ -273,7 +273,9 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         record.cost_s = trainingSeconds(state.seconds);
         metrics.write(record);
         options.onStep?.(record);
-        bar.update(state.step, { reward: short(record.reward as number), accuracy: short(evals.at(-1)?.result.accuracy), kl: short(record.kl as number | null) });
+        // A run that holds no reference while training (GRPO with beta 0, REBEL) shows the held-out KL instead.
+        const kl = (record.kl as number | null | undefined) ?? evals.at(-1)?.result.kl;
+        bar.update(state.step, { reward: short(record.reward as number), accuracy: short(evals.at(-1)?.result.accuracy), kl: short(kl) });
         if (state.step === totalSteps || (config.saveEvery > 0 && state.step % config.saveEvery === 0)) await checkpoint();
       }
     } finally {
