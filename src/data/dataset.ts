@@ -1,11 +1,11 @@
-// From a data file to examples: read rows, map their columns, build the task's
-// prompt, extract the ground truth, drop prompts over the token limit, and
-// count everything that did not become an example.
+// From a data file (or rows made in code) to examples: read rows, map their
+// columns, build the task's prompt, extract the ground truth, drop prompts over
+// the token limit, and count everything that did not become an example.
 import { basename } from "node:path";
 import type { ChatMessage } from "../rewards/types.js";
 import { DataError, SkippedRows, type OnBadRow } from "./errors.js";
 import { exampleId, renderPrompt, type Example, type Prompt, type RowSource } from "./example.js";
-import { readRows } from "./readers/index.js";
+import { readRows, sourceName, type DataSource } from "./readers/index.js";
 import { mapRow, resolveMapping, type ColumnMapping, type RowFields, type ShapeName } from "./shapes.js";
 import { fileTask } from "./tasks/index.js";
 import type { FileTask } from "./tasks/task.js";
@@ -15,7 +15,7 @@ export type PromptFormat = "plain" | "chat";
 export interface LoadOptions {
   /** A task name ("gsm8k", "math") or adapter. */
   task: string | FileTask;
-  /** The dataset's name in example ids; default the file name without its extensions. */
+  /** The dataset's name in example ids (and, for rows made in code, in errors); default the file name without its extensions, or "rows". */
   name?: string;
   /** The row shape; default "auto" (detected from the first row's columns). */
   shape?: ShapeName | "auto";
@@ -41,6 +41,7 @@ export interface LoadOptions {
 }
 
 export interface LoadReport {
+  /** The file's path, or the name of rows made in code. */
   file: string;
   dataset: string;
   task: string;
@@ -82,16 +83,17 @@ function checkOptions(options: LoadOptions): void {
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new Error(`limit must be a non-negative integer, got ${limit}`);
 }
 
-export function emptyReport(file: string, options: LoadOptions): LoadReport {
+export function emptyReport(input: DataSource, options: LoadOptions): LoadReport {
   const task = typeof options.task === "string" ? options.task : options.task.name;
+  const file = sourceName(input, options.name);
   return { file, dataset: options.name ?? datasetName(file), task, shape: null, mapping: {}, rows: 0, examples: 0, skipped: new SkippedRows(), tooLong: 0 };
 }
 
 /**
- * The examples of a data file, streamed. `report` (pass one from emptyReport to
- * read it afterwards) counts rows, examples, skipped rows and long prompts.
+ * The examples of a data file or of rows made in code, streamed. `report` (pass one from
+ * emptyReport to read it afterwards) counts rows, examples, skipped rows and long prompts.
  */
-export async function* readExamples(file: string, options: LoadOptions, report: LoadReport = emptyReport(file, options)): AsyncGenerator<Example> {
+export async function* readExamples(input: DataSource, options: LoadOptions, report: LoadReport = emptyReport(input, options)): AsyncGenerator<Example> {
   checkOptions(options);
   const task = typeof options.task === "string" ? fileTask(options.task) : options.task;
   const format = options.promptFormat ?? "plain";
@@ -104,7 +106,7 @@ export async function* readExamples(file: string, options: LoadOptions, report: 
     report.skipped.handle(error, policy);
   };
   let mapping: ColumnMapping | null = null;
-  for await (const { values, source } of readRows(file, { onBadRow })) {
+  for await (const { values, source } of readRows(input, { onBadRow, name: options.name })) {
     if (limitReached()) break;
     report.rows++;
     // The mapping comes from the first good row; when it fails, every row would.
@@ -141,10 +143,10 @@ export async function* readExamples(file: string, options: LoadOptions, report: 
   }
 }
 
-/** All examples of a data file, with the report. */
-export async function loadExamples(file: string, options: LoadOptions): Promise<{ examples: Example[]; report: LoadReport }> {
-  const report = emptyReport(file, options);
+/** All examples of a data file or of rows made in code, with the report. */
+export async function loadExamples(input: DataSource, options: LoadOptions): Promise<{ examples: Example[]; report: LoadReport }> {
+  const report = emptyReport(input, options);
   const examples: Example[] = [];
-  for await (const example of readExamples(file, options, report)) examples.push(example);
+  for await (const example of readExamples(input, options, report)) examples.push(example);
   return { examples, report };
 }

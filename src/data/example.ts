@@ -22,14 +22,14 @@ export interface Example {
   id: string;
   /** Plain text, or chat messages for the model's chat template to render. */
   prompt: Prompt;
-  /** The ground truth the reward compares with (e.g. "72", "\\frac{1}{2}"). */
+  /** The ground truth the reward compares with (e.g. "72", "\\frac{1}{2}"); empty when the task needs none (custom). */
   answer: string;
   /** A worked reference solution, when the data has one (supervised warm-up uses it). */
   solution?: string;
   /** The row's other columns, passed on to reward functions. */
   columns: Readonly<Record<string, unknown>>;
-  /** The reward that checks this example's answers, by name (resolved by the trainer), e.g. "gsm8k". */
-  reward: string;
+  /** The reward that checks this example's answers, by name (resolved by the trainer), e.g. "gsm8k"; null when the run gives its own. */
+  reward: string | null;
   source: RowSource;
 }
 
@@ -62,7 +62,7 @@ export function renderPrompt(prompt: Prompt, renderChat?: (messages: readonly Ch
   );
 }
 
-/** The columns a reward function receives for an example: the row's own, with the ground truth under `answer`. */
+/** The columns a reward function receives for an example: the row's own, with the ground truth (when there is one) under `answer`. */
 export function rewardColumns(example: Example): Record<string, unknown> {
-  return { ...example.columns, answer: example.answer };
+  return example.answer === "" ? { ...example.columns } : { ...example.columns, answer: example.answer };
 }

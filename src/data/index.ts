@@ -3,7 +3,7 @@
 export type { Example, Prompt, RowSource } from "./example.js";
 export { describeSource, exampleId, renderPrompt, rewardColumns, shortHash } from "./example.js";
 export { DataError, SkippedRows, type OnBadRow } from "./errors.js";
-export { readRows, readJsonl, readParquet, type RawRow, type ReadOptions } from "./readers/index.js";
+export { readRows, readJsonl, readParquet, readGivenRows, sourceName, type DataSource, type RawRow, type ReadOptions, type Rows } from "./readers/index.js";
 export { SHAPE_NAMES, detectShape, mapRow, resolveMapping, type ColumnMapping, type RowFields, type ShapeName } from "./shapes.js";
 export { datasetName, emptyReport, loadExamples, readExamples, type LoadOptions, type LoadReport, type PromptFormat } from "./dataset.js";
 export { SeededRandom, shuffled } from "./random.js";

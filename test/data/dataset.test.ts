@@ -160,3 +160,33 @@ test("ids are stable across loads and formats, and distinct per row", async () =
   assert.equal(datasetName("data/train-00000-of-00001.parquet"), "train-00000-of-00001");
   assert.equal(datasetName("gsm8k.test.jsonl.gz"), "gsm8k.test");
 });
+
+test("rows made in code (array, generator, async iterable) read as a file's rows, with a column mapping; bad rows name themselves", async () => {
+  const rows = [{ q: "What is 2+2?", gold: "#### 4", tag: "a" }, { q: "What is 3+3?", gold: "6", tag: "b" }];
+  const fromArray = await loadExamples(rows, { task: "gsm8k", columns: { question: "q", answer: "gold" }, name: "mine" });
+  assert.deepEqual(fromArray.examples.map((e) => [e.prompt, e.answer, e.columns.tag]), [
+    ["What is 2+2?" + GSM8K_INSTRUCTION, "4", "a"], ["What is 3+3?" + GSM8K_INSTRUCTION, "6", "b"],
+  ]);
+  assert.equal(fromArray.examples[1].id, exampleId("mine", 1, "What is 3+3?" + GSM8K_INSTRUCTION));
+  assert.deepEqual([fromArray.report.file, fromArray.report.shape, fromArray.report.rows], ["mine", "custom", 2]);
+
+  function* generated() { yield* rows; }
+  async function* fetched() { for (const row of rows) yield await Promise.resolve(row); }
+  for (const source of [generated(), fetched()]) {
+    const { examples } = await loadExamples(source, { task: "gsm8k", columns: { question: "q", answer: "gold" }, name: "mine" });
+    assert.deepEqual(examples.map((e) => e.id), fromArray.examples.map((e) => e.id));
+  }
+  await assert.rejects(loadExamples([rows[0], { q: "?" }], { task: "gsm8k", columns: { question: "q", answer: "gold" } }),
+    /^DataError: rows row 1, column "gold": is missing/);
+  await assert.rejects(loadExamples([rows[0], "text"] as never, { task: "gsm8k", columns: { question: "q", answer: "gold" } }),
+    /rows row 1: expected an object of columns, got "text"/);
+  await assert.rejects(loadExamples(42 as never, { task: "gsm8k" }), /rows: expected an array, an iterable or an async iterable of rows, got number/);
+});
+
+test("the custom task takes prompts as they are, with or without an answer; rewards see the answer only when there is one", async () => {
+  const { examples } = await loadExamples([{ prompt: "2+2 = ?", answer: 4 }, { prompt: "Write a haiku", style: "terse" }], { task: "custom" });
+  assert.deepEqual(examples.map((e) => [e.prompt, e.answer, e.reward]), [["2+2 = ?", "4", null], ["Write a haiku", "", null]]);
+  assert.deepEqual(examples.map(rewardColumns), [{ answer: "4" }, { style: "terse" }]);
+  const questions = await loadExamples([{ q: "Name a prime" }], { task: "custom", columns: { question: "q" } });
+  assert.equal(questions.examples[0].prompt, "Name a prime", "a question gets no instruction");
+});

@@ -4,11 +4,12 @@ import type { RewardFn } from "../../rewards/types.js";
 import { arithmeticTask } from "./arithmetic.js";
 import { rewardOf, type AnyBuiltinTask } from "./builtin.js";
 import { countdownTask } from "./countdown.js";
+import { customTask } from "./custom.js";
 import { gsm8kTask } from "./gsm8k.js";
 import { mathTask } from "./math.js";
 import type { FileTask } from "./task.js";
 
-export const FILE_TASKS: Readonly<Record<string, FileTask>> = { gsm8k: gsm8kTask, math: mathTask };
+export const FILE_TASKS: Readonly<Record<string, FileTask>> = { gsm8k: gsm8kTask, math: mathTask, custom: customTask };
 
 export const BUILTIN_TASKS: Readonly<Record<string, AnyBuiltinTask>> = {
   arithmetic: arithmeticTask,

@@ -8,8 +8,8 @@ export type GroundTruth = { answer: string } | { field: "answer" | "solution"; r
 export interface FileTask {
   name: string;
   description: string;
-  /** The reward that checks this task's answers, by name. */
-  reward: string;
+  /** The reward that checks this task's answers, by name; null when runs bring their own (a reward function given from code). */
+  reward: string | null;
   /** Appended to a bare question to make the paper's plain-text prompt (it starts with a space). */
   instruction: string;
   /** The ground truth from a row's answer and solution fields, or which field fails and why. */
