@@ -1,6 +1,6 @@
 // The rewards layer's public surface: the reward API, the built-in rewards and the verifier.
 export type { ChatMessage, Completion, RewardBatch, RewardFn, RewardValue } from "./types.js";
-export { rewardPerItem, combineRewards, scoreBatch, checkBatch, type ItemReward, type WeightedReward } from "./reward.js";
+export { rewardPerItem, combineRewards, scoreBatch, checkBatch, ITEM_REWARD_DEFAULTS, type ItemReward, type ItemRewardOptions, type WeightedReward } from "./reward.js";
 export {
   mathAccuracy, gsm8kAccuracy, answerFormat, patternFormat, ACCURACY_REWARDS, DEFAULT_GOLD_COLUMNS, type AccuracyOptions, type CountedRewardFn,
 } from "./builtins.js";

@@ -21,6 +21,8 @@ export interface RewardBatch {
   completions: readonly Completion[];
   /** Each row's dataset columns other than the prompt (e.g. `answer`, `ground_truth`). */
   columns: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  /** Each completion's prompt id (`dataset:row:hash`, as stage 1's cache keys it), where the caller knows it: errors name the item by it. */
+  ids?: readonly string[];
 }
 
 export type RewardValue = number | null;

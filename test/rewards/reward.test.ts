@@ -28,6 +28,50 @@ test("rewardPerItem passes completion, columns, prompt and index, and stays sync
   assert.throws(() => fn({ prompts: ["Q"], completions: [], columns: [] }), /1 prompts/);
 });
 
+test("async item rewards run at most `concurrency` at a time, in order of their items", async () => {
+  let running = 0, most = 0;
+  const fn = rewardPerItem(async (c, _columns, _prompt, index) => {
+    running++;
+    most = Math.max(most, running);
+    await new Promise((resolve) => setTimeout(resolve, 5 * (index % 3)));
+    running--;
+    return c.text.length;
+  }, { concurrency: 3 });
+  const texts = Array.from({ length: 10 }, (_, i) => "x".repeat(i));
+  assert.deepEqual(await fn(batch(texts, texts.map(() => ({})))), texts.map((t) => t.length));
+  assert.equal(most, 3);
+  assert.throws(() => rewardPerItem(() => 1, { concurrency: 0 }), /concurrency must be a positive integer/);
+});
+
+test("a throwing or rejecting item names itself by index and prompt id; the others are told to stop", async () => {
+  const withIds = (texts: string[]): RewardBatch => ({ ...batch(texts, texts.map(() => ({}))), ids: texts.map((_, i) => `data:${i}:abc`) });
+  const sync = rewardPerItem((c) => { if (c.text === "bad") throw new Error("no parse"); return 1; }, { name: "schema" });
+  assert.throws(() => sync(withIds(["ok", "bad"])), /^RewardError: schema: completion 1 \(prompt data:1:abc\) threw: no parse$/);
+  const aborted: number[] = [];
+  const rejecting = rewardPerItem(async (c, _columns, _prompt, index, signal) => {
+    if (c.text === "bad") throw new Error("judge said 500");
+    await new Promise((resolve) => { signal.addEventListener("abort", resolve); setTimeout(resolve, 2000); });
+    if (signal.aborted) aborted.push(index);
+    return 1;
+  });
+  await assert.rejects(async () => rejecting(withIds(["slow", "slow", "bad", "slow"])), /^RewardError: reward: completion 2 \(prompt data:2:abc\) failed: judge said 500$/);
+  assert.deepEqual(aborted.sort(), [0, 1, 3], "items in flight were aborted and awaited before the error");
+  await assert.rejects(async () => scoreBatch(() => [1, Infinity], withIds(["a", "b"]), "r"), /r: value Infinity at completion 1 \(prompt data:1:abc\)/);
+});
+
+test("an async item past timeoutMs fails its batch, or scores null with onTimeout null; its signal is aborted", async () => {
+  let sawAbort = false;
+  const slow = (c: { text: string }, signal: AbortSignal) => new Promise<number>((resolve) => {
+    if (c.text === "fast") return resolve(1);
+    signal.addEventListener("abort", () => { sawAbort = true; resolve(7); });
+  });
+  const strict = rewardPerItem(async (c, _cols, _p, _i, signal) => slow(c, signal), { timeoutMs: 20 });
+  await assert.rejects(async () => strict(batch(["fast", "hang"], [{}, {}])), /reward: completion 1 took longer than 20 ms \(timeoutMs\)/);
+  assert.ok(sawAbort);
+  const lenient = rewardPerItem(async (c, _cols, _p, _i, signal) => slow(c, signal), { timeoutMs: 20, onTimeout: "null" });
+  assert.deepEqual(await lenient(batch(["fast", "hang", "fast"], [{}, {}, {}])), [1, null, 1]);
+});
+
 test("combineRewards sums weighted values and skips nulls; all null stays null", async () => {
   const a = rewardPerItem((c) => (c.text === "none" ? null : 1));
   const b = rewardPerItem((c) => (c.text === "x" ? 0.5 : null));
