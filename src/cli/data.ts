@@ -138,7 +138,7 @@ async function inspectFile(file: string, options: InspectOptions): Promise<strin
   const mapping = Object.entries(report.mapping).map(([field, column]) => `${field} <- "${column}"`).join(", ");
   const lines = [
     `file      ${file}`,
-    `task      ${task.name} (reward "${task.reward}")`,
+    `task      ${task.name} (${task.reward === null ? "scored by a reward function given from code" : `reward "${task.reward}"`})`,
     `shape     ${report.shape ?? "none (no rows)"}${mapping !== "" ? `: ${mapping}` : ""}`,
     `rows      ${report.rows} read, ${report.examples} examples, ${report.skipped.count} skipped` +
       (options.maxPromptTokens !== undefined ? `, ${report.tooLong} over ${options.maxPromptTokens} tokens` : ""),

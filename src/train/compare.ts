@@ -53,7 +53,7 @@ export interface ComparisonSummary {
   algorithms: AlgorithmSummary[];
 }
 
-export interface CompareOptions extends Pick<TrainOptions, "signal" | "progress" | "log"> {
+export interface CompareOptions extends Pick<TrainOptions, "signal" | "progress" | "log" | "reward" | "dataset"> {
   /** Called as each algorithm starts and when its run is done (or found done). */
   onAlgorithm?: (name: string, phase: "start" | "done") => void;
   /** Each step's metrics, with the algorithm's name. */
@@ -99,7 +99,7 @@ export function summarizeRun(name: string, runDir: string): AlgorithmSummary {
 export async function compare(config: RunConfig, algos: readonly string[], options: CompareOptions = {}): Promise<ComparisonSummary | null> {
   const dir = comparisonDir(config);
   // One budget for all: the steps that epochs over the whole prompt set implies, unless maxSteps says otherwise.
-  const prompts = (await loadPromptSets(config, resolveTokenizer(config.model))).train.length;
+  const prompts = (await loadPromptSets(config, resolveTokenizer(config.model), options)).train.length;
   const steps = config.maxSteps ?? Math.max(1, Math.floor((config.epochs * prompts) / config.batchSize));
   const lines: AlgorithmSummary[] = [];
   for (const algo of algos) {

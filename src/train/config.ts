@@ -7,7 +7,10 @@ import { readFileSync } from "node:fs";
 import { closest } from "fastest-levenshtein";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { ALGORITHMS, type AstarOptions, type GrpoOptions, type PpoOptions, type RebelOptions, type RlooOptions } from "../algos/index.js";
+import {
+  ALGORITHMS, type AstarOptions, type astarOptions, type GrpoOptions, type grpoOptions, type PpoOptions, type ppoOptions, type RebelOptions, type rebelOptions,
+  type RlooOptions, type rlooOptions,
+} from "../algos/index.js";
 import { BUILTIN_TASKS, FILE_TASKS } from "../data/index.js";
 import { defaultLoraConfig, LORA_TARGET_MODULES } from "../nn/index.js";
 
@@ -137,6 +140,13 @@ export const runConfigSchema = fullSchema();
 /** The whole config: the shared options and every algorithm's own. */
 export type RunConfig = z.infer<typeof baseOptions> & AstarOptions & GrpoOptions & PpoOptions & RebelOptions & RlooOptions;
 
+/**
+ * A run config as written (a config file, flags, a library call): `model` and any other option,
+ * each left out for its default (docs/astar-po.md and docs/algorithms.md list them all).
+ */
+export type RunConfigInput = z.input<typeof baseOptions> & z.input<typeof astarOptions> & z.input<typeof grpoOptions> &
+  z.input<typeof ppoOptions> & z.input<typeof rebelOptions> & z.input<typeof rlooOptions>;
+
 /** The schema of one option, whatever wraps it (default, optional). */
 export function optionSchemas(): ReadonlyArray<[string, z.ZodType]> {
   return Object.entries(runConfigSchema.shape) as Array<[string, z.ZodType]>;
@@ -153,16 +163,33 @@ function describeIssue(issue: z.core.$ZodIssue, where: string): string {
   return `${where}option "${key}": ${issue.message}`;
 }
 
+/** What a library call gives besides the config, which changes what the config must say. */
+export interface GivenFromCode {
+  /** Rows made in code are the data: a file task then reads no data file. */
+  rows?: boolean;
+  /** A reward function is given: the custom task needs one. */
+  reward?: boolean;
+}
+
 /** Checks and completes a config (defaults filled in); throws a ConfigError naming every bad key. */
-export function parseRunConfig(input: Record<string, unknown>, where = ""): RunConfig {
+export function parseRunConfig(input: RunConfigInput | Record<string, unknown>, where = "", given: GivenFromCode = {}): RunConfig {
   const result = runConfigSchema.safeParse(input);
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, where)).join("\n"));
   const config = result.data as RunConfig;
   if (!(config.task in BUILTIN_TASKS) && !(config.task in FILE_TASKS)) {
     throw new ConfigError(`${where}option "task": unknown task "${config.task}" (did you mean "${closest(config.task, [...Object.keys(BUILTIN_TASKS), ...Object.keys(FILE_TASKS)])}"?)`);
   }
-  if (config.task in FILE_TASKS && config.data === undefined) throw new ConfigError(`${where}task "${config.task}" reads a data file: set option "data"`);
-  if (config.task in BUILTIN_TASKS && config.data !== undefined) throw new ConfigError(`${where}task "${config.task}" is built in and reads no data file: drop option "data"`);
+  if (given.rows) {
+    if (config.task in BUILTIN_TASKS) throw new ConfigError(`${where}task "${config.task}" is built in and reads no rows: choose a task for data (${Object.keys(FILE_TASKS).join(", ")})`);
+    const file = config.data !== undefined ? "data" : config.evalData !== undefined ? "evalData" : null;
+    if (file !== null) throw new ConfigError(`${where}the rows given from code are the data: drop option "${file}"`);
+  } else {
+    if (config.task in FILE_TASKS && config.data === undefined) throw new ConfigError(`${where}task "${config.task}" reads a data file: set option "data"`);
+    if (config.task in BUILTIN_TASKS && config.data !== undefined) throw new ConfigError(`${where}task "${config.task}" is built in and reads no data file: drop option "data"`);
+  }
+  if (FILE_TASKS[config.task]?.reward === null && !given.reward) {
+    throw new ConfigError(`${where}task "${config.task}" is scored by a reward function given from code (the reward option of the library's train()); it has no reward of its own`);
+  }
   if (config.miniBatchSize > config.batchSize) throw new ConfigError(`${where}option "miniBatchSize" (${config.miniBatchSize}) exceeds "batchSize" (${config.batchSize})`);
   if (config.batchSize % config.miniBatchSize !== 0) throw new ConfigError(`${where}option "batchSize" (${config.batchSize}) must be a multiple of "miniBatchSize" (${config.miniBatchSize})`);
   return config;

@@ -6,7 +6,7 @@ import type { DecoderModel } from "../models/index.js";
 import { scoreBatch, type RewardFn } from "../rewards/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 import type { HeldOutSample } from "../algos/index.js";
-import type { PromptItem } from "./prompts.js";
+import { completionOf, rewardBatch, type PromptItem } from "./prompts.js";
 import { derivedSeed } from "./seeds.js";
 import { trainingReward } from "./values.js";
 
@@ -41,11 +41,7 @@ export interface EvalResult {
 }
 
 async function rewardsOf(reward: RewardFn, prompts: readonly PromptItem[], sequences: readonly GeneratedSequence[]): Promise<Array<number | null>> {
-  return scoreBatch(reward, {
-    prompts: prompts.map((p) => p.text),
-    completions: sequences.map((s) => ({ text: s.text, tokenIds: s.tokenIds, finished: s.finishReason === "stop" })),
-    columns: prompts.map((p) => ({ ...p.example.columns, answer: p.example.answer })),
-  });
+  return scoreBatch(reward, rewardBatch(prompts, sequences.map(completionOf)));
 }
 
 const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);

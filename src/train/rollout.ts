@@ -6,7 +6,7 @@ import type { RolloutBatch, RolloutSequence } from "../algos/index.js";
 import { generate, logprobTemperature, scoreResponsesNoGrad, type GenerationTokenizer } from "../generate/index.js";
 import type { DecoderModel } from "../models/index.js";
 import { scoreBatch, type RewardFn } from "../rewards/index.js";
-import type { PromptItem } from "./prompts.js";
+import { completionOf, rewardBatch, type PromptItem } from "./prompts.js";
 import { derivedSeed } from "./seeds.js";
 import { trainingReward } from "./values.js";
 
@@ -51,11 +51,7 @@ export async function collectRollouts(policy: DecoderModel, reference: DecoderMo
   });
   const sample = lap();
 
-  const rewards = await scoreBatch(reward, {
-    prompts: repeated.map((r) => r.p.text),
-    completions: sequences.map((q) => ({ text: q.text, tokenIds: q.tokenIds, finished: q.finishReason === "stop" })),
-    columns: repeated.map((r) => ({ ...r.p.example.columns, answer: r.p.example.answer })),
-  });
+  const rewards = await scoreBatch(reward, rewardBatch(repeated.map((r) => r.p), sequences.map(completionOf)));
   const rewardSeconds = lap();
 
   const refLogprobs = reference === null ? null : scoreResponsesNoGrad(reference, tokenizer,

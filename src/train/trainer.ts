@@ -14,12 +14,12 @@ import { memory, resetPeakMemory } from "../tensor/index.js";
 import { checkpointStateDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, trainingSeconds, type TrainerState } from "./checkpoint.js";
 import { maxNewTokensOf, runName, type RunConfig } from "./config.js";
 import { evaluate, type EvalResult } from "./evaluate.js";
-import { MetricsLog, type MetricsRecord } from "./metrics.js";
+import { MetricsLog, type MetricsRecord, type StepMetrics } from "./metrics.js";
 import { progressBar, short } from "./progress.js";
 import { PromptOrder } from "./order.js";
 import type { RunControls } from "./controls.js";
 import { runPolicy } from "./policy.js";
-import { loadPromptSets } from "./prompts.js";
+import { loadPromptSets, type GivenData } from "./prompts.js";
 import { collectRollouts } from "./rollout.js";
 import { ROLLOUTS_FILE, RolloutStore } from "./rollout-store.js";
 import { learningRate } from "./schedule.js";
@@ -27,7 +27,8 @@ import { heldOutValues, valuesForTraining } from "./stage-one.js";
 import { TrainingError, updatePolicy } from "./update.js";
 export { TrainingError } from "./update.js";
 
-export interface TrainOptions {
+/** The run's reward and rows may come from code (GivenData) instead of from its config's task. */
+export interface TrainOptions extends GivenData {
   /** Continue the run from its newest checkpoint (true) or from the given checkpoint folder. */
   resume?: boolean | string;
   /** Aborting stops the run after the current step, with a checkpoint. */
@@ -37,7 +38,11 @@ export interface TrainOptions {
   /** Human-readable events (setup, stage 1, evaluations, checkpoints). */
   log?: (line: string) => void;
   /** Each step's metrics, as written to metrics.jsonl (step 0: the first evaluation, in a run that starts from scratch). */
-  onStep?: (record: MetricsRecord) => void;
+  onStep?: (metrics: StepMetrics) => void;
+  /** Each held-out evaluation (step 0: the starting model), after its metrics are in the step's record. */
+  onEval?: (event: { step: number; result: EvalResult }) => void;
+  /** Each checkpoint, once it is complete on disk. */
+  onCheckpoint?: (event: { step: number; path: string }) => void;
   /** Each rollout batch once the algorithm has prepared it (1-based step), with the text of each group's prompt. */
   onRollout?: (batch: RolloutBatch, step: number, prompts: readonly string[]) => void;
   /** Once the steps begin (after stage 1): how many the run takes and the one it starts from. The caller shows them: no step bar is drawn. */
@@ -125,7 +130,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
   };
 
   try {
-    const sets = await loadPromptSets(config, tokenizer);
+    const sets = await loadPromptSets(config, tokenizer, options);
     let trainPrompts = sets.train;
     log(`${config.algo}: ${trainPrompts.length} training prompts, ${sets.eval.length} held out, model ${config.model}${config.lora ? ` with LoRA adapters (r ${config.loraR})` : ""}, reference in ${run.referenceWeights}`);
 
@@ -191,19 +196,21 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       log(`step ${state.step}: held-out accuracy ${(100 * result.accuracy).toFixed(1)}%` +
         (result.passAtK !== null ? `, avg@${config.evalK} ${(100 * result.avgAtK!).toFixed(1)}%, pass@${config.evalK} ${(100 * result.passAtK).toFixed(1)}%` : "") +
         (result.kl !== null ? `, KL ${short(result.kl)}` : ""));
+      options.onEval?.({ step: state.step, result });
     };
     const checkpoint = async (): Promise<void> => {
       const t = performance.now();
       const path = await saveTrainingCheckpoint(checkpoints, { savePolicy: run.saveCheckpoint, optimizer: adamw, names: trained, algorithm: algoState }, state, config.saveTotalLimit);
       clock("checkpoint", (performance.now() - t) / 1000);
       log(`checkpoint ${path}`);
+      options.onCheckpoint?.({ step: state.step, path });
     };
     options.onStart?.({ runDir, algo: config.algo, step: state.step, totalSteps });
     if (state.step === 0) {
       const record: MetricsRecord = { step: 0, cost_s: trainingSeconds(state.seconds) };
       await runEval(record);
       metrics.write(record);
-      options.onStep?.(record);
+      options.onStep?.(record as StepMetrics);
     }
 
     const bar = progressBar("train {bar} {value}/{total} steps | reward {reward} | held-out {accuracy} | KL {kl} | ETA {eta_formatted}",
@@ -272,7 +279,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         record.wall_s = sum(Object.values(state.seconds));
         record.cost_s = trainingSeconds(state.seconds);
         metrics.write(record);
-        options.onStep?.(record);
+        options.onStep?.(record as StepMetrics);
         // A run that holds no reference while training (GRPO with beta 0, REBEL) shows the held-out KL instead.
         const kl = (record.kl as number | null | undefined) ?? evals.at(-1)?.result.kl;
         bar.update(state.step, { reward: short(record.reward as number), accuracy: short(evals.at(-1)?.result.accuracy), kl: short(kl) });

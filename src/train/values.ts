@@ -17,7 +17,7 @@ import { describeSource, type Example } from "../data/index.js";
 import type { GeneratedSequence, ResponseSampler } from "../generate/index.js";
 import { stageFile, syncFolder, writeFileAtomic, writeFully } from "../io/index.js";
 import { scoreBatch, type RewardFn, type RewardValue } from "../rewards/index.js";
-import type { PromptItem } from "./prompts.js";
+import { completionOf, rewardBatch, type PromptItem } from "./prompts.js";
 import { derivedSeed } from "./seeds.js";
 
 export const VALUES_FORMAT = "astarpo-values/1";
@@ -257,11 +257,7 @@ export async function sampleValues(cache: ValuesCache, prompts: readonly PromptI
       batchSize: options.batchSize,
       logprobsAtTemperature: options.logprobsAtTemperature,
     });
-    const rewards = await scoreBatch(options.reward, {
-      prompts: requests.map((r) => r.text),
-      completions: sequences.map((s) => ({ text: s.text, tokenIds: s.tokenIds, finished: s.finishReason === "stop" })),
-      columns: chunk.flatMap((p) => Array.from({ length: N }, () => rewardColumnsOf(p.example))),
-    });
+    const rewards = await scoreBatch(options.reward, rewardBatch(chunk.flatMap((p) => Array.from({ length: N }, () => p)), sequences.map(completionOf)));
     cache.append(chunk.map((p, i) => ({
       id: p.example.id,
       prompt: p.text,
@@ -275,10 +271,6 @@ export async function sampleValues(cache: ValuesCache, prompts: readonly PromptI
   return true;
 }
 
-function rewardColumnsOf(example: Example): Record<string, unknown> {
-  return { ...example.columns, answer: example.answer };
-}
-
 /** Scores the cached responses again with `reward` (another checker), without sampling. */
 export async function rescoreValues(cache: ValuesCache, prompts: readonly PromptItem[], reward: RewardFn): Promise<number> {
   const byId = new Map(prompts.map((p) => [p.example.id, p]));
@@ -287,11 +279,8 @@ export async function rescoreValues(cache: ValuesCache, prompts: readonly Prompt
     if (record.responses.length === 0) throw new Error(`${cache.dir}: prompt ${record.id} has rewards but no responses (read from columns); there is nothing to rescore`);
     const prompt = byId.get(record.id);
     if (prompt === undefined) continue;
-    const rewards = await scoreBatch(reward, {
-      prompts: record.responses.map(() => record.prompt),
-      completions: record.responses.map((r) => ({ text: r.text, tokenIds: r.token_ids, finished: r.finish_reason === "stop" })),
-      columns: record.responses.map(() => rewardColumnsOf(prompt.example)),
-    });
+    const rewards = await scoreBatch(reward, rewardBatch(record.responses.map(() => prompt),
+      record.responses.map((r) => completionOf({ text: r.text, tokenIds: r.token_ids, finishReason: r.finish_reason }))));
     if (rewards.some((r, i) => r !== record.rewards[i])) changed++;
     record.rewards = rewards;
   }
