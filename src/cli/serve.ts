@@ -2,69 +2,24 @@
 // built-in model, until SIGTERM or SIGINT (then requests in flight get a grace
 // period to finish, and the rest fail).
 import { Option, type Command } from "commander";
-import { BUILTIN_PREFIX, resolveModel, type WeightDtype } from "../models/index.js";
-import { createServer, SERVE_DEFAULTS, type ModelServer } from "../serve/index.js";
+import { BUILTIN_PREFIX } from "../models/index.js";
+import { SERVE_DEFAULTS, START_DEFAULTS, startServer, type StartServerOptions } from "../serve/index.js";
 import type { CliIO } from "./io.js";
 import { nonNegativeInteger, numberOption, positiveInteger, positiveNumber, UsageError } from "./options.js";
 
 /** The built-in task's model, which --builtin serves: the shipped reference policy of the arithmetic task. */
 export const BUILTIN_TASK_MODEL = { spec: `${BUILTIN_PREFIX}arithmetic` } as const;
 
-export interface ServeOptions {
+/** The command's flags; times in seconds, as a command line gives them. */
+export interface ServeFlags extends Omit<StartServerOptions, "model" | "requestTimeoutMs" | "shutdownGraceMs"> {
   model?: string;
   builtin?: boolean;
-  weights?: WeightDtype;
-  servedModelName?: string;
   host: string;
   port: number;
   maxBatch: number;
   maxQueue: number;
-  /** Seconds. */
   requestTimeout: number;
-  /** Seconds. */
   shutdownGrace: number;
-  apiKey?: string;
-}
-
-export interface RunningServer {
-  /** The OpenAI base URL, /v1 included. */
-  baseUrl: string;
-  name: string;
-  server: ModelServer;
-  /** Shuts the server down (grace period as configured) and frees the model. */
-  stop(): Promise<void>;
-}
-
-/** Loads the model and starts listening. */
-export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  if ((options.model === undefined) === (options.builtin !== true)) throw new UsageError("give either --model DIR|builtin:NAME or --builtin");
-  const spec = options.builtin ? BUILTIN_TASK_MODEL.spec : options.model!;
-  const { model, tokenizer } = await resolveModel(spec, { weights: options.weights });
-  const name = options.servedModelName ?? spec;
-  const server = createServer({
-    model, tokenizer, name,
-    maxBatch: options.maxBatch,
-    maxQueue: options.maxQueue,
-    requestTimeoutMs: options.requestTimeout * 1000,
-    apiKey: options.apiKey,
-  });
-  let url: string;
-  try {
-    url = await server.listen(options.host, options.port);
-  } catch (error) {
-    await server.shutdown(0);
-    model.dispose();
-    throw new Error(`--host ${options.host} --port ${options.port}: ${(error as Error).message}`);
-  }
-  return {
-    baseUrl: `${url}/v1`,
-    name,
-    server,
-    stop: async () => {
-      await server.shutdown(options.shutdownGrace * 1000);
-      model.dispose();
-    },
-  };
 }
 
 /** Resolves with the name of the first of SIGTERM and SIGINT to arrive. */
@@ -87,16 +42,20 @@ export function register(program: Command, io: CliIO): void {
     .option("--builtin", `serve the built-in task's model (${BUILTIN_TASK_MODEL.spec}, shipped with the package): try the server with no download`)
     .addOption(new Option("--weights <type>", "hold the weights as f32, or as bf16: half the memory, faster sampling").choices(["f32", "bf16"]).default("f32"))
     .option("--served-model-name <name>", "the name clients send as `model` (default: the --model value)")
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <n>", "port to listen on (0: any free one)", nonNegativeInteger("--port"), 8000)
+    .option("--host <host>", "address to listen on", START_DEFAULTS.host)
+    .option("--port <n>", "port to listen on (0: any free one)", nonNegativeInteger("--port"), START_DEFAULTS.port)
     .option("--max-batch <n>", "most sequences decoded together", positiveInteger("--max-batch"), SERVE_DEFAULTS.maxBatch)
     .option("--max-queue <n>", "most sequences waiting beyond the batch; more are refused with 429", nonNegativeInteger("--max-queue"), SERVE_DEFAULTS.maxQueue)
     .option("--request-timeout <s>", "fail a request still unfinished after this many seconds (504)", positiveNumber("--request-timeout"), SERVE_DEFAULTS.requestTimeoutMs / 1000)
     .option("--shutdown-grace <s>", "on SIGTERM, seconds requests in flight get to finish before they fail (503)",
-      numberOption("--shutdown-grace", (n) => n >= 0, "a number >= 0"), 30)
+      numberOption("--shutdown-grace", (n) => n >= 0, "a number >= 0"), START_DEFAULTS.shutdownGraceMs / 1000)
     .addOption(new Option("--api-key <key>", "require `Authorization: Bearer <key>` on /v1/ requests").env("ASTARPO_API_KEY"))
-    .action(async (options: ServeOptions) => {
-      const running = await startServer(options);
+    .action(async (options: ServeFlags) => {
+      if ((options.model === undefined) === (options.builtin !== true)) throw new UsageError("give either --model DIR|builtin:NAME or --builtin");
+      const { builtin: _builtin, requestTimeout, shutdownGrace, ...rest } = options;
+      const running = await startServer({
+        ...rest, model: options.builtin ? BUILTIN_TASK_MODEL.spec : options.model!, requestTimeoutMs: requestTimeout * 1000, shutdownGraceMs: shutdownGrace * 1000,
+      });
       const signal = stopSignal();
       io.stderr(`serving ${running.name} at ${running.baseUrl} (batches of up to ${options.maxBatch}); SIGTERM or Ctrl-C stops\n`);
       io.stderr(`${await signal}: finishing requests in flight (up to ${options.shutdownGrace} s)\n`);

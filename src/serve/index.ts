@@ -2,4 +2,5 @@
 export { ApiError } from "./protocol.js";
 export { createServer, SERVE_DEFAULTS, type ModelServer, type ServerOptions } from "./server.js";
 export { Scheduler, type Job, type SchedulerOptions } from "./scheduler.js";
-export { openaiSampler, OPENAI_SAMPLER_DEFAULTS, type OpenAISamplerOptions } from "./openai-sampler.js";
+export { openaiSampler, serverUrl, OPENAI_SAMPLER_DEFAULTS, type OpenAISamplerOptions } from "./openai-sampler.js";
+export { startServer, START_DEFAULTS, type RunningServer, type StartServerOptions } from "./start.js";

@@ -92,20 +92,25 @@ async function inPool<T>(count: number, concurrency: number, task: (index: numbe
   return results;
 }
 
+/** A server's base URL, checked: only http(s) reaches a server ("host:8000" parses as a URL of scheme "host:"). */
+export function serverUrl(baseUrl: string): URL {
+  let url: URL | null = null;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    // reported below
+  }
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new Error(`openai sampler: base URL ${JSON.stringify(baseUrl)} is not an http(s) URL (expected e.g. http://host:8000/v1)`);
+  }
+  return url;
+}
+
 export function openaiSampler(options: OpenAISamplerOptions): ResponseSampler {
   const { model, tokenizer } = options;
   const concurrency = options.concurrency ?? OPENAI_SAMPLER_DEFAULTS.concurrency;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new Error(`openai sampler: concurrency must be a positive integer, got ${concurrency}`);
-  let url: URL | null = null;
-  try {
-    url = new URL(options.baseUrl);
-  } catch {
-    // reported below
-  }
-  // "host:8000" parses as a URL of scheme "host:": only http and https reach a server.
-  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    throw new Error(`openai sampler: base URL ${JSON.stringify(options.baseUrl)} is not an http(s) URL (expected e.g. http://host:8000/v1)`);
-  }
+  const url = serverUrl(options.baseUrl);
   const client = new OpenAI({
     baseURL: url.href.replace(/\/$/, ""),
     apiKey: options.apiKey ?? "none",

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, describeFailure, main } from "../../src/cli/main.js";
-import { startServer, type RunningServer } from "../../src/cli/serve.js";
+import { startServer, type RunningServer } from "../../src/serve/index.js";
 import { resolveTokenizer } from "../../src/models/index.js";
 import { openaiSampler } from "../../src/serve/index.js";
 import { parseRunConfig } from "../../src/train/config.js";
@@ -52,7 +52,7 @@ async function local(): Promise<ValuesCache> {
 
 async function withServer(body: (server: RunningServer) => Promise<void>): Promise<void> {
   const server = await startServer({
-    model: RUN.model, host: "127.0.0.1", port: 0, maxBatch: 8, maxQueue: 64, requestTimeout: 60, shutdownGrace: 0,
+    model: RUN.model, port: 0, maxBatch: 8, maxQueue: 64, shutdownGraceMs: 0,
   });
   try {
     await body(server);

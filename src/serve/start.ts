@@ -1,0 +1,72 @@
+// A model behind the OpenAI API from its spec: resolve the model, start the
+// server, and one call that stops both. `astarpo serve` and library callers
+// (a stage 1 through a server in the same process, a test) start it the same way.
+import { resolveModel, type WeightDtype } from "../models/index.js";
+import { createServer, SERVE_DEFAULTS, type ModelServer } from "./server.js";
+
+export interface StartServerOptions {
+  /** A Hugging Face model folder, or builtin:NAME (tiny, small: seeded; arithmetic: shipped). */
+  model: string;
+  /** How weight matrices are held: f32 (default) or bf16 (half the memory, faster decoding). */
+  weights?: WeightDtype;
+  /** What clients send as `model`; default the `model` value. */
+  servedModelName?: string;
+  /** Where to listen; default 127.0.0.1. */
+  host?: string;
+  /** Default 8000; 0 takes any free port (read it from `baseUrl`). */
+  port?: number;
+  /** Most sequences decoded together (default 32). */
+  maxBatch?: number;
+  /** Most sequences waiting for a row; beyond it requests get 429 (default 256). */
+  maxQueue?: number;
+  /** A request unfinished after this long fails with 504 (default 600,000 ms). */
+  requestTimeoutMs?: number;
+  /** How long stop() lets requests in flight finish (default 30,000 ms). */
+  shutdownGraceMs?: number;
+  /** Require `Authorization: Bearer KEY` on /v1/. */
+  apiKey?: string;
+}
+
+export const START_DEFAULTS = { host: "127.0.0.1", port: 8000, shutdownGraceMs: 30_000 } as const;
+
+export interface RunningServer {
+  /** The OpenAI base URL, /v1 included. */
+  baseUrl: string;
+  /** The served model's name. */
+  name: string;
+  server: ModelServer;
+  /** Shuts the server down (requests in flight get shutdownGraceMs) and frees the model. */
+  stop(): Promise<void>;
+}
+
+/** Loads the model and starts listening. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const host = options.host ?? START_DEFAULTS.host;
+  const port = options.port ?? START_DEFAULTS.port;
+  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights });
+  const name = options.servedModelName ?? options.model;
+  const server = createServer({
+    model, tokenizer, name,
+    maxBatch: options.maxBatch ?? SERVE_DEFAULTS.maxBatch,
+    maxQueue: options.maxQueue ?? SERVE_DEFAULTS.maxQueue,
+    requestTimeoutMs: options.requestTimeoutMs ?? SERVE_DEFAULTS.requestTimeoutMs,
+    apiKey: options.apiKey,
+  });
+  let url: string;
+  try {
+    url = await server.listen(host, port);
+  } catch (error) {
+    await server.shutdown(0);
+    model.dispose();
+    throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+  }
+  return {
+    baseUrl: `${url}/v1`,
+    name,
+    server,
+    stop: async () => {
+      await server.shutdown(options.shutdownGraceMs ?? START_DEFAULTS.shutdownGraceMs);
+      model.dispose();
+    },
+  };
+}
