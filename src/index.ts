@@ -1,4 +1,6 @@
-// The library's public surface; each layer adds its exports here.
+// The library's public surface: the entry points of each stage (src/api), the
+// reward and data APIs they take, and the layers below for those who build on
+// the core; each layer adds its exports here.
 export { native } from "./tensor/native.js";
 export * from "./tensor/index.js";
 export * from "./nn/index.js";
@@ -21,3 +23,4 @@ export * from "./data/index.js";
 export * from "./generate/index.js";
 export * from "./rewards/index.js";
 export * from "./serve/index.js";
+export * from "./api/index.js";

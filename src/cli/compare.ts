@@ -4,10 +4,11 @@
 import type { Command } from "commander";
 import { ALGORITHMS } from "../algos/index.js";
 import { comparisonTable, writeReport } from "../report/index.js";
-import { compare, comparisonDir } from "../train/compare.js";
+import { compare, comparisonConfig } from "../api/train.js";
+import { comparisonDir } from "../train/compare.js";
 import { processIO, type CliIO } from "./io.js";
 import { UsageError } from "./options.js";
-import { addRunConfigOptions, configYaml, resolveRunConfig } from "./run-config.js";
+import { addRunConfigOptions, configYaml, configFromFlags } from "./run-config.js";
 import { stopOnInterrupt } from "./train.js";
 
 export function register(program: Command, io: CliIO = processIO): void {
@@ -20,8 +21,7 @@ export function register(program: Command, io: CliIO = processIO): void {
     const algos = String(flags.algos).split(",").map((a) => a.trim()).filter((a) => a !== "");
     const unknown = algos.filter((a) => !(a in ALGORITHMS));
     if (algos.length === 0 || unknown.length > 0) throw new UsageError(`--algos ${String(flags.algos)}: unknown ${unknown.join(", ") || "(none given)"}; have ${Object.keys(ALGORITHMS).join(", ")}`);
-    const resolved = resolveRunConfig(flags, command);
-    const config = { ...resolved, name: resolved.name ?? `compare-${resolved.task}` };
+    const config = comparisonConfig(configFromFlags(flags, command));
     if (flags.printConfig) {
       io.stdout(configYaml(config));
       return;

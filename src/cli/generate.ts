@@ -1,63 +1,20 @@
 // `astarpo generate`: sample from a model folder (or a built-in model) the way
 // training's rollouts do, as text or as JSON lines with token ids and log-probs.
 import { Option, type Command } from "commander";
-import { generate, type GeneratedSequence, type GenerationConfig, type GenerationProgress } from "../generate/index.js";
-import { BUILTIN_PREFIX, resolveModel, type WeightDtype } from "../models/index.js";
-import type { Tokenizer } from "../tokenize/index.js";
+import { generateText, type GeneratedText, type GenerateTextOptions } from "../api/generate.js";
+import { GENERATION_DEFAULTS, type GenerationProgress } from "../generate/index.js";
+import { BUILTIN_PREFIX } from "../models/index.js";
 import type { CliIO } from "./io.js";
 import { numberOption, positiveInteger, positiveNumber, UsageError } from "./options.js";
 
-/** The command's flags: generate()'s own settings under their names, and the rest. */
-type SamplingSettings = Pick<GenerationConfig, "maxNewTokens" | "temperature" | "topP" | "topK" | "minP" | "greedy" | "seed" | "batchSize">;
-
-export interface GenerateOptions extends SamplingSettings {
-  model: string;
+interface GenerateFlags extends GenerateTextOptions {
   prompt: string;
-  chat?: boolean;
-  system?: string;
-  num?: number;
   stop?: string[];
-  /** How the weights are held while sampling (default f32). */
-  weights?: WeightDtype;
   json?: boolean;
 }
 
-/** The prompt's token ids: the chat template's rendering with --chat, else the text with the tokenizer's special tokens. */
-function promptIds(tokenizer: Tokenizer, options: GenerateOptions): number[] {
-  if (options.system !== undefined && !options.chat) throw new UsageError("--system needs --chat");
-  if (!options.chat) return tokenizer.encode(options.prompt);
-  const messages = [...(options.system !== undefined ? [{ role: "system", content: options.system }] : []), { role: "user", content: options.prompt }];
-  return tokenizer.encode(tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }), { addSpecialTokens: false });
-}
-
-export interface Samples {
-  sequences: GeneratedSequence[];
-  tokensPerSecond: number;
-}
-
-/** Samples `num` responses to the prompt. */
-export async function sample(options: GenerateOptions, onProgress?: (progress: GenerationProgress) => void): Promise<Samples> {
-  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights });
-  try {
-    const prompt = promptIds(tokenizer, options);
-    const started = performance.now();
-    const { maxNewTokens, temperature, topP, topK, minP, greedy, seed, batchSize } = options;
-    const settings: SamplingSettings = { maxNewTokens, temperature, topP, topK, minP, greedy, seed, batchSize };
-    const sequences = generate(model, tokenizer, new Array<number[]>(options.num ?? 1).fill(prompt), {
-      ...settings,
-      stopStrings: options.stop,
-      onProgress,
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const newTokens = sequences.reduce((n, s) => n + s.tokenIds.length, 0);
-    return { sequences, tokensPerSecond: newTokens / seconds };
-  } finally {
-    model.dispose();
-  }
-}
-
 /** Plain text (the responses, headed by their number when there are several) or one JSON object per line. */
-export function formatSamples({ sequences, tokensPerSecond }: Samples, json: boolean): string {
+export function formatSamples({ sequences, tokensPerSecond }: GeneratedText, json: boolean): string {
   if (json) {
     return sequences.map((s) => JSON.stringify({
       text: s.text,
@@ -90,21 +47,22 @@ export function register(program: Command, io: CliIO): void {
     .requiredOption("--prompt <text>", "the prompt")
     .option("--chat", "render the prompt as a user message with the model's chat template")
     .option("--system <text>", "with --chat: a system message before the prompt")
-    .option("--max-new-tokens <n>", "most tokens per response", positiveInteger("--max-new-tokens"), 256)
-    .option("--temperature <t>", "divide the logits by this", positiveNumber("--temperature"), 1)
-    .option("--top-p <p>", "nucleus sampling mass (1 = off)", numberOption("--top-p", (n) => n > 0 && n <= 1, "a number in (0, 1]"), 1)
-    .option("--top-k <k>", "keep the k most likely tokens (0 = off)", numberOption("--top-k", (n) => Number.isInteger(n) && n >= 0, "an integer >= 0"), 0)
-    .option("--min-p <m>", "drop tokens below m times the most likely one (0 = off)", numberOption("--min-p", (n) => n >= 0 && n < 1, "a number in [0, 1)"), 0)
+    .option("--max-new-tokens <n>", "most tokens per response", positiveInteger("--max-new-tokens"), GENERATION_DEFAULTS.maxNewTokens)
+    .option("--temperature <t>", "divide the logits by this", positiveNumber("--temperature"), GENERATION_DEFAULTS.temperature)
+    .option("--top-p <p>", "nucleus sampling mass (1 = off)", numberOption("--top-p", (n) => n > 0 && n <= 1, "a number in (0, 1]"), GENERATION_DEFAULTS.topP)
+    .option("--top-k <k>", "keep the k most likely tokens (0 = off)", numberOption("--top-k", (n) => Number.isInteger(n) && n >= 0, "an integer >= 0"), GENERATION_DEFAULTS.topK)
+    .option("--min-p <m>", "drop tokens below m times the most likely one (0 = off)", numberOption("--min-p", (n) => n >= 0 && n < 1, "a number in [0, 1)"), GENERATION_DEFAULTS.minP)
     .option("--greedy", "always take the most likely token")
-    .option("--seed <s>", "sampling seed (response i uses a stream derived from it)", numberOption("--seed", Number.isSafeInteger, "an integer"), 0)
+    .option("--seed <s>", "sampling seed (response i uses a stream derived from it)", numberOption("--seed", Number.isSafeInteger, "an integer"), GENERATION_DEFAULTS.seed)
     .option("--num <n>", "responses to sample", positiveInteger("--num"), 1)
     .option("--stop <text>", "end a response at this text (repeatable)", (value: string, all: string[] = []) => [...all, value])
-    .option("--batch-size <n>", "responses decoded together", positiveInteger("--batch-size"), 16)
+    .option("--batch-size <n>", "responses decoded together", positiveInteger("--batch-size"), GENERATION_DEFAULTS.batchSize)
     .addOption(new Option("--weights <type>", "hold the weights as f32, or as bf16: half the memory, faster sampling, sums still f32")
       .choices(["f32", "bf16"]).default("f32"))
     .option("--json", "one JSON object per response: text, token_ids, logprobs, finish_reason, prompt_tokens, tokens_per_second")
-    .action(async (options: GenerateOptions) => {
-      const samples = await sample(options, progressPrinter(io));
+    .action(async (options: GenerateFlags) => {
+      if (options.system !== undefined && !options.chat) throw new UsageError("--system needs --chat");
+      const samples = await generateText({ ...options, onProgress: progressPrinter(io) });
       const newTokens = samples.sequences.reduce((n, s) => n + s.tokenIds.length, 0);
       io.stderr(`${process.stderr.isTTY ? "\r" : ""}${newTokens} tokens, ${samples.tokensPerSecond.toFixed(1)} tokens/s\n`);
       io.stdout(`${formatSamples(samples, options.json === true)}\n`);

@@ -80,7 +80,7 @@ export function addRunConfigOptions(command: Command): Command {
  * name the file or flag, and are usage errors: a run whose config does not
  * parse has not started.
  */
-export function resolveRunConfig(flags: Record<string, unknown>, command: Command): RunConfig {
+export function configFromFlags(flags: Record<string, unknown>, command: Command): RunConfig {
   try {
     return mergedRunConfig(flags, command);
   } catch (error) {

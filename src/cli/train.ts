@@ -5,10 +5,11 @@
 // elsewhere (a log file, CI) as progress lines.
 import type { Command } from "commander";
 import { ALGORITHMS } from "../algos/index.js";
+import { train } from "../api/train.js";
 import { RunControls } from "../train/controls.js";
-import { train, type TrainResult } from "../train/trainer.js";
+import type { TrainResult } from "../train/trainer.js";
 import { processIO, type CliIO } from "./io.js";
-import { addRunConfigOptions, configYaml, resolveRunConfig } from "./run-config.js";
+import { addRunConfigOptions, configYaml, configFromFlags } from "./run-config.js";
 
 /** Aborts on the first Ctrl-C (the run stops cleanly); exits on the second. */
 export function stopOnInterrupt(print: (line: string) => void): { controller: AbortController; signal: AbortSignal; release: () => void } {
@@ -41,7 +42,7 @@ export function register(program: Command, io: CliIO = processIO): void {
     .option("--quiet", "no progress bar or event lines")
     .option("--plain", "progress lines instead of the live view, even in a terminal");
   addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
-    const config = resolveRunConfig(flags, command);
+    const config = configFromFlags(flags, command);
     if (flags.printConfig) {
       io.stdout(configYaml(config));
       return;

@@ -4,25 +4,15 @@
 // re-scores a cache with the current checker; or reads the per-sample reward
 // columns (eval_0 ..) of a dataset made elsewhere. Prints the summary.
 // `astarpo values merge` joins the caches of one run made on several machines.
-import { join } from "node:path";
 import { Option, type Command } from "commander";
-import { localSampler, type ResponseSampler } from "../generate/index.js";
-import { frozenCopy, modelFingerprint, resolveModel, resolveTokenizer } from "../models/index.js";
-import { openaiSampler, OPENAI_SAMPLER_DEFAULTS, type OpenAISamplerOptions } from "../serve/index.js";
-import type { Tokenizer } from "../tokenize/index.js";
-import { referenceWeightsOf, runName, type RunConfig } from "../train/config.js";
-import { loadPromptSets, promptShard } from "../train/prompts.js";
-import { describeSummary, hasRewardColumns, runStageOne } from "../train/stage-one.js";
-import { mergeValues, rescoreValues, summarizeValues, ValuesCache } from "../train/values.js";
+import { computeValues, type ServerSampling } from "../api/values.js";
+import { OPENAI_SAMPLER_DEFAULTS, serverUrl } from "../serve/index.js";
+import { describeSummary } from "../train/stage-one.js";
+import { mergeValues } from "../train/values.js";
 import { processIO, type CliIO } from "./io.js";
 import { checkedOption, nonNegativeInteger, positiveInteger, positiveNumber, UsageError } from "./options.js";
-import { addRunConfigOptions, configYaml, flagOf, resolveRunConfig } from "./run-config.js";
+import { addRunConfigOptions, configYaml, flagOf, configFromFlags } from "./run-config.js";
 import { stopOnInterrupt } from "./train.js";
-
-/** Where stage 1 of a run goes unless told: the folder `astarpo train` looks in. */
-export function defaultValuesDir(config: RunConfig): string {
-  return join(config.outputDir, runName(config), "values");
-}
 
 /** The flags of --sampler openai, by their option keys. */
 const SERVER_FLAGS = ["baseUrl", "servedModel", "apiKey", "concurrency", "maxRetries", "requestTimeout", "sendPrompt"] as const;
@@ -39,48 +29,24 @@ function parseShard(value: string): Shard {
   return { index, count };
 }
 
-/** The server to sample through (without the tokenizer), or null for the local sampler; flags that need the other sampler are usage errors. */
-function serverOptions(flags: Record<string, unknown>, command: Command, model: string): Omit<OpenAISamplerOptions, "tokenizer"> | null {
+/** The server to sample through, or undefined for the local sampler; flags that need the other sampler are usage errors. */
+function serverOptions(flags: Record<string, unknown>, command: Command): ServerSampling | undefined {
   if (flags.sampler !== "openai") {
     const stray = SERVER_FLAGS.find((key) => command.getOptionValueSource(key) === "cli");
     if (stray !== undefined) throw new UsageError(`${flagOf(stray)} goes with --sampler openai`);
-    return null;
+    return undefined;
   }
   if (flags.rescore) throw new UsageError("--rescore samples nothing: drop --sampler openai");
   if (flags.baseUrl === undefined) throw new UsageError("--sampler openai needs --base-url URL (the server's OpenAI base URL, e.g. http://host:8000/v1)");
+  checkedOption("--base-url", () => serverUrl(flags.baseUrl as string));
   return {
     baseUrl: flags.baseUrl as string,
-    model: (flags.servedModel as string | undefined) ?? model,
+    model: flags.servedModel as string | undefined,
     apiKey: flags.apiKey as string | undefined,
     concurrency: flags.concurrency as number | undefined,
     maxRetries: flags.maxRetries as number | undefined,
     timeoutMs: flags.requestTimeout === undefined ? undefined : (flags.requestTimeout as number) * 1000,
     promptFormat: flags.sendPrompt as "ids" | "text" | undefined,
-  };
-}
-
-interface ReferenceSampler {
-  sampler: ResponseSampler;
-  fingerprint: string | null;
-  tokenizer: Tokenizer;
-  dispose(): void;
-}
-
-/** The frozen reference in this process, or a server serving it: then only the tokenizer is read here, for the prompts' ids. */
-async function referenceSampler(config: RunConfig, server: Omit<OpenAISamplerOptions, "tokenizer"> | null): Promise<ReferenceSampler> {
-  if (server !== null) {
-    const tokenizer = resolveTokenizer(config.model);
-    const sampler = checkedOption("--base-url", () => openaiSampler({ ...server, tokenizer }));
-    return { sampler, fingerprint: null, tokenizer, dispose: () => {} };
-  }
-  const start = await resolveModel(config.model, { seed: config.seed });
-  const reference = frozenCopy(start.model, referenceWeightsOf(config, start.storedWeights));
-  start.model.dispose();
-  return {
-    sampler: localSampler(reference, start.tokenizer, config.model),
-    fingerprint: modelFingerprint(reference),
-    tokenizer: start.tokenizer,
-    dispose: () => reference.dispose(),
   };
 }
 
@@ -109,48 +75,24 @@ export function register(program: Command, io: CliIO = processIO): void {
       .choices(["ids", "text"]))
     .option("--quiet", "no progress bar");
   addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
-    const config = resolveRunConfig(flags, command);
+    const config = configFromFlags(flags, command);
     if (flags.printConfig) {
       io.stdout(configYaml(config));
       return;
     }
-    const server = serverOptions(flags, command, config.model);
-    const dir = (flags.out as string | undefined) ?? config.values ?? defaultValuesDir(config);
-    let summary;
-    if (flags.rescore) {
-      const sets = await loadPromptSets(config, resolveTokenizer(config.model));
-      const cache = ValuesCache.open(dir);
-      const changed = await rescoreValues(cache, sets.train, sets.reward);
-      summary = summarizeValues(cache, sets.train.map((p) => p.example.id), config.beta1, config.valueMode, cache.readSummary()?.sampling_seconds ?? 0);
-      await cache.writeSummary(summary);
-      io.stderr(`rescored ${cache.records.size} prompts: ${changed} changed\n`);
-    } else {
-      const reference = await referenceSampler(config, server);
-      try {
-        const sets = await loadPromptSets(config, reference.tokenizer);
-        const shard = flags.shard as Shard | undefined;
-        const prompts = shard === undefined ? sets.train : promptShard(sets.train, shard.index, shard.count);
-        if (shard !== undefined) io.stderr(`shard ${shard.index}/${shard.count}: ${prompts.length} of ${sets.train.length} training prompts\n`);
-        const fromColumns = hasRewardColumns(prompts);
-        if (fromColumns) io.stderr(`${config.data}: per-sample reward columns (eval_0 ..) found; V-hat comes from them, no sampling\n`);
-        const interrupt = stopOnInterrupt((line) => io.stderr(`${line}\n`));
-        try {
-          const result = await runStageOne(config, {
-            sampler: fromColumns ? null : reference.sampler,
-            fingerprint: fromColumns ? null : reference.fingerprint,
-            prompts, reward: sets.reward, dir, progress: !flags.quiet,
-            shouldStop: () => interrupt.signal.aborted,
-          });
-          if (!result.complete) io.stderr(`stopped; run the same command again to continue (${dir})\n`);
-          summary = result.summary;
-        } finally {
-          interrupt.release();
-        }
-      } finally {
-        reference.dispose();
-      }
+    const server = serverOptions(flags, command);
+    const print = (line: string) => io.stderr(`${line}\n`);
+    const interrupt = stopOnInterrupt(print);
+    try {
+      const result = await computeValues(config, {
+        out: flags.out as string | undefined, server, shard: flags.shard as Shard | undefined, rescore: flags.rescore === true,
+        signal: interrupt.signal, progress: !flags.quiet, log: print,
+      });
+      if (!result.complete) print(`stopped; run the same command again to continue (${result.dir})`);
+      io.stdout(`${[...describeSummary(result.summary), `values in ${result.dir}`].join("\n")}\n`);
+    } finally {
+      interrupt.release();
     }
-    io.stdout(`${[...describeSummary(summary), `values in ${dir}`].join("\n")}\n`);
   });
 
   command

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeFailure, main } from "../../src/cli/main.js";
 import { inScratch, run } from "./run-cli.js";
-import { sample } from "../../src/cli/generate.js";
+import { generateText } from "../../src/api/generate.js";
 import { addLora, loadModel, SafetensorsFile, saveAdapters, type DecoderModel } from "../../src/models/index.js";
 import { noGrad, scope, tensor } from "../../src/tensor/index.js";
 import { perturbAdapters } from "../models/decoder-fixtures.js";
@@ -140,7 +140,7 @@ test("generate's flags reach sampling with their values: the same samples as the
   assert.equal(code, 0, stderr);
   assert.match(stderr, /^\d+ tokens, [\d.]+ tokens\/s\n$/);
   const lines = stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { token_ids: number[]; logprobs: number[] });
-  const direct = await sample({ model: "builtin:tiny", prompt: "12+7=", num: 3, maxNewTokens: 5, temperature: 0.7, topP: 0.9, topK: 20, minP: 0.05,
+  const direct = await generateText({ model: "builtin:tiny", prompt: "12+7=", num: 3, maxNewTokens: 5, temperature: 0.7, topP: 0.9, topK: 20, minP: 0.05,
     seed: -4, batchSize: 2, stop: ["9", "="] });
   assert.deepEqual(lines.map((l) => [l.token_ids, l.logprobs]), direct.sequences.map((s) => [s.tokenIds, s.logprobs]));
   assert.ok(lines.every((l) => l.token_ids.length <= 5));

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { addRunConfigOptions, flagOf, resolveRunConfig } from "../../src/cli/run-config.js";
+import { addRunConfigOptions, flagOf, configFromFlags } from "../../src/cli/run-config.js";
 import { ConfigError, parseRunConfig, readConfigFile, runConfigSchema } from "../../src/train/config.js";
 import { learningRate } from "../../src/train/schedule.js";
 
@@ -46,7 +46,7 @@ test("config files are YAML or JSON; errors name the file", () => {
 function parseFlags(argv: string[]) {
   const command = addRunConfigOptions(new Command("train").exitOverride());
   command.parse(argv, { from: "user" });
-  return resolveRunConfig(command.opts(), command);
+  return configFromFlags(command.opts(), command);
 }
 
 test("every option is a flag, and flags override the config file, which overrides the defaults", () => {
