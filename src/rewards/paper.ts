@@ -1,5 +1,5 @@
-// The strict checks of the A*-PO paper (../shared/docs/astar-po.md, "Rewards
-// used in the paper"), offered so that its numbers can be reproduced:
+// The strict checks the A*-PO paper's evaluation used (arXiv 2505.20686),
+// offered so that its numbers can be reproduced:
 // Hendrycks MATH string normalisation then equality, and GSM8K's first
 // `#### <number>` compared exactly.
 import { braceGroup } from "./extract.js";

@@ -1,8 +1,10 @@
 // The native addons, loaded once and checked against the kernel table: an
 // addon built from another table (an old build) is refused with the first
 // kernel whose signature differs, instead of being called with arguments it
-// reads differently. Every numeric argument is a JS number; device addresses
-// are below 2^53 and round-trip exactly.
+// reads differently. The CPU addon is the one built from native/ on install
+// (build/Release), else a prebuilt one for this platform (prebuilds/), found by
+// node-gyp-build, the loader prebuilt N-API packages share. Every numeric
+// argument is a JS number; device addresses are below 2^53 and round-trip exactly.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -32,9 +34,14 @@ export function loadAddon<B extends Only>(path: string, backend: B): Addon<B> {
 }
 
 function loadCpu(): Addon<"cpu"> {
-  const path = addonPath("build", "Release", "astarpo.node");
-  if (!path) {
-    throw new Error(`astarpo: the native addon is not built (${join("build", "Release", "astarpo.node")} is missing); run \`npm install\` or \`npx node-gyp rebuild\` in the package folder`);
+  const nodeGypBuild = createRequire(import.meta.url)("node-gyp-build") as { path(dir: string): string };
+  let path: string;
+  try {
+    path = nodeGypBuild.path(packageRoot());
+  } catch {
+    throw new Error(`astarpo: the native addon is not built for ${process.platform}-${process.arch} (no build/Release/astarpo.node, no matching prebuild); ` +
+      "where npm skipped the package's install script, approve it (`npm install-scripts approve astarpo`), then run `npm rebuild astarpo` " +
+      "(in a checkout: `npm run native`) on a machine with a C++17 compiler, make and Python 3");
   }
   return loadAddon(path, "cpu");
 }
