@@ -11,7 +11,8 @@ export { ConfigError, type RunConfig, type RunConfigInput } from "../train/confi
 export type { TrainResult } from "../train/trainer.js";
 export type { TrainerState } from "../train/checkpoint.js";
 export type { EvalResult } from "../train/evaluate.js";
-export type { StepMetrics } from "../train/metrics.js";
+export type { EvalMetrics, StepMetrics } from "../train/metrics.js";
+export { RunControls } from "../train/controls.js";
 export type { Dataset } from "../train/prompts.js";
 export type { StageOneSummary } from "../train/values.js";
 export type { AlgorithmSummary, ComparisonSummary } from "../train/compare.js";

@@ -14,7 +14,9 @@ export type RewardInput = RewardFn | readonly WeightedReward[];
 export interface GivenInputs {
   /**
    * Scores every response of the run (stage 1, training and evaluation alike) in place of the
-   * task's own reward. The `custom` task has none and needs this.
+   * task's own reward. The `custom` task has none and needs this. Its values are reported as
+   * `rewards/<name>/mean` and `/std`, `<name>` being the function's name (`custom` for an
+   * anonymous function or a weighted list).
    */
   reward?: RewardInput;
   /** The run's rows, made in code, in place of the `data` and `evalData` files. */
@@ -39,10 +41,11 @@ export function resolveRunConfig(config: RunConfigInput | RunConfig, given: Give
 export interface TrainOptions extends Omit<TrainerOptions, "reward">, GivenInputs {}
 
 /**
- * Trains a policy with the run config's algorithm (`algo`: astar, grpo, ppo or rebel), as
+ * Trains a policy with the run config's algorithm (`algo`: astar, grpo, ppo, rebel or rloo), as
  * `astarpo train` does: A*-PO samples stage 1 first when its values are not there yet. Writes
- * `<outputDir>/<name>/` (model, metrics.jsonl, checkpoints, config.json). Aborting `signal` stops
- * after the current step with a checkpoint; `resume: true` continues from it.
+ * `<outputDir>/<name>/` (model, metrics.jsonl, rollouts.sqlite, checkpoints, config.json; with
+ * `lora`, the adapters too). Aborting `signal` stops after the current step with a checkpoint;
+ * `resume: true` continues from it. `controls` pauses the run or saves a checkpoint between steps.
  */
 export async function train(config: RunConfigInput, options: TrainOptions = {}): Promise<TrainResult> {
   const resolved = resolveRunConfig(config, options);

@@ -1,9 +1,9 @@
 // What the live view of `astarpo train` shows, as plain data: the trainer's
-// hooks (start, each rollout, each step's metrics, log lines) fold into it, and
+// hooks (start, each rollout, each step's and evaluation's metrics, log lines) fold into it, and
 // the view (dashboard.tsx) draws it. Kept apart from the drawing so it can be
 // checked without a terminal.
 import type { RolloutBatch } from "../algos/index.js";
-import type { MetricsRecord } from "../train/metrics.js";
+import type { EvalMetrics, MetricsRecord } from "../train/metrics.js";
 
 /** How many values a sparkline keeps, samples and events the view lists. */
 export const SPARK_WIDTH = 40;
@@ -62,15 +62,19 @@ export function started(state: DashboardState, info: { runDir: string; algo: str
   return { ...state, title: `${info.algo} · ${info.runDir}`, step: info.step, totalSteps: info.totalSteps };
 }
 
-/** A step's metrics (or step 0's evaluation). */
+/** A held-out evaluation (step 0's among them). */
+export function evaluated(state: DashboardState, metrics: Pick<EvalMetrics, "eval_accuracy" | "eval_kl">): DashboardState {
+  return {
+    ...state,
+    accuracy: keep(state.accuracy, metrics.eval_accuracy, SPARK_WIDTH),
+    heldOutKl: metrics.eval_kl === null ? state.heldOutKl : keep(state.heldOutKl, metrics.eval_kl, SPARK_WIDTH),
+  };
+}
+
+/** A training step's metrics. */
 export function stepDone(state: DashboardState, record: MetricsRecord): DashboardState {
   const next = { ...state, step: record.step as number };
-  const accuracy = numberOf(record, "eval_accuracy");
-  if (accuracy !== null) next.accuracy = keep(state.accuracy, accuracy, SPARK_WIDTH);
-  const heldOutKl = numberOf(record, "eval_kl");
-  if (heldOutKl !== null) next.heldOutKl = keep(state.heldOutKl, heldOutKl, SPARK_WIDTH);
   const wall = numberOf(record, "wall_s");
-  if (record.step === 0) return { ...next, lastWall: wall };
   const reward = numberOf(record, "reward"), kl = numberOf(record, "kl"), length = numberOf(record, "completions/mean_length"), stepS = numberOf(record, "step_s");
   if (reward !== null) next.reward = keep(state.reward, reward, SPARK_WIDTH);
   if (kl !== null) next.kl = keep(state.kl, kl, SPARK_WIDTH);

@@ -12,7 +12,7 @@ import { Box, render, Text, useInput, type Instance } from "ink";
 import type { RunControls } from "../train/controls.js";
 import type { TrainOptions } from "../train/trainer.js";
 import {
-  duration, eta, initialState, logged, rolloutDone, sparkline, started, stepDone, timeSplit, withStatus, type DashboardState,
+  duration, eta, evaluated, initialState, logged, rolloutDone, sparkline, started, stepDone, timeSplit, withStatus, type DashboardState,
 } from "./dashboard-state.js";
 
 const short = (x: number | undefined, digits = 3) => (x === undefined ? "-" : Number(x.toPrecision(digits)).toString());
@@ -90,7 +90,7 @@ function Keys({ onKey }: { onKey: (input: string, ctrl: boolean) => void }) {
 
 export interface LiveView {
   /** The hooks that feed it, to pass on to train(). */
-  hooks: Required<Pick<TrainOptions, "onStart" | "onStep" | "onRollout" | "log">>;
+  hooks: Required<Pick<TrainOptions, "onStart" | "onStep" | "onEval" | "onRollout" | "log">>;
   /** Leaves the last picture on screen and gives the terminal back. */
   close(): void;
 }
@@ -138,6 +138,7 @@ export function startLiveView(controls: RunControls, stop: AbortController, prin
         instance = render(<View />, { stdout: stream, exitOnCtrlC: false, patchConsole: false });
       },
       onStep: (record) => update(stepDone(state, record)),
+      onEval: ({ metrics }) => update(evaluated(state, metrics)),
       onRollout: (batch, step, prompts) => update(rolloutDone(state, batch, step, (group) => prompts[group])),
       log: (line) => {
         if (instance === null) print(line);

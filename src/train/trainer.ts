@@ -14,7 +14,7 @@ import { memory, resetPeakMemory } from "../tensor/index.js";
 import { checkpointStateDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, trainingSeconds, type TrainerState } from "./checkpoint.js";
 import { maxNewTokensOf, runName, type RunConfig } from "./config.js";
 import { evaluate, type EvalResult } from "./evaluate.js";
-import { MetricsLog, type MetricsRecord, type StepMetrics } from "./metrics.js";
+import { MetricsLog, type EvalMetrics, type MetricsRecord, type StepMetrics } from "./metrics.js";
 import { progressBar, short } from "./progress.js";
 import { PromptOrder } from "./order.js";
 import type { RunControls } from "./controls.js";
@@ -37,10 +37,10 @@ export interface TrainOptions extends GivenData {
   progress?: boolean;
   /** Human-readable events (setup, stage 1, evaluations, checkpoints). */
   log?: (line: string) => void;
-  /** Each step's metrics, as written to metrics.jsonl (step 0: the first evaluation, in a run that starts from scratch). */
+  /** Each training step's metrics, as written to metrics.jsonl (1-based step). */
   onStep?: (metrics: StepMetrics) => void;
-  /** Each held-out evaluation (step 0: the starting model), after its metrics are in the step's record. */
-  onEval?: (event: { step: number; result: EvalResult }) => void;
+  /** Each held-out evaluation (step 0: the starting model, in a run from scratch), with its metrics as written to metrics.jsonl. */
+  onEval?: (event: { step: number; result: EvalResult; metrics: EvalMetrics }) => void;
   /** Each checkpoint, once it is complete on disk. */
   onCheckpoint?: (event: { step: number; path: string }) => void;
   /** Each rollout batch once the algorithm has prepared it (1-based step), with the text of each group's prompt. */
@@ -187,16 +187,17 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       }
       clock("eval", (performance.now() - t) / 1000);
       evals.push({ step: state.step, result });
-      Object.assign(record, {
+      const evalMetrics: EvalMetrics = {
         eval_accuracy: result.accuracy, eval_avg_at_k: result.avgAtK, eval_pass_at_k: result.passAtK, eval_kl: result.kl,
         eval_response_length: result.responseLength, eval_unparsed: result.unparsed,
         ...(result.sampled.length > 0 ? { eval_reward: mean(result.sampled.map((s) => s.reward)) } : {}),
         ...algo.evaluationMetrics?.(result.sampled, heldOutVHat, config),
-      });
+      };
+      Object.assign(record, evalMetrics);
       log(`step ${state.step}: held-out accuracy ${(100 * result.accuracy).toFixed(1)}%` +
         (result.passAtK !== null ? `, avg@${config.evalK} ${(100 * result.avgAtK!).toFixed(1)}%, pass@${config.evalK} ${(100 * result.passAtK).toFixed(1)}%` : "") +
         (result.kl !== null ? `, KL ${short(result.kl)}` : ""));
-      options.onEval?.({ step: state.step, result });
+      options.onEval?.({ step: state.step, result, metrics: evalMetrics });
     };
     const checkpoint = async (): Promise<void> => {
       const t = performance.now();
@@ -210,7 +211,6 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       const record: MetricsRecord = { step: 0, cost_s: trainingSeconds(state.seconds) };
       await runEval(record);
       metrics.write(record);
-      options.onStep?.(record as StepMetrics);
     }
 
     const bar = progressBar("train {bar} {value}/{total} steps | reward {reward} | held-out {accuracy} | KL {kl} | ETA {eta_formatted}",

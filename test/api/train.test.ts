@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { computeValues, ConfigError, evaluate, rewardPerItem, train, type RewardBatch, type StepMetrics } from "../../src/index.js";
+import { computeValues, ConfigError, evaluate, rewardPerItem, train, type RewardBatch, type RewardFn, type StepMetrics } from "../../src/index.js";
 
 const SMALL = {
   model: "builtin:arithmetic", knobs: { digits: 1, steps: 2 }, trainSize: 16, evalSize: 8, numValueSamples: 2,
@@ -29,24 +29,27 @@ const answerOf = (text: string): number | null => {
   return match === null ? null : Number(match[1]);
 };
 
-test("train() with weighted rewards given from code, sync and async: both see every response with its columns and prompt id; events for steps, evaluations and checkpoints", withDir(async (dir) => {
+test("train() with weighted rewards given from code, sync and async: both see every response with its columns and prompt id; events for steps, evaluations and checkpoints with their typed metrics", withDir(async (dir) => {
   const batches: RewardBatch[] = [];
   const correct = rewardPerItem((completion, columns) => (answerOf(completion.text) === Number(columns.answer) ? 1 : 0));
   const brevity = rewardPerItem(async (completion) => (completion.tokenIds.length < 20 ? 1 : 0), { concurrency: 2 });
   const steps: StepMetrics[] = [];
-  const evals: number[] = [];
+  const evals: Array<{ step: number; accuracy: number }> = [];
   const checkpoints: string[] = [];
   const result = await train({ ...SMALL, outputDir: dir, name: "custom" }, {
     reward: [{ fn: (batch) => { batches.push(batch); return correct(batch); }, weight: 1 }, { fn: brevity, weight: 0.1, name: "brevity" }],
     onStep: (metrics) => steps.push(metrics),
-    onEval: ({ step, result: e }) => { evals.push(step); assert.ok(e.accuracy >= 0 && e.accuracy <= 1.1); },
+    onEval: ({ step, result: e, metrics }) => { evals.push({ step, accuracy: metrics.eval_accuracy }); assert.equal(metrics.eval_accuracy, e.accuracy); },
     onCheckpoint: ({ path }) => checkpoints.push(path),
   });
   assert.equal(result.steps, 2);
   assert.deepEqual(steps.map((m) => m.step), [1, 2]);
   assert.equal(typeof steps[0].reward, "number");
+  assert.equal(typeof steps[0]["completions/mean_length"], "number");
+  assert.equal(typeof steps[0]["rewards/custom/mean"], "number", "a weighted list's values are named custom");
   assert.equal(typeof steps[0].v_star, "number", "the algorithm's own metrics arrive too");
-  assert.deepEqual(evals, [0, 2]);
+  assert.deepEqual(evals.map((e) => e.step), [0, 2]);
+  assert.equal(steps[1].eval_accuracy, evals[1].accuracy, "a step with an evaluation carries its metrics");
   assert.deepEqual(checkpoints, [join(result.runDir, "checkpoints", "step-000002")]);
   // Stage 1 (16 prompts x 2 samples), two steps of 8 responses, two evaluations of 8 greedy responses.
   assert.deepEqual(batches.map((b) => b.completions.length).sort((a, b) => a - b).slice(0, 4), [8, 8, 8, 8]);
@@ -58,14 +61,18 @@ test("train() with weighted rewards given from code, sync and async: both see ev
   assert.ok(steps.some((m) => m.reward > 0.5), `rewards ${steps.map((m) => m.reward)}`);
 }));
 
-test("rows made in code with the custom task; aborting stops after the current step with a checkpoint, and the run resumes", withDir(async (dir) => {
+test("rows made in code with the custom task, trained by RLOO with a named reward; aborting stops after the current step with a checkpoint, and the run resumes", withDir(async (dir) => {
   async function* rows() {
     for (let a = 1; a <= 9; a++) for (let b = 1; b <= 3; b++) yield { prompt: `${a}+${b} = ?\n`, sum: a + b };
   }
-  const reward = rewardPerItem(async (completion, columns) => (answerOf(completion.text) === columns.sum ? 1 : 0));
-  const config = { ...SMALL, task: "custom", trainSize: 16, evalSize: 8, maxSteps: 3, outputDir: dir, name: "rows" };
+  const sumReward = rewardPerItem(async (completion, columns) => (answerOf(completion.text) === columns.sum ? 1 : 0));
+  const reward: RewardFn = (batch) => sumReward(batch);
+  const config = { ...SMALL, algo: "rloo", numGenerations: 2, task: "custom", trainSize: 16, evalSize: 8, maxSteps: 3, outputDir: dir, name: "rows" };
   const stop = new AbortController();
-  const first = await train(config, { dataset: { train: rows() }, reward, signal: stop.signal, onStep: () => stop.abort() });
+  const steps: StepMetrics[] = [];
+  const first = await train(config, { dataset: { train: rows() }, reward, signal: stop.signal, onStep: (m) => { steps.push(m); stop.abort(); } });
+  assert.equal(typeof steps[0]["rewards/reward/mean"], "number", "the reward's values under its function's name");
+  assert.equal(typeof steps[0].frac_reward_zero_std, "number", "RLOO's own metrics");
   assert.equal(first.stopped, true);
   assert.equal(first.steps, 1);
   assert.deepEqual(readdirSync(join(first.runDir, "checkpoints")), ["step-000001"]);

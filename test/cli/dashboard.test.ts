@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { renderToString } from "ink";
 import { createElement } from "react";
 import { Dashboard } from "../../src/cli/dashboard.js";
-import { eta, initialState, logged, rolloutDone, sparkline, started, stepDone, timeSplit, withStatus } from "../../src/cli/dashboard-state.js";
+import { eta, evaluated, initialState, logged, rolloutDone, sparkline, started, stepDone, timeSplit, withStatus } from "../../src/cli/dashboard-state.js";
 import { rolloutSequence } from "../algos/sequences.js";
 
 const step = (n: number, fields: Record<string, number | null>) => ({
@@ -13,9 +13,10 @@ const step = (n: number, fields: Record<string, number | null>) => ({
 
 test("the live view's state: series per step, held-out points, the time split with evaluation apart, the ETA, the newest samples and events", () => {
   let state = started(initialState(""), { runDir: "runs/demo", algo: "grpo", step: 0, totalSteps: 10 });
-  state = stepDone(state, { step: 0, eval_accuracy: 0.5, eval_kl: 0, wall_s: 4 });
+  state = evaluated(state, { eval_accuracy: 0.5, eval_kl: 0 });
   state = stepDone(state, step(1, { reward: 0.25, wall_s: 6 }));
   // Step 2 ran an evaluation of 3 s: the run's total grew by 5 s, 2 of them the step's phases.
+  state = evaluated(state, { eval_accuracy: 0.75, eval_kl: 0.5 });
   state = stepDone(state, step(2, { reward: 0.75, step_s: 4, eval_accuracy: 0.75, eval_kl: 0.5, wall_s: 11 }));
   assert.deepEqual([state.step, state.reward, state.accuracy, state.heldOutKl, state.kl, state.length], [2, [0.25, 0.75], [0.5, 0.75], [0, 0.5], [], [20, 20]]);
   assert.deepEqual(state.seconds, { sample: 2, reward: 0, "ref/critic": 0, train: 2, store: 0, other: 3 });
@@ -33,8 +34,9 @@ test("the live view's state: series per step, held-out points, the time split wi
 
 test("the live view draws the step, the sparklines, the samples, the events and the keys", () => {
   let state = started(initialState(""), { runDir: "runs/demo", algo: "grpo", step: 0, totalSteps: 10 });
-  state = stepDone(state, { step: 0, eval_accuracy: 0.5, eval_kl: 0, wall_s: 0 });
+  state = evaluated(state, { eval_accuracy: 0.5, eval_kl: 0 });
   state = stepDone(state, step(1, { reward: 0.25, wall_s: 2 }));
+  state = evaluated(state, { eval_accuracy: 0.75, eval_kl: 0.5 });
   state = stepDone(state, step(2, { reward: 0.75, wall_s: 4, eval_accuracy: 0.75, eval_kl: 0.5 }));
   state = rolloutDone(state, { groups: 1, sequences: [rolloutSequence({ reward: 1, text: "= 3+8\n= 11\n#### 11" })] }, 2, () => "3+4*2 = ?\n");
   state = logged(state, "checkpoint runs/demo/checkpoints/step-000002");
