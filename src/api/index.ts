@@ -13,6 +13,7 @@ export type { TrainerState } from "../train/checkpoint.js";
 export type { EvalResult } from "../train/evaluate.js";
 export type { EvalMetrics, StepMetrics } from "../train/metrics.js";
 export { RunControls } from "../train/controls.js";
+export { RolloutReader, ROLLOUTS_FILE, SAMPLE_ORDERS, type RolloutQuery, type RolloutRow, type SampleOrder } from "../train/rollout-store.js";
 export type { Dataset } from "../train/prompts.js";
 export type { StageOneSummary } from "../train/values.js";
 export type { AlgorithmSummary, ComparisonSummary } from "../train/compare.js";

@@ -12,6 +12,7 @@
 // as it is, while the run writes it (write-ahead log).
 import Database from "better-sqlite3";
 import { sequenceSum, type RolloutBatch, type RolloutSequence } from "../algos/index.js";
+import { rewardColumns } from "../data/index.js";
 import type { PromptItem } from "./prompts.js";
 
 export const ROLLOUTS_FILE = "rollouts.sqlite";
@@ -91,7 +92,7 @@ function rowOf(run: string, algo: string, step: number, s: RolloutSequence, samp
     finish_reason: s.finished ? "stop" : "length",
     reward: s.reward,
     reward_raw: s.rawReward,
-    reward_inputs: JSON.stringify({ ...prompt.example.columns, answer: prompt.example.answer }),
+    reward_inputs: JSON.stringify(rewardColumns(prompt.example)),
     v_hat: s.vHat,
     advantage: s.fixed.advantage ?? null,
     implicit_reward: s.fixed.implicitReward ?? null,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { computeValues, ConfigError, evaluate, rewardPerItem, train, type RewardBatch, type RewardFn, type StepMetrics } from "../../src/index.js";
+import { computeValues, ConfigError, evaluate, rewardPerItem, RolloutReader, ROLLOUTS_FILE, train, type RewardBatch, type RewardFn, type StepMetrics } from "../../src/index.js";
 
 const SMALL = {
   model: "builtin:arithmetic", knobs: { digits: 1, steps: 2 }, trainSize: 16, evalSize: 8, numValueSamples: 2,
@@ -50,6 +50,14 @@ test("train() with weighted rewards given from code, sync and async: both see ev
   assert.equal(typeof steps[0].v_star, "number", "the algorithm's own metrics arrive too");
   assert.deepEqual(evals.map((e) => e.step), [0, 2]);
   assert.equal(steps[1].eval_accuracy, evals[1].accuracy, "a step with an evaluation carries its metrics");
+  const rollouts = RolloutReader.open(join(result.runDir, ROLLOUTS_FILE));
+  try {
+    const kept = rollouts.query({ step: 2, order: "sampled" });
+    assert.equal(kept.length, 8, "every response of the step is kept");
+    assert.deepEqual(Object.keys(JSON.parse(kept[0].reward_inputs)), Object.keys(batches[0].columns[0]), "beside what the reward read");
+  } finally {
+    rollouts.close();
+  }
   assert.deepEqual(checkpoints, [join(result.runDir, "checkpoints", "step-000002")]);
   // Stage 1 (16 prompts x 2 samples), two steps of 8 responses, two evaluations of 8 greedy responses.
   assert.deepEqual(batches.map((b) => b.completions.length).sort((a, b) => a - b).slice(0, 4), [8, 8, 8, 8]);
