@@ -1,6 +1,6 @@
 // The live view of `astarpo train` in a real terminal (`npm run test:terminal`,
 // not part of `npm test`): tmux runs the command in a pane, the check types
-// keys into it and reads the screen back. It pauses a run (the step stops
+// keys into it and reads the screen back. It shows the held-out accuracy, pauses a run (the step stops
 // moving), saves a checkpoint while paused, resumes, stops with q (a
 // checkpoint, the resume hint), and resumes the run from that checkpoint to
 // its end. TMUX_BIN: the tmux to use (default Debian's, from PATH).
@@ -55,6 +55,7 @@ test("astarpo train in a terminal: the live view pauses, saves a checkpoint now,
     await waitFor(/astarpo train · grpo · .*live/);
     await waitFor(/step [1-9]\d*\/400 .*running/);
     await waitFor(/reward +\d/);
+    await waitFor(/held-out acc +\d+\.\d%/);
 
     tmux("send-keys", "-t", SESSION, "p");
     await waitFor(/· paused/);
