@@ -1,7 +1,7 @@
 // The library's public surface: the entry points of each stage (src/api), the
 // reward and data APIs they take, and the layers below for those who build on
 // the core; each layer adds its exports here.
-export { native } from "./tensor/native.js";
+export { native, type Addon } from "./tensor/native.js";
 export * from "./tensor/index.js";
 export * from "./nn/index.js";
 export * from "./tokenize/index.js";
@@ -10,12 +10,14 @@ export type { DecoderConfig, DecoderArchitecture, TorchDtype } from "./models/co
 export { ropeInverseFrequencies, ropeDependsOnSequenceLength } from "./models/rope-scaling.js";
 export type { RopeScaling, RopeConfig, RopeFrequencies } from "./models/rope-scaling.js";
 export { builtinDecoderConfig, BUILTIN_MODEL_NAMES } from "./models/builtin-configs.js";
-export type { BuiltinModelName } from "./models/builtin-configs.js";
+export type { BuiltinModelName, BuiltinVocabulary } from "./models/builtin-configs.js";
 export { SafetensorsFile } from "./models/safetensors.js";
 export type { SafetensorsDtype, TensorInfo, TensorStore } from "./models/safetensors.js";
 export { writeSafetensors } from "./models/safetensors-writer.js";
-export type { TensorToWrite, TensorValues } from "./models/safetensors-writer.js";
-export { openCheckpoint, saveCheckpoint, Checkpoint } from "./models/safetensors-index.js";
+export type { SafetensorsWriteOptions, TensorToWrite, TensorValues } from "./models/safetensors-writer.js";
+export { openCheckpoint, saveCheckpoint, Checkpoint, type CheckpointTensorInfo, type SaveCheckpointOptions } from "./models/safetensors-index.js";
+export type { Projection } from "./models/layers.js";
+export type { JsonObject } from "./io/index.js";
 export { DecoderModel, KVCache, loadModel, saveModel, createBuiltinModel, resolveModel, isBuiltinSpec, randomParameters, uninitialisedParameters, frozenCopy,
   addLora, mergeLora, saveAdapters, loadAdapters, readAdapterConfig, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from "./models/index.js";
 export type { AdapterState, SaveAdaptersOptions, HiddenOptions, ForwardOptions, LoadedModel, LoadModelOptions, SaveModelOptions, ResolvedModel, ResolveModelOptions, ParameterFactory, WeightDtype } from "./models/index.js";

@@ -55,7 +55,7 @@ function checkSequences(sequences: readonly PromptAndResponse[], vocabSize: numb
 
 /** Hidden states of the positions that predict each response token, in the batch layout scoring uses. */
 export interface ResponseHidden {
-  /** [B * R, hidden]: row b * R + j predicts response token j of sequence b (padding rows past the end). */
+  /** [B * R, hidden], where row b * R + j predicts response token j of sequence b (padding rows past the end). */
   rows: Tensor;
   /** i32 [B * R]: the token each row predicts, -1 on padding. */
   targets: Tensor;

@@ -9,8 +9,11 @@ export {
   verifyAnswer, verifyResponse, goldAnswer, DEFAULT_REL_TOL,
   type VerifyResult, type VerifyReason, type Strictness, type AnswerOptions, type ResponseOptions,
 } from "./verify.js";
-export { extractAnswer, lastBoxed, cleanAnswer, AUTO_EXTRACT, EXTRACT_STRATEGIES, type ExtractStrategy } from "./extract.js";
+export { extractAnswer, lastBoxed, cleanAnswer, AUTO_EXTRACT, EXTRACT_STRATEGIES, type ExtractStrategy, type Extracted } from "./extract.js";
 export { hendrycksNormalize, gsm8kFirstNumber } from "./paper.js";
 export { parseAnswer, ParseError } from "./parser.js";
-export { formatExpr, type Expr } from "./expr.js";
-export { DEFAULT_BUDGET, type BudgetLimits } from "./budget.js";
+export { formatExpr, type Expr, type FnName, type RelOp } from "./expr.js";
+export { DEFAULT_BUDGET, type Budget, type BudgetLimits } from "./budget.js";
+export type { MatchReason, UndecidedReason } from "./judgement.js";
+export type { Rational } from "./rational.js";
+export type { Unit } from "./units.js";

@@ -7,7 +7,7 @@ export { backendFor, devices, parseDevice, type Device } from "./device.js";
 export { BinaryOp, ElementType, UnaryOp } from "./kernels.js";
 export { Storage, Tensor, empty, view } from "./tensor.js";
 export { keep, scope, untracked } from "./scope.js";
-export { backward, checkpoint, isGradEnabled, needsGrad, noGrad, record, GradNode } from "./autograd.js";
+export { backward, checkpoint, isGradEnabled, needsGrad, noGrad, record, GradNode, type BackwardFn } from "./autograd.js";
 export { memory, releaseCachedMemory, resetPeakMemory } from "./memory.js";
 export { Rng } from "./random.js";
 export * from "./ops/creation.js";
