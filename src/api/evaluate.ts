@@ -61,6 +61,7 @@ export interface EvaluateConfig {
   batchSize?: number;
 }
 
+/** What an evaluation takes from code besides its config: a reward, rows in place of a data file. */
 export interface EvaluateOptions extends Pick<Dataset, "columns" | "shape" | "name"> {
   /** Scores the responses in place of the task's reward (the custom task needs one). */
   reward?: RewardInput;
@@ -68,6 +69,7 @@ export interface EvaluateOptions extends Pick<Dataset, "columns" | "shape" | "na
   rows?: Rows;
 }
 
+/** An evaluation's result, as `astarpo eval` prints it. */
 export interface Evaluation extends EvalResult {
   /** Prompts evaluated. */
   prompts: number;

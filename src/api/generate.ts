@@ -27,6 +27,7 @@ export interface GenerateTextOptions extends SamplingSettings {
   onProgress?: (progress: GenerationProgress) => void;
 }
 
+/** generateText's responses and its throughput. */
 export interface GeneratedText {
   /** `num` responses per prompt, in prompt order. */
   sequences: GeneratedSequence[];

@@ -37,6 +37,7 @@ export interface ComputeValuesOptions extends GivenInputs {
   log?: (line: string) => void;
 }
 
+/** What computeValues made: where its values are, and their summary. */
 export interface ComputeValuesResult {
   /** The values folder. */
   dir: string;

@@ -10,8 +10,10 @@ import { mapRow, resolveMapping, type ColumnMapping, type RowFields, type ShapeN
 import { fileTask } from "./tasks/index.js";
 import type { FileTask } from "./tasks/task.js";
 
+/** How a prompt reaches the model: as text, or through its chat template (LoadOptions.promptFormat). */
 export type PromptFormat = "plain" | "chat";
 
+/** How loadExamples reads a data file, or rows made in code, into examples. */
 export interface LoadOptions {
   /** A task name ("gsm8k", "math") or adapter. */
   task: string | FileTask;
@@ -40,6 +42,7 @@ export interface LoadOptions {
   limit?: number;
 }
 
+/** What loading read: counts of rows, examples, skipped and long ones, and the shape and mapping used. */
 export interface LoadReport {
   /** The file's path, or the name of rows made in code. */
   file: string;
@@ -83,6 +86,7 @@ function checkOptions(options: LoadOptions): void {
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new Error(`limit must be a non-negative integer, got ${limit}`);
 }
 
+/** The report of a load that has read nothing yet. */
 export function emptyReport(input: DataSource, options: LoadOptions): LoadReport {
   const task = typeof options.task === "string" ? options.task : options.task.name;
   const file = sourceName(input, options.name);

@@ -11,8 +11,10 @@ export interface RowSource {
   line?: number;
 }
 
+/** A prompt: plain text, or chat messages. */
 export type Prompt = string | readonly ChatMessage[];
 
+/** One prompt with its ground truth, however it was read (a built-in task, a data file, rows made in code). */
 export interface Example {
   /**
    * Stable across runs and machines: `<dataset>:<row>:<hash>`, the hash being the
@@ -43,6 +45,7 @@ export function shortHash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 12);
 }
 
+/** An example's id: `<dataset>:<row>:<hash of the rendered prompt>` (Example.id). */
 export function exampleId(dataset: string, row: number, renderedPrompt: string): string {
   return `${dataset}:${row}:${shortHash(renderedPrompt)}`;
 }

@@ -16,6 +16,7 @@ export type ItemReward = (
   signal: AbortSignal,
 ) => RewardValue | Promise<RewardValue>;
 
+/** How rewardPerItem runs its items; each option left out takes its ITEM_REWARD_DEFAULTS value. */
 export interface ItemRewardOptions {
   /** Names the reward in errors (default "reward"). */
   name?: string;
@@ -27,6 +28,7 @@ export interface ItemRewardOptions {
   onTimeout?: "error" | "null";
 }
 
+/** rewardPerItem's defaults: 16 async items at once, each within 60 s, an item past its time failing the batch. */
 export const ITEM_REWARD_DEFAULTS = { name: "reward", concurrency: 16, timeoutMs: 60_000, onTimeout: "error" } as const;
 
 /** Checks that a batch's arrays line up; a mismatch is a caller bug worth a clear message. */
@@ -148,8 +150,11 @@ export async function scoreBatch(fn: RewardFn, batch: RewardBatch, name = "rewar
   return values;
 }
 
+/** One part of a combined reward. */
 export interface WeightedReward {
+  /** The part's reward function. */
   fn: RewardFn;
+  /** Its factor in the sum (any finite number; negative for a penalty). */
   weight: number;
   /** Names the component in error messages. */
   name?: string;

@@ -4,6 +4,7 @@
 import { resolveModel, type WeightDtype } from "../models/index.js";
 import { createServer, SERVE_DEFAULTS, type ModelServer } from "./server.js";
 
+/** What startServer serves and where (as `astarpo serve` takes it). */
 export interface StartServerOptions {
   /** A Hugging Face model folder, or builtin:NAME (tiny, small: seeded; arithmetic: shipped). */
   model: string;
@@ -27,8 +28,10 @@ export interface StartServerOptions {
   apiKey?: string;
 }
 
+/** startServer's defaults: this machine only, port 8000, 30 s for requests in flight to finish on stop. */
 export const START_DEFAULTS = { host: "127.0.0.1", port: 8000, shutdownGraceMs: 30_000 } as const;
 
+/** A server startServer started, and how to stop it. */
 export interface RunningServer {
   /** The OpenAI base URL, /v1 included. */
   baseUrl: string;

@@ -42,6 +42,7 @@ export interface AlgorithmSummary {
   accuracy_by_time: Array<{ step: number; cost_s: number; accuracy: number }>;
 }
 
+/** A comparison's summary.json: the shared settings and one line per algorithm. */
 export interface ComparisonSummary {
   task: string;
   model: string;

@@ -152,6 +152,7 @@ export function optionSchemas(): ReadonlyArray<[string, z.ZodType]> {
   return Object.entries(runConfigSchema.shape) as Array<[string, z.ZodType]>;
 }
 
+/** A run config that does not parse or check; the message names every bad key, with the file or flag it came from. */
 export class ConfigError extends Error {}
 
 function describeIssue(issue: z.core.$ZodIssue, where: string): string {

@@ -3,21 +3,26 @@
 // between steps, the only points where a checkpoint is whole and a pause
 // holds no half-done step. Stopping is the AbortSignal's job (TrainOptions).
 
+/** What the loop does next: save a checkpoint, or go on (take its step, or stop if its signal says so). */
 export type ControlRequest = "checkpoint" | "go";
 
+/** Pause, resume and save-now requests to a training run (TrainOptions.controls), acted on between steps. */
 export class RunControls {
   private pausedNow = false;
   private checkpointAsked = false;
   private wake: (() => void) | null = null;
 
+  /** Whether the run is asked to hold between steps. */
   get paused(): boolean {
     return this.pausedNow;
   }
 
+  /** Holds the run after its current step until resume (or its signal aborts it). */
   pause(): void {
     this.pausedNow = true;
   }
 
+  /** Lets a paused run take its next step. */
   resume(): void {
     this.pausedNow = false;
     this.wakeUp();

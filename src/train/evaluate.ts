@@ -23,6 +23,7 @@ export interface EvalOptions {
   seed?: number;
 }
 
+/** A held-out evaluation of a policy, scored by the run's reward. */
 export interface EvalResult {
   /** Greedy accuracy: the mean reward, undecided answers counting 0. */
   accuracy: number;

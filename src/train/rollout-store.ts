@@ -15,6 +15,7 @@ import { sequenceSum, type RolloutBatch, type RolloutSequence } from "../algos/i
 import { rewardColumns } from "../data/index.js";
 import type { PromptItem } from "./prompts.js";
 
+/** The rollout store's file name in a run folder. */
 export const ROLLOUTS_FILE = "rollouts.sqlite";
 
 /** One stored completion, as the table holds it. */
@@ -146,6 +147,7 @@ export class RolloutStore {
 
 /** Which samples come first: the highest rewards (then advantages), the lowest, the newest, or in the order sampled. */
 export const SAMPLE_ORDERS = ["best", "worst", "latest", "sampled"] as const;
+/** One of SAMPLE_ORDERS. */
 export type SampleOrder = (typeof SAMPLE_ORDERS)[number];
 
 const ORDER_BY: Readonly<Record<SampleOrder, string>> = {
@@ -155,6 +157,7 @@ const ORDER_BY: Readonly<Record<SampleOrder, string>> = {
   sampled: "step, group_index, sample",
 };
 
+/** Which stored samples a query returns, and in which order: by default the newest step's, best first, unfiltered. */
 export interface RolloutQuery {
   /** One step, or every step ("all"); default the newest step stored. */
   step?: number | "all";
@@ -174,6 +177,7 @@ export interface RolloutQuery {
 export class RolloutReader {
   private constructor(readonly path: string, private readonly db: Database.Database) {}
 
+  /** Opens a store (a run's `rollouts.sqlite`) read-only; a run may be writing it meanwhile. */
   static open(path: string): RolloutReader {
     let db: Database.Database;
     try {
@@ -230,6 +234,7 @@ export class RolloutReader {
       AVG(finish_reason = 'length') AS truncated FROM rollouts WHERE step = ?`).get(step) as { samples: number; reward: number; tokens: number; truncated: number };
   }
 
+  /** Closes the file. */
   close(): void {
     this.db.close();
   }

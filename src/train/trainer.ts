@@ -51,7 +51,9 @@ export interface TrainOptions extends GivenData {
   controls?: RunControls;
 }
 
+/** How a training run ended, and where it left what it made. */
 export interface TrainResult {
+  /** The run folder: config.json, metrics.jsonl, rollouts.sqlite, checkpoints/, model/. */
   runDir: string;
   /**
    * The trained policy as a Hugging Face folder (with LoRA, the adapters folded in); for a run
@@ -60,11 +62,13 @@ export interface TrainResult {
   modelDir: string;
   /** With LoRA, the adapters of a finished run in PEFT's layout; null otherwise. */
   adapterDir: string | null;
+  /** Steps taken, counting those of the run this one resumed. */
   steps: number;
   /** Evaluations by step (step 0: the starting model). */
   evals: Array<{ step: number; result: EvalResult }>;
   /** True when stopped by the signal before the last step. */
   stopped: boolean;
+  /** What the newest checkpoint records: the step, seconds per phase, tokens sampled, peak memory. */
   state: TrainerState;
 }
 

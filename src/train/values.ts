@@ -316,6 +316,7 @@ export function valuesFromColumns(cache: ValuesCache, prompts: readonly PromptIt
   cache.append(records);
 }
 
+/** Stage 1's summary (summary.json in the values folder): where the values came from and what they look like. */
 export interface StageOneSummary {
   source: string;
   prompts: number;

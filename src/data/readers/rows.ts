@@ -3,11 +3,13 @@
 import type { RowSource } from "../example.js";
 import { DataError } from "../errors.js";
 
+/** One row as a reader yields it: its columns and where it came from. */
 export interface RawRow {
   values: Record<string, unknown>;
   source: RowSource;
 }
 
+/** What a reader does with a malformed row. */
 export interface ReadOptions {
   /** Called with a malformed row's error; it throws to stop or returns to skip the row. Default: throw. */
   onBadRow?: (error: DataError) => void;
