@@ -1,7 +1,8 @@
 // The package as a user gets it: `npm pack`, installed into a scratch project
 // outside the repository, where a reward written in TypeScript trains a model
 // (tsc resolves the package's types) and plain ESM imports it, and the
-// `astarpo` command runs. The install compiles the native addon from source.
+// `astarpo` command runs. Packing builds the prebuilt addon of this platform
+// from the sources (prepack), so the install uses it and compiles nothing.
 //
 // Tests download nothing, so the scratch project installs offline: its lock
 // file pins the versions this checkout's lock file holds (their tarballs are
@@ -83,11 +84,11 @@ test("npm pack installs into a project outside the repository: a TypeScript rewa
       seconds.push(`${name} ${((performance.now() - clock) / 1000).toFixed(1)} s`);
       clock = performance.now();
     };
-    const packed = (JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as Packed[])[0];
+    const packed = (JSON.parse(execFileSync("npm", ["pack", "--json", "--foreground-scripts=false", "--pack-destination", scratch], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as Packed[])[0];
     lap("npm pack");
     const files = packed.files.map((f) => f.path);
     for (const needed of ["dist/src/index.js", "dist/src/index.d.ts", "bin/astarpo.js", "binding.gyp", "native/install.mjs", "native/addon.cc",
-      "models/arithmetic/model.safetensors", "models/arithmetic/tokenizer.json", "README.md", "package.json"]) {
+      "models/arithmetic/model.safetensors", "models/arithmetic/tokenizer.json", "README.md", "package.json", `prebuilds/${process.platform}-${process.arch}/astarpo.glibc.node`]) {
       assert.ok(files.includes(needed), `the package lacks ${needed}`);
     }
     assert.deepEqual(files.filter((f) => /^(src|test|examples|bench|scripts)\/|\.map$|tsbuildinfo/.test(f)), [], "sources, tests and build leftovers stay out");
@@ -105,11 +106,9 @@ test("npm pack installs into a project outside the repository: a TypeScript rewa
     const sqlite = join("node_modules", "better-sqlite3", "build", "Release");
     mkdirSync(join(project, sqlite), { recursive: true });
     copyFileSync(join(sqlite, "better_sqlite3.node"), join(project, sqlite, "better_sqlite3.node"));
-    const build = spawnSync("npm", ["rebuild", "astarpo", "--offline"], {
-      cwd: project, encoding: "utf8", env: { ...process.env, npm_config_build_from_source: "true" },
-    });
+    const build = spawnSync("npm", ["rebuild", "astarpo", "--offline"], { cwd: project, encoding: "utf8", env: { ...process.env, CXX: "no-such-compiler" } });
     assert.equal(build.status, 0, `astarpo's install script failed:\n${build.stdout}\n${build.stderr}`);
-    assert.ok(existsSync(join(project, "node_modules", "astarpo", "build", "Release", "astarpo.node")), "the addon was compiled from the packed sources");
+    assert.equal(existsSync(join(project, "node_modules", "astarpo", "build")), false, "the prebuilt addon is used: nothing is compiled");
 
     lap("npm ci");
     writeFileSync(join(project, "train.ts"), TRAIN_TS);
