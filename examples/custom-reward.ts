@@ -8,10 +8,8 @@
 // here, pays for the right answer; a built-in one adds a little for ending on
 // an answer line. Stage 1, training and the held-out evaluations all score
 // with their weighted sum. The run goes to runs/example-custom-reward/ (delete
-// it to start again).
+// it to start again). The README's "Use it from code" shows this program.
 import { patternFormat, rewardPerItem, train } from "astarpo";
-
-const quick = process.argv.includes("--quick");
 
 /** 1 when the `#### n` line holds the task's answer (the `answer` column), 0 when another; null (undecided) without one. */
 const correct = rewardPerItem((completion, columns) => {
@@ -20,31 +18,25 @@ const correct = rewardPerItem((completion, columns) => {
   return Number(answer) === Number(columns.answer) ? 1 : 0;
 });
 
+const quick = process.argv.includes("--quick");
+const size = quick
+  ? { trainSize: 16, evalSize: 8, numValueSamples: 2, batchSize: 8, miniBatchSize: 8, maxSteps: 2, evalEvery: 0 }
+  : { trainSize: 384, evalSize: 200, numValueSamples: 4, batchSize: 64, miniBatchSize: 64, epochs: 3, evalEvery: 6 };
+const stop = new AbortController();
+process.once("SIGINT", () => stop.abort()); // Ctrl-C: stop after this step, with a checkpoint
 
 const result = await train(
-  {
-    algo: "astar",
-    model: "builtin:arithmetic",
-    task: "arithmetic",
-    knobs: { digits: 1, steps: 2 },
-    name: quick ? "example-custom-reward-quick" : "example-custom-reward",
-    trainSize: quick ? 16 : 384,
-    evalSize: quick ? 8 : 200,
-    numValueSamples: quick ? 2 : 4,
-    batchSize: quick ? 8 : 64,
-    miniBatchSize: quick ? 8 : 64,
-    epochs: quick ? 1 : 3,
-    maxSteps: quick ? 2 : undefined,
-    evalEvery: quick ? 0 : 6,
-    lr: 1e-4,
-  },
+  { algo: "astar", model: "builtin:arithmetic", task: "arithmetic", knobs: { digits: 1, steps: 2 }, lr: 1e-4, ...size,
+    name: quick ? "example-custom-reward-quick" : "example-custom-reward" },
   {
     reward: [
       { fn: correct, weight: 1, name: "correct" },
       { fn: patternFormat(/#### -?\d+\s*$/), weight: 0.1, name: "format" },
     ],
+    signal: stop.signal,
     onStep: (m) => console.log(`step ${m.step}: reward ${m.reward.toFixed(3)}, KL ${m.kl?.toFixed(4)}, ${m.step_s.toFixed(1)} s`),
-    onEval: ({ step, result: e }) => console.log(`held-out at step ${step}: mean reward ${e.accuracy.toFixed(3)} (${e.unparsed} without an answer)`),
+    onEval: ({ step, metrics }) => console.log(`held-out at step ${step}: mean reward ${metrics.eval_accuracy.toFixed(3)} (${metrics.eval_unparsed} without an answer)`),
+    onCheckpoint: ({ path }) => console.log(`checkpoint ${path}`),
   },
 );
-console.log(`trained ${result.steps} steps; the model is in ${result.modelDir}`);
+console.log(result.stopped ? `stopped at step ${result.steps}; train again with { resume: true }` : `trained ${result.steps} steps; the model is in ${result.modelDir}`);

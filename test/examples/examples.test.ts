@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -29,7 +29,8 @@ function checkExample(name: string, run: string, expected: RegExp[]): void {
 
 test("examples/custom-reward.ts trains A*-PO on the built-in task with its own weighted rewards", () => {
   checkExample("custom-reward.ts", "example-custom-reward-quick", [
-    /^held-out at step 0: mean reward [\d.]+ \(\d+ without an answer\)$/m, /^step 2: reward [\d.]+, KL /m, /^trained 2 steps; the model is in /m,
+    /^held-out at step 0: mean reward [\d.]+ \(\d+ without an answer\)$/m, /^step 2: reward [\d.]+, KL /m, /^checkpoint .*step-000002$/m,
+    /^trained 2 steps; the model is in /m,
   ]);
 });
 
@@ -43,4 +44,12 @@ test("examples/stage-one-server.ts samples stage 1 through an in-process server 
   checkExample("stage-one-server.ts", "example-stage-one-server-quick", [
     /^stage 1 through http:\/\/127\.0\.0\.1:\d+\/v1: 12 prompts x 2 samples, reference pass@1 [\d.]+/m, /^trained 1 steps; /m,
   ]);
+});
+
+test("the README's \"Use it from code\" shows examples/custom-reward.ts as it is", () => {
+  const readme = readFileSync("README.md", "utf8");
+  const section = readme.slice(readme.indexOf("## Use it from code"));
+  const shown = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  const source = readFileSync(join("examples", "custom-reward.ts"), "utf8");
+  assert.equal(shown, source.slice(source.indexOf("import ")));
 });
