@@ -15,6 +15,9 @@ import { fileURLToPath } from "node:url";
 import { evaluate, train } from "astarpo";
 
 const quick = process.argv.includes("--quick");
+const size = quick
+  ? { trainSize: 8, evalSize: 8, numGenerations: 2, batchSize: 4, miniBatchSize: 4, maxSteps: 1, evalEvery: 0 }
+  : { numGenerations: 8, batchSize: 16, miniBatchSize: 8, maxSteps: 24, evalEvery: 8 };
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 const result = await train({
@@ -23,16 +26,10 @@ const result = await train({
   task: "gsm8k",
   data: here("data/arithmetic-train.jsonl"),
   evalData: here("data/arithmetic-test.jsonl"),
-  name: quick ? "example-jsonl-dataset-quick" : "example-jsonl-dataset",
-  evalSize: quick ? 8 : undefined,
-  trainSize: quick ? 8 : undefined,
   maxNewTokens: 48,
-  numGenerations: quick ? 2 : 8,
-  batchSize: quick ? 4 : 16,
-  miniBatchSize: quick ? 4 : 8,
-  maxSteps: quick ? 1 : 24,
-  evalEvery: quick ? 0 : 8,
   lr: 1e-4,
+  ...size,
+  name: quick ? "example-jsonl-dataset-quick" : "example-jsonl-dataset",
 }, {
   log: (line) => console.log(line),
 });

@@ -34,20 +34,17 @@ const reward = rewardPerItem((completion, columns) => {
   return answer === undefined ? null : Number(answer) === columns.value ? 1 : 0;
 });
 
+const size = quick
+  ? { trainSize: 12, evalSize: 4, numValueSamples: 2, batchSize: 4, miniBatchSize: 4, maxSteps: 1, evalEvery: 0 }
+  : { trainSize: 160, evalSize: 40, numValueSamples: 8, batchSize: 32, miniBatchSize: 16, maxSteps: 15, evalEvery: 5 };
 const config: RunConfigInput = {
   algo: "astar",
   model: "builtin:arithmetic",
   task: "custom",
   maxNewTokens: 64,
-  name: quick ? "example-stage-one-server-quick" : "example-stage-one-server",
-  trainSize: quick ? 12 : 160,
-  evalSize: quick ? 4 : 40,
-  numValueSamples: quick ? 2 : 8,
-  batchSize: quick ? 4 : 32,
-  miniBatchSize: quick ? 4 : 16,
-  maxSteps: quick ? 1 : 15,
-  evalEvery: quick ? 0 : 5,
   lr: 1e-4,
+  ...size,
+  name: quick ? "example-stage-one-server-quick" : "example-stage-one-server",
 };
 
 const server = await startServer({ model: "builtin:arithmetic", port: 0 });
