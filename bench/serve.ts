@@ -13,7 +13,7 @@
 // for its ratio to mean much.
 import OpenAI from "openai";
 import { generate, localSampler, type SamplePrompt } from "../src/generate/index.js";
-import { resolveModel } from "../src/models/index.js";
+import { resolveModel } from "../src/pretrained/index.js";
 import { createServer, openaiSampler } from "../src/serve/index.js";
 import { memory, resetPeakMemory, Rng } from "../src/tensor/index.js";
 import { Report } from "./report.js";

@@ -18,9 +18,10 @@ export type { SafetensorsWriteOptions, TensorToWrite, TensorValues } from "./mod
 export { openCheckpoint, saveCheckpoint, Checkpoint, type CheckpointTensorInfo, type SaveCheckpointOptions } from "./models/safetensors-index.js";
 export type { Projection } from "./models/layers.js";
 export type { JsonObject } from "./io/index.js";
-export { DecoderModel, KVCache, loadModel, saveModel, createBuiltinModel, resolveModel, isBuiltinSpec, randomParameters, uninitialisedParameters, frozenCopy,
-  addLora, mergeLora, saveAdapters, loadAdapters, readAdapterConfig, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from "./models/index.js";
-export type { AdapterState, SaveAdaptersOptions, HiddenOptions, ForwardOptions, LoadedModel, LoadModelOptions, SaveModelOptions, ResolvedModel, ResolveModelOptions, ParameterFactory, WeightDtype } from "./models/index.js";
+export { DecoderModel, KVCache, randomParameters, uninitialisedParameters, frozenCopy, addLora, mergeLora, saveAdapters, loadAdapters, readAdapterConfig, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from "./models/index.js";
+export { loadModel, saveModel, createBuiltinModel, resolveModel, isBuiltinSpec } from "./pretrained/index.js";
+export type { AdapterState, SaveAdaptersOptions, HiddenOptions, ForwardOptions, ParameterFactory, WeightDtype } from "./models/index.js";
+export type { LoadedModel, LoadModelOptions, SaveModelOptions, ResolvedModel, ResolveModelOptions } from "./pretrained/index.js";
 export * from "./data/index.js";
 export * from "./generate/index.js";
 export * from "./rewards/index.js";

@@ -4,7 +4,8 @@
 // and the KL to a reference model.
 import { z } from "zod";
 import { FILE_TASKS, isBuiltinTask, type KnobValue, type Rows } from "../data/index.js";
-import { frozenCopy, resolveModel, type DecoderModel } from "../models/index.js";
+import { frozenCopy, type DecoderModel } from "../models/index.js";
+import { resolveModel } from "../pretrained/index.js";
 import { ConfigError } from "../train/config.js";
 import { evaluate as evaluatePrompts, type EvalResult } from "../train/evaluate.js";
 import { builtinPrompts, filePrompts, rewardFor, type Dataset, type PromptSource } from "../train/prompts.js";

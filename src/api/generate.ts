@@ -2,7 +2,8 @@
 // prompts as text (or rendered by the model's chat template), and the
 // responses with their token ids, log-probs and finish reasons.
 import { generate, type GeneratedSequence, type GenerationConfig, type GenerationProgress } from "../generate/index.js";
-import { resolveModel, type WeightDtype } from "../models/index.js";
+import { type WeightDtype } from "../models/index.js";
+import { resolveModel } from "../pretrained/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 
 /** The sampling settings, with generate()'s defaults (GENERATION_DEFAULTS): 256 new tokens, temperature 1, no filters, seed 0, 16 decoded together. */

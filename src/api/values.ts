@@ -5,7 +5,8 @@
 // dataset's own reward columns.
 import { join } from "node:path";
 import { localSampler, type ResponseSampler } from "../generate/index.js";
-import { frozenCopy, modelFingerprint, resolveModel, resolveTokenizer } from "../models/index.js";
+import { frozenCopy, modelFingerprint } from "../models/index.js";
+import { resolveModel, resolveTokenizer } from "../pretrained/index.js";
 import { openaiSampler, type OpenAISamplerOptions } from "../serve/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 import { referenceWeightsOf, runName, type RunConfig, type RunConfigInput } from "../train/config.js";

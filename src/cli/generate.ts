@@ -3,7 +3,7 @@
 import { Option, type Command } from "commander";
 import { generateText, type GeneratedText, type GenerateTextOptions } from "../api/generate.js";
 import { GENERATION_DEFAULTS, type GenerationProgress } from "../generate/index.js";
-import { BUILTIN_PREFIX } from "../models/index.js";
+import { BUILTIN_PREFIX } from "../pretrained/index.js";
 import type { CliIO } from "./io.js";
 import { numberOption, positiveInteger, positiveNumber, UsageError } from "./options.js";
 

@@ -2,7 +2,8 @@
 // and writes a full Hugging Face folder that loads without PEFT.
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { BUILTIN_PREFIX, loadAdapters, mergeLora, resolveModel, saveModel, type WeightDtype } from "../models/index.js";
+import { loadAdapters, mergeLora, type WeightDtype } from "../models/index.js";
+import { BUILTIN_PREFIX, resolveModel, saveModel } from "../pretrained/index.js";
 import type { CliIO } from "./io.js";
 import { numberOption } from "./options.js";
 

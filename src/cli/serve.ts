@@ -2,7 +2,7 @@
 // built-in model, until SIGTERM or SIGINT (then requests in flight get a grace
 // period to finish, and the rest fail).
 import { Option, type Command } from "commander";
-import { BUILTIN_PREFIX } from "../models/index.js";
+import { BUILTIN_PREFIX } from "../pretrained/index.js";
 import { SERVE_DEFAULTS, START_DEFAULTS, startServer, type StartServerOptions } from "../serve/index.js";
 import type { CliIO } from "./io.js";
 import { nonNegativeInteger, numberOption, positiveInteger, positiveNumber, UsageError } from "./options.js";

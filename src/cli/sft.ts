@@ -3,7 +3,7 @@
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { builtinExamples, builtinTask, BUILTIN_REWARDS, BUILTIN_TASKS, configure } from "../data/index.js";
-import { resolveModel, saveModel } from "../models/index.js";
+import { resolveModel, saveModel } from "../pretrained/index.js";
 import { memory } from "../tensor/index.js";
 import { defaultSftConfig, supervisedFineTune } from "../train/sft.js";
 import { evaluate } from "../train/evaluate.js";

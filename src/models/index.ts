@@ -1,5 +1,7 @@
-// Causal language models: Hugging Face config.json and safetensors folders in
-// and out, the Llama / Qwen2 / Qwen3 decoder, its KV cache, built-in models.
+// Causal language models: config.json, safetensors, the Llama / Qwen2 / Qwen3
+// decoder, its KV cache, LoRA adapters, the built-in configurations. Folders
+// with their tokenizer (loading, saving, resolving a model spec) are
+// src/pretrained's.
 export * from "./config.js";
 export * from "./rope-scaling.js";
 export * from "./builtin-configs.js";
@@ -10,10 +12,6 @@ export { DecoderModel, type AdapterState, type HiddenOptions, type ForwardOption
 export { KVCache } from "./kv-cache.js";
 export { randomParameters, uninitialisedParameters, type ParameterFactory, type WeightDtype } from "./layers.js";
 export { frozenCopy, trainableCopy } from "./frozen-copy.js";
-export { addLora, mergeLora, mergedWeight, loraTargets, seedLoraDropout } from "./lora.js";
+export { adaptedProjections, addLora, mergeLora, mergedWeight, loraTargets, seedLoraDropout } from "./lora.js";
 export { saveAdapters, loadAdapters, readAdapterConfig, toPeftConfig, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, type SaveAdaptersOptions } from "./peft.js";
-export { loadModel, type LoadedModel, type LoadModelOptions } from "./load.js";
-export { saveModel, type SaveModelOptions } from "./save.js";
-export { createBuiltinModel } from "./builtin.js";
-export { resolveModel, resolveTokenizer, isBuiltinSpec, BUILTIN_PREFIX, type ResolvedModel, type ResolveModelOptions } from "./resolve.js";
 export { modelFingerprint } from "./fingerprint.js";

@@ -1,7 +1,8 @@
 // A model behind the OpenAI API from its spec: resolve the model, start the
 // server, and one call that stops both. `astarpo serve` and library callers
 // (a stage 1 through a server in the same process, a test) start it the same way.
-import { resolveModel, type WeightDtype } from "../models/index.js";
+import { type WeightDtype } from "../models/index.js";
+import { resolveModel } from "../pretrained/index.js";
 import { createServer, SERVE_DEFAULTS, type ModelServer } from "./server.js";
 
 /** What startServer serves and where (as `astarpo serve` takes it). */

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RolloutBatch } from "../algos/index.js";
 import { writeJsonAtomic } from "../io/index.js";
-import { resolveTokenizer } from "../models/index.js";
+import { resolveTokenizer } from "../pretrained/index.js";
 import { listCheckpoints, readTrainerState, trainingSeconds } from "./checkpoint.js";
 import { runName, type RunConfig } from "./config.js";
 import { readMetrics } from "./metrics.js";

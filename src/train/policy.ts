@@ -8,7 +8,8 @@
 //   switched off, so no second copy of the weights exists. Checkpoints hold
 //   the adapters alone, in PEFT's layout.
 import { join } from "node:path";
-import { addLora, frozenCopy, loadAdapters, loadModel, resolveModel, saveAdapters, saveModel, type DecoderModel, type WeightDtype } from "../models/index.js";
+import { addLora, frozenCopy, loadAdapters, saveAdapters, type DecoderModel, type WeightDtype } from "../models/index.js";
+import { loadModel, resolveModel, saveModel } from "../pretrained/index.js";
 import type { Parameter } from "../nn/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 import { checkpointAdapterDir, checkpointModelDir } from "./checkpoint.js";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliError, describeFailure, main } from "../../src/cli/main.js";
 import { startServer, type RunningServer } from "../../src/serve/index.js";
-import { resolveTokenizer } from "../../src/models/index.js";
+import { resolveTokenizer } from "../../src/pretrained/index.js";
 import { openaiSampler } from "../../src/serve/index.js";
 import { parseRunConfig } from "../../src/train/config.js";
 import { loadPromptSets } from "../../src/train/prompts.js";

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { GenerationEngine, resolveGenerationConfig, SamplingPlan, type GenerationConfig, type GenerationTokenizer } from "../../src/generate/index.js";
-import { createBuiltinModel } from "../../src/models/index.js";
+import { createBuiltinModel } from "../../src/pretrained/index.js";
 import { memory } from "../../src/tensor/index.js";
 
 function plan(config: GenerationConfig, tokenizer: GenerationTokenizer): SamplingPlan {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { generateText, type GenerateTextOptions } from "../../src/api/generate.js";
 import { formatSamples } from "../../src/cli/generate.js";
 import { generate } from "../../src/generate/index.js";
-import { createBuiltinModel, frozenCopy, resolveModel } from "../../src/models/index.js";
+import { frozenCopy } from "../../src/models/index.js";
+import { createBuiltinModel, resolveModel } from "../../src/pretrained/index.js";
 import { memory, resetPeakMemory } from "../../src/tensor/index.js";
 
 test("generate --json prints one object per sample with text, token ids, log-probs and the finish reason", async () => {

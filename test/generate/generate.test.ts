@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generate, type GenerationTokenizer } from "../../src/generate/index.js";
-import { createBuiltinModel, KVCache, loadModel } from "../../src/models/index.js";
+import { KVCache } from "../../src/models/index.js";
+import { createBuiltinModel, loadModel } from "../../src/pretrained/index.js";
 import { memory } from "../../src/tensor/index.js";
 import { FAMILIES, fixtureDir, readReference } from "../models/decoder-fixtures.js";
 

@@ -5,7 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generate, logprobTemperature, scoreResponses, scoreResponsesNoGrad, vocabWeight, type GenerationConfig, type PromptAndResponse } from "../../src/generate/index.js";
-import { addLora, createBuiltinModel, frozenCopy, loadModel, type DecoderModel } from "../../src/models/index.js";
+import { addLora, frozenCopy, type DecoderModel } from "../../src/models/index.js";
+import { createBuiltinModel, loadModel } from "../../src/pretrained/index.js";
 import { add, backward, linear, memory, mul, noGrad, scope, sum, tensor, tokenLogProbs, type Tensor } from "../../src/tensor/index.js";
 import { FAMILIES, fixtureDir } from "../models/decoder-fixtures.js";
 import { assertClose, tokenLogProbsRef } from "../tensor/reference.js";

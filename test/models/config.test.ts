@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDecoderConfig, parameterCount, parseDecoderConfig, toHfConfig, toHfGenerationConfig, type DecoderConfig } from "../../src/models/config.js";
 import { BUILTIN_MODEL_NAMES, builtinDecoderConfig } from "../../src/models/builtin-configs.js";
-import { createBuiltinModel } from "../../src/models/builtin.js";
+import { createBuiltinModel } from "../../src/pretrained/index.js";
 import { createCharTokenizer } from "../../src/tokenize/char-tokenizer.js";
 
 // config.json files as published with Qwen2.5-0.5B-Instruct, Qwen3-0.6B and Llama-3.2-1B-Instruct.

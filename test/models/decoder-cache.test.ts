@@ -4,7 +4,8 @@
 // everything it allocates.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createBuiltinModel, KVCache, loadModel, type DecoderModel } from "../../src/models/index.js";
+import { KVCache, type DecoderModel } from "../../src/models/index.js";
+import { createBuiltinModel, loadModel } from "../../src/pretrained/index.js";
 import { AdamW } from "../../src/nn/index.js";
 import { backward, memory, mean, neg, noGrad, scope, sum, tensor, tokenLogProbs } from "../../src/tensor/index.js";
 import { assertClose } from "../tensor/reference.js";

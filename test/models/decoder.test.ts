@@ -3,7 +3,7 @@
 // sum, and greedy decoding with and without the KV cache.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadModel } from "../../src/models/index.js";
+import { loadModel } from "../../src/pretrained/index.js";
 import { backward, scope, sum, tokenLogProbs, tensor } from "../../src/tensor/index.js";
 import { assertClose } from "../tensor/reference.js";
 import { FAMILIES, fixtureDir, greedyWithCache, greedyWithoutCache, idsTensor, readReference } from "./decoder-fixtures.js";

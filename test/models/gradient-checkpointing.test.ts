@@ -1,7 +1,8 @@
 // Activation checkpointing per decoder layer: the same gradients, less memory.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { addLora, createBuiltinModel, frozenCopy, type DecoderModel } from "../../src/models/index.js";
+import { addLora, frozenCopy, type DecoderModel } from "../../src/models/index.js";
+import { createBuiltinModel } from "../../src/pretrained/index.js";
 import { backward, memory, resetPeakMemory, Rng, scope, sum, tensor, tokenLogProbs } from "../../src/tensor/index.js";
 import { takeGradients } from "./decoder-fixtures.js";
 

@@ -6,9 +6,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  addLora, createBuiltinModel, frozenCopy, loadModel, mergeLora, saveModel, seedLoraDropout, type DecoderModel,
-} from "../../src/models/index.js";
+import { addLora, frozenCopy, mergeLora, seedLoraDropout, type DecoderModel } from "../../src/models/index.js";
+import { createBuiltinModel, loadModel, saveModel } from "../../src/pretrained/index.js";
 import { AdamW } from "../../src/nn/index.js";
 import { backward, memory, noGrad, scope, sum, tensor, tokenLogProbs } from "../../src/tensor/index.js";
 import { assertClose } from "../tensor/reference.js";

@@ -5,10 +5,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  addLora, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, createBuiltinModel, loadAdapters, readAdapterConfig, saveAdapters, SafetensorsFile,
-  writeSafetensors, type DecoderModel,
-} from "../../src/models/index.js";
+import { addLora, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, loadAdapters, readAdapterConfig, saveAdapters, SafetensorsFile, writeSafetensors, type DecoderModel } from "../../src/models/index.js";
+import { createBuiltinModel } from "../../src/pretrained/index.js";
 import { noGrad, scope, tensor } from "../../src/tensor/index.js";
 import { perturbAdapters } from "./decoder-fixtures.js";
 

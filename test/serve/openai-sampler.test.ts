@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { localSampler, type SamplePrompt } from "../../src/generate/index.js";
-import { createBuiltinModel } from "../../src/models/index.js";
+import { createBuiltinModel } from "../../src/pretrained/index.js";
 import { createServer, openaiSampler } from "../../src/serve/index.js";
 
 test("stage 1 through astarpo serve samples the same tokens and text as the local sampler, and its log-probs", async () => {

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { generate } from "../../src/generate/index.js";
-import { createBuiltinModel } from "../../src/models/index.js";
+import { createBuiltinModel } from "../../src/pretrained/index.js";
 import { createServer, type ServerOptions } from "../../src/serve/index.js";
 
 const NAME = "builtin:tiny";

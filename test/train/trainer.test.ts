@@ -5,9 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { astar, type Algorithm } from "../../src/algos/index.js";
-import {
-  createBuiltinModel, loadAdapters, loadModel, modelFingerprint, readAdapterConfig, resolveModel, SafetensorsFile, type DecoderModel,
-} from "../../src/models/index.js";
+import { loadAdapters, modelFingerprint, readAdapterConfig, SafetensorsFile, type DecoderModel } from "../../src/models/index.js";
+import { createBuiltinModel, loadModel, resolveModel } from "../../src/pretrained/index.js";
 import { AdamW } from "../../src/nn/index.js";
 import { noGrad, scale, scope, sqrt, sum, tensor } from "../../src/tensor/index.js";
 import { parseRunConfig, type RunConfig } from "../../src/train/config.js";

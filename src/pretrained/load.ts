@@ -4,10 +4,7 @@
 // at the model plus its largest tensor, never at two copies of the model.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { loadTokenizer, type Tokenizer } from "../tokenize/index.js";
-import { loadDecoderConfig, type DecoderConfig } from "./config.js";
-import { DecoderModel } from "./decoder.js";
-import { uninitialisedParameters, type WeightDtype } from "./layers.js";
-import { openCheckpoint, type Checkpoint } from "./safetensors-index.js";
+import { DecoderModel, loadDecoderConfig, openCheckpoint, uninitialisedParameters, type Checkpoint, type DecoderConfig, type WeightDtype } from "../models/index.js";
 
 export interface LoadedModel {
   model: DecoderModel;

@@ -7,13 +7,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } 
 import { basename, dirname, join, resolve } from "node:path";
 import type { Tokenizer } from "../tokenize/index.js";
 import { syncFolder } from "../io/atomic-file.js";
-import { toHfConfig, toHfGenerationConfig, type DecoderConfig } from "./config.js";
-import type { DecoderModel } from "./decoder.js";
+import { adaptedProjections, mergedWeight, saveCheckpoint, toHfConfig, toHfGenerationConfig, type DecoderConfig, type DecoderModel, type TensorToWrite } from "../models/index.js";
 import { readOptionalJsonObject, writeJsonAtomic } from "../io/json-file.js";
 import { sourceFolderOf } from "./load.js";
-import { adaptedProjections, mergedWeight } from "./lora.js";
-import { saveCheckpoint } from "./safetensors-index.js";
-import type { TensorToWrite } from "./safetensors-writer.js";
 
 export interface SaveModelOptions {
   /** Stored weight type (default "f32"); bf16 halves the files and rounds to nearest even. */

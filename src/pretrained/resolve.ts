@@ -8,11 +8,7 @@ import { join } from "node:path";
 import { packageRoot } from "../io/index.js";
 import { createCharTokenizer, loadTokenizer, type Tokenizer } from "../tokenize/index.js";
 import { createBuiltinModel } from "./builtin.js";
-import { BUILTIN_MODEL_NAMES } from "./builtin-configs.js";
-import { loadDecoderConfig, type DecoderConfig } from "./config.js";
-import type { DecoderModel } from "./decoder.js";
-import { frozenCopy } from "./frozen-copy.js";
-import type { WeightDtype } from "./layers.js";
+import { BUILTIN_MODEL_NAMES, frozenCopy, loadDecoderConfig, type DecoderConfig, type DecoderModel, type WeightDtype } from "../models/index.js";
 import { loadModel } from "./load.js";
 
 export const BUILTIN_PREFIX = "builtin:";

@@ -1,10 +1,7 @@
 // Built-in models: a preset shape (builtin-configs.ts) with fresh random
 // weights from a seed, and the character tokenizer of the built-in tasks.
 import { createCharTokenizer, type Tokenizer } from "../tokenize/index.js";
-import { builtinDecoderConfig, BUILTIN_MODEL_NAMES, type BuiltinModelName } from "./builtin-configs.js";
-import type { DecoderConfig } from "./config.js";
-import { DecoderModel } from "./decoder.js";
-import { randomParameters } from "./layers.js";
+import { builtinDecoderConfig, BUILTIN_MODEL_NAMES, DecoderModel, randomParameters, type BuiltinModelName, type DecoderConfig } from "../models/index.js";
 
 function isBuiltinName(name: string): name is BuiltinModelName {
   return (BUILTIN_MODEL_NAMES as readonly string[]).includes(name);

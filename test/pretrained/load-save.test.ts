@@ -7,11 +7,10 @@ import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createBuiltinModel, loadModel, openCheckpoint, saveModel, writeSafetensors, type DecoderModel, type TensorToWrite,
-} from "../../src/models/index.js";
+import { openCheckpoint, writeSafetensors, type DecoderModel, type TensorToWrite } from "../../src/models/index.js";
+import { createBuiltinModel, loadModel, saveModel } from "../../src/pretrained/index.js";
 import { bfloat16ToFloat32, float32ToBfloat16 } from "../../src/models/half-float.js";
-import { FAMILIES, fixtureDir, type Family } from "./decoder-fixtures.js";
+import { FAMILIES, fixtureDir, type Family } from "../models/decoder-fixtures.js";
 
 function scratchFolder(): string {
   return mkdtempSync(join(tmpdir(), "astarpo-model-"));
