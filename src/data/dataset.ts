@@ -2,7 +2,7 @@
 // columns, build the task's prompt, extract the ground truth, drop prompts over
 // the token limit, and count everything that did not become an example.
 import { basename } from "node:path";
-import type { ChatMessage } from "../rewards/types.js";
+import type { ChatMessage } from "../tokenize/index.js";
 import { DataError, SkippedRows, type OnBadRow } from "./errors.js";
 import { exampleId, renderPrompt, type Example, type Prompt, type RowSource } from "./example.js";
 import { readRows, sourceName, type DataSource } from "./readers/index.js";

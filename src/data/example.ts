@@ -2,7 +2,7 @@
 // it came from: a prompt, the ground truth its reward checks against, the row's
 // other columns, and where it came from.
 import { createHash } from "node:crypto";
-import type { ChatMessage } from "../rewards/types.js";
+import type { ChatMessage } from "../tokenize/index.js";
 
 /** Where a row came from: a file and its 0-based row index (and 1-based line, for line-based files). */
 export interface RowSource {

@@ -3,7 +3,7 @@
 // MATH500 (problem, solution with \boxed{}, answer), AIME/AMC (problem, answer),
 // TRL (prompt as text or chat messages, other columns for the rewards) and verl
 // (prompt messages, reward_model.ground_truth, data_source, extra_info).
-import type { ChatMessage } from "../rewards/types.js";
+import type { ChatMessage } from "../tokenize/index.js";
 import { DataError } from "./errors.js";
 import type { Prompt, RowSource } from "./example.js";
 
