@@ -8,8 +8,7 @@ import { compare, comparisonConfig } from "../api/train.js";
 import { comparisonDir } from "../train/compare.js";
 import { processIO, type CliIO } from "./io.js";
 import { UsageError } from "./options.js";
-import { addRunConfigOptions, configYaml, configFromFlags } from "./run-config.js";
-import { stopOnInterrupt } from "./train.js";
+import { runConfigAction } from "./run-config.js";
 
 export function register(program: Command, io: CliIO = processIO): void {
   const command = program
@@ -17,30 +16,25 @@ export function register(program: Command, io: CliIO = processIO): void {
     .description("train several algorithms on the same prompts, seeds and budget; write summary.json and report.html, and print the table")
     .option("--algos <list>", `comma-separated algorithms (${Object.keys(ALGORITHMS).join(", ")})`, "astar,grpo,ppo,rebel")
     .option("--quiet", "no progress bar or event lines");
-  addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
+  const algorithmsOf = (flags: Record<string, unknown>) => {
     const algos = String(flags.algos).split(",").map((a) => a.trim()).filter((a) => a !== "");
     const unknown = algos.filter((a) => !(a in ALGORITHMS));
     if (algos.length === 0 || unknown.length > 0) throw new UsageError(`--algos ${String(flags.algos)}: unknown ${unknown.join(", ") || "(none given)"}; have ${Object.keys(ALGORITHMS).join(", ")}`);
-    const config = comparisonConfig(configFromFlags(flags, command));
-    if (flags.printConfig) {
-      io.stdout(configYaml(config));
+    return algos;
+  };
+  runConfigAction(command, io, async ({ config, flags, print, interrupt }) => {
+    const summary = await compare(config, algorithmsOf(flags), {
+      signal: interrupt.signal, progress: !flags.quiet, log: print,
+      onAlgorithm: (name, phase) => { if (phase === "start") print(`== ${name}`); },
+    });
+    if (summary === null) {
+      io.stdout(`stopped; run the same command again to continue (${comparisonDir(config)})\n`);
       return;
     }
-    const print = (line: string) => { if (!flags.quiet) io.stderr(`${line}\n`); };
-    const interrupt = stopOnInterrupt(print);
-    try {
-      const summary = await compare(config, algos, {
-        signal: interrupt.signal, progress: !flags.quiet, log: print,
-        onAlgorithm: (name, phase) => { if (phase === "start") print(`== ${name}`); },
-      });
-      if (summary === null) {
-        io.stdout(`stopped; run the same command again to continue (${comparisonDir(config)})\n`);
-        return;
-      }
-      const report = await writeReport(comparisonDir(config));
-      io.stdout(`${comparisonTable(summary)}\nsummary in ${comparisonDir(config)}/summary.json\nreport in ${report}\n`);
-    } finally {
-      interrupt.release();
-    }
+    const report = await writeReport(comparisonDir(config));
+    io.stdout(`${comparisonTable(summary)}\nsummary in ${comparisonDir(config)}/summary.json\nreport in ${report}\n`);
+  }, (config, flags) => {
+    algorithmsOf(flags);
+    return comparisonConfig(config);
   });
 }

@@ -13,7 +13,7 @@ import { checkClaim } from "../train/claim.js";
 import { compare, comparisonDir } from "../train/compare.js";
 import { parseRunConfig, type RunConfig } from "../train/config.js";
 import { processIO, type CliIO } from "./io.js";
-import { stopOnInterrupt } from "./train.js";
+import { stopOnInterrupt } from "./interrupt.js";
 
 export const QUICKSTART_ALGORITHMS = ["astar", "grpo", "ppo", "rebel"] as const;
 

@@ -5,6 +5,8 @@ import { Option, type Command } from "commander";
 import { stringify as toYaml } from "yaml";
 import type { z } from "zod";
 import { ConfigError, optionSchemas, parseRunConfig, readConfigFile, type RunConfig } from "../train/config.js";
+import type { CliIO } from "./io.js";
+import { stopOnInterrupt, type Interrupt } from "./interrupt.js";
 import { UsageError } from "./options.js";
 
 /** `adamBeta1` -> `--adam-beta1`. */
@@ -105,4 +107,37 @@ function mergedRunConfig(flags: Record<string, unknown>, command: Command): RunC
 /** The resolved config as YAML, the form --config reads back. */
 export function configYaml(config: RunConfig): string {
   return toYaml(config);
+}
+
+/** What a command that runs on a run config gets to run with. */
+export interface RunContext {
+  config: RunConfig;
+  flags: Record<string, unknown>;
+  /** An event line on stderr; nothing with --quiet. */
+  print: (line: string) => void;
+  /** Raised by the first Ctrl-C: the run stops cleanly. */
+  interrupt: Interrupt;
+}
+
+/**
+ * Gives `command` the run config's flags and its action: the config from --config and the flags (through
+ * `shape` where the command derives its own), printed by --print-config, or else handed to `run` while
+ * Ctrl-C stops it cleanly. The command itself should declare --quiet.
+ */
+export function runConfigAction(command: Command, io: CliIO, run: (context: RunContext) => Promise<void>,
+  shape: (config: RunConfig, flags: Record<string, unknown>) => RunConfig = (config) => config): void {
+  addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
+    const config = shape(configFromFlags(flags, command), flags);
+    if (flags.printConfig) {
+      io.stdout(configYaml(config));
+      return;
+    }
+    const print = (line: string) => { if (!flags.quiet) io.stderr(`${line}\n`); };
+    const interrupt = stopOnInterrupt(print);
+    try {
+      await run({ config, flags, print, interrupt });
+    } finally {
+      interrupt.release();
+    }
+  });
 }

@@ -9,19 +9,7 @@ import { train } from "../api/train.js";
 import { RunControls } from "../train/controls.js";
 import type { TrainResult } from "../train/trainer.js";
 import { processIO, type CliIO } from "./io.js";
-import { addRunConfigOptions, configYaml, configFromFlags } from "./run-config.js";
-
-/** Aborts on the first Ctrl-C (the run stops cleanly); exits on the second. */
-export function stopOnInterrupt(print: (line: string) => void): { controller: AbortController; signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    print("stopping after this step with a checkpoint (Ctrl-C again to quit now)");
-    controller.abort();
-  };
-  process.on("SIGINT", onSigint);
-  return { controller, signal: controller.signal, release: () => process.off("SIGINT", onSigint) };
-}
+import { runConfigAction } from "./run-config.js";
 
 export function describeResult(result: TrainResult): string {
   const last = result.evals.at(-1);
@@ -41,14 +29,7 @@ export function register(program: Command, io: CliIO = processIO): void {
     .option("--resume [checkpoint]", "continue the run from its newest checkpoint, or from the checkpoint folder given")
     .option("--quiet", "no progress bar or event lines")
     .option("--plain", "progress lines instead of the live view, even in a terminal");
-  addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
-    const config = configFromFlags(flags, command);
-    if (flags.printConfig) {
-      io.stdout(configYaml(config));
-      return;
-    }
-    const print = (line: string) => { if (!flags.quiet) io.stderr(`${line}\n`); };
-    const interrupt = stopOnInterrupt(print);
+  runConfigAction(command, io, async ({ config, flags, print, interrupt }) => {
     // The live view needs a terminal on every stream: keys come from stdin, and stdout must not be a file it would garble.
     const terminal = io === processIO && process.stdin.isTTY && process.stdout.isTTY && process.stderr.isTTY;
     const controls = new RunControls();
@@ -65,7 +46,6 @@ export function register(program: Command, io: CliIO = processIO): void {
       });
     } finally {
       live?.close();
-      interrupt.release();
     }
     io.stdout(`${describeResult(result)}\n`);
   });

@@ -11,8 +11,7 @@ import { describeSummary } from "../train/stage-one.js";
 import { mergeValues } from "../train/values.js";
 import { processIO, type CliIO } from "./io.js";
 import { checkedOption, nonNegativeInteger, positiveInteger, positiveNumber, UsageError } from "./options.js";
-import { addRunConfigOptions, configYaml, flagOf, configFromFlags } from "./run-config.js";
-import { stopOnInterrupt } from "./train.js";
+import { flagOf, runConfigAction } from "./run-config.js";
 
 /** The flags of --sampler openai, by their option keys. */
 const SERVER_FLAGS = ["baseUrl", "servedModel", "apiKey", "concurrency", "maxRetries", "requestTimeout", "sendPrompt"] as const;
@@ -73,26 +72,15 @@ export function register(program: Command, io: CliIO = processIO): void {
       positiveNumber("--request-timeout"))
     .addOption(new Option("--send-prompt <as>", `with --sampler openai: send prompts as token ids (exact) or as text, for servers that take only text (default ${d.promptFormat})`)
       .choices(["ids", "text"]))
-    .option("--quiet", "no progress bar");
-  addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
-    const config = configFromFlags(flags, command);
-    if (flags.printConfig) {
-      io.stdout(configYaml(config));
-      return;
-    }
+    .option("--quiet", "no progress bar or event lines");
+  runConfigAction(command, io, async ({ config, flags, print, interrupt }) => {
     const server = serverOptions(flags, command);
-    const print = (line: string) => io.stderr(`${line}\n`);
-    const interrupt = stopOnInterrupt(print);
-    try {
-      const result = await computeValues(config, {
-        out: flags.out as string | undefined, server, shard: flags.shard as Shard | undefined, rescore: flags.rescore === true,
-        signal: interrupt.signal, progress: !flags.quiet, log: print,
-      });
-      if (!result.complete) print(`stopped; run the same command again to continue (${result.dir})`);
-      io.stdout(`${[...describeSummary(result.summary), `values in ${result.dir}`].join("\n")}\n`);
-    } finally {
-      interrupt.release();
-    }
+    const result = await computeValues(config, {
+      out: flags.out as string | undefined, server, shard: flags.shard as Shard | undefined, rescore: flags.rescore === true,
+      signal: interrupt.signal, progress: !flags.quiet, log: print,
+    });
+    if (!result.complete) io.stderr(`stopped; run the same command again to continue (${result.dir})\n`);
+    io.stdout(`${[...describeSummary(result.summary), `values in ${result.dir}`].join("\n")}\n`);
   });
 
   command
