@@ -3,6 +3,8 @@
 //                  request per sequence, twice as many in flight as the batch
 //                  holds, as the sampler's default against astarpo serve's)
 //                  against the local sampler at the same batch size (the peer)
+//   server_process_tok_s  the same with astarpo serve in a process of its own,
+//                  as it is deployed
 //   clients_*      a bounded crowd of concurrent clients (each sends a few
 //                  requests in turn): every request answered exactly once and
 //                  with the tokens generate() gives its seed, the 429s the
@@ -16,6 +18,7 @@ import { generate, localSampler, type SamplePrompt } from "../src/generate/index
 import { resolveModel } from "../src/pretrained/index.js";
 import { createServer, openaiSampler } from "../src/serve/index.js";
 import { memory, resetPeakMemory, Rng } from "../src/tensor/index.js";
+import { startServeProcess } from "./lib/serve-process.js";
 import { Report } from "./report.js";
 
 interface Options {
@@ -64,8 +67,9 @@ export async function run(argv: string[]): Promise<void> {
     const config = { maxNewTokens: newTokens, batchSize: batch, stopTokenIds: [], seed: 0 };
     const local = localSampler(model, tokenizer, MODEL);
     const remote = openaiSampler({ baseUrl: `${url}/v1`, model: MODEL, tokenizer, concurrency: 2 * batch });
-    await local.sample([randomPrompt()], { ...config, maxNewTokens: 2 });
-    await remote.sample([randomPrompt()], { ...config, maxNewTokens: 2 });
+    const served = await startServeProcess(["--model", MODEL, "--max-batch", String(batch), "--max-queue", String(2 * batch)]);
+    const apart = openaiSampler({ baseUrl: served.baseUrl, model: MODEL, tokenizer, concurrency: 2 * batch });
+    for (const sampler of [local, remote, apart]) await sampler.sample([randomPrompt()], { ...config, maxNewTokens: 2 });
     // Best of a few rounds, the two samplers taking turns within each, so that a busy spell of the
     // machine's other work falls on both rather than on one.
     const rate = async (sampler: typeof local) => {
@@ -74,14 +78,20 @@ export async function run(argv: string[]): Promise<void> {
       await sampler.sample(prompts, config);
       return (sequences * newTokens) / ((performance.now() - started) / 1000);
     };
-    let localRate = 0, serverRate = 0;
-    for (let round = 0; round < (options.quick ? 1 : 3); round++) {
-      localRate = Math.max(localRate, await rate(local));
-      serverRate = Math.max(serverRate, await rate(remote));
+    let localRate = 0, serverRate = 0, apartRate = 0;
+    try {
+      for (let round = 0; round < (options.quick ? 1 : 3); round++) {
+        localRate = Math.max(localRate, await rate(local));
+        serverRate = Math.max(serverRate, await rate(remote));
+        apartRate = Math.max(apartRate, await rate(apart));
+      }
+    } finally {
+      await served.stop();
     }
     const shape = `${MODEL}, batch ${batch}, ${sequences} sequences, prompt ${promptLength}, ${newTokens} new`;
     report.add("local_tok_s", localRate, "tok/s", null, shape);
-    report.add("server_tok_s", serverRate, "tok/s", localRate, `${shape}, one request per sequence (peer: local sampler)`);
+    report.add("server_tok_s", serverRate, "tok/s", localRate, `${shape}, one request per sequence, server in this process (peer: local sampler)`);
+    report.add("server_process_tok_s", apartRate, "tok/s", localRate, `${shape}, one request per sequence, astarpo serve in its own process (peer: local sampler)`);
 
     // A crowd of clients, each sending its requests in turn; every request has its own seed.
     let refused = 0;
