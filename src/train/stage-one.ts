@@ -9,7 +9,7 @@ import type { Tokenizer } from "../tokenize/index.js";
 import { maxNewTokensOf, type RunConfig } from "./config.js";
 import { progressBar, short } from "./progress.js";
 import type { PromptItem } from "./prompts.js";
-import { rewardColumns, sampleValues, summarizeValues, trainingReward, ValuesCache, valuesFromColumns, VALUES_FORMAT, type StageOneSummary } from "./values.js";
+import { presampledRewards, sampleValues, summarizeValues, trainingReward, ValuesCache, valuesFromColumns, VALUES_FORMAT, type StageOneSummary } from "./values.js";
 
 export interface StageOneRun {
   /** Where responses come from; null reads the data's eval_j columns instead of sampling. */
@@ -33,14 +33,14 @@ export interface StageOneResult {
 
 /** Whether the prompts carry the authors' per-sample reward columns (eval_0 ..), so stage 1 needs no sampling. */
 export function hasRewardColumns(prompts: readonly PromptItem[]): boolean {
-  return prompts.length > 0 && rewardColumns(prompts[0].example) !== null;
+  return prompts.length > 0 && presampledRewards(prompts[0].example) !== null;
 }
 
 export async function runStageOne(config: RunConfig, run: StageOneRun): Promise<StageOneResult> {
   const options = config;
   const started = performance.now();
   const fromColumns = run.sampler === null;
-  const numSamples = fromColumns ? (rewardColumns(run.prompts[0].example) ?? []).length : options.numValueSamples;
+  const numSamples = fromColumns ? (presampledRewards(run.prompts[0].example) ?? []).length : options.numValueSamples;
   const cache = await ValuesCache.create(run.dir, {
     format: VALUES_FORMAT,
     source: run.sampler?.source ?? `columns eval_0..eval_${numSamples - 1} of ${config.data ?? config.task}`,

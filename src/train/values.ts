@@ -288,8 +288,8 @@ export async function rescoreValues(cache: ValuesCache, prompts: readonly Prompt
   return changed;
 }
 
-/** The authors' released layout: per-sample rewards in columns eval_0 .. eval_{N-1} beside the prompt. */
-export function rewardColumns(example: Example): RewardValue[] | null {
+/** Rewards of samples made elsewhere, in the authors' released layout: columns eval_0 .. eval_{N-1} beside the prompt; null without them. */
+export function presampledRewards(example: Example): RewardValue[] | null {
   const values: RewardValue[] = [];
   for (let j = 0; `eval_${j}` in example.columns; j++) {
     const v = example.columns[`eval_${j}`];
@@ -306,7 +306,7 @@ export function rewardColumns(example: Example): RewardValue[] | null {
 export function valuesFromColumns(cache: ValuesCache, prompts: readonly PromptItem[]): void {
   const records: ValuesRecord[] = [];
   for (const p of prompts) {
-    const rewards = rewardColumns(p.example);
+    const rewards = presampledRewards(p.example);
     if (rewards === null) throw new Error(`${describeSource(p.example.source)}: no eval_0 column, while other rows have them`);
     if (rewards.length !== cache.meta.numSamples) {
       throw new Error(`${describeSource(p.example.source)}: ${rewards.length} eval_j columns, while the first row has ${cache.meta.numSamples}`);
