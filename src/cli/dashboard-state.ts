@@ -12,7 +12,8 @@ const EVENTS = 4;
 /** Steps the ETA averages over: recent ones, since the first steps (compilation, warm caches) run slower. */
 const ETA_STEPS = 10;
 
-export type RunStatus = "running" | "paused" | "checkpoint asked" | "stopping" | "done";
+/** "pausing": a pause was asked during a step, which the run finishes first; "paused": the run holds between steps. */
+export type RunStatus = "running" | "pausing" | "paused" | "checkpoint asked" | "stopping" | "done";
 
 /** The phases of the time split, as the metrics name their per-step seconds; "other" is evaluation and checkpoints. */
 export const PHASES = [

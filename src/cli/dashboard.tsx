@@ -30,7 +30,7 @@ function Series({ label, values, shown, color }: { label: string; values: readon
 }
 
 const STATUS_COLOR: Record<DashboardState["status"], string> = {
-  running: "green", paused: "yellow", "checkpoint asked": "cyan", stopping: "red", done: "green",
+  running: "green", pausing: "yellow", paused: "yellow", "checkpoint asked": "cyan", stopping: "red", done: "green",
 };
 
 export function Dashboard({ state }: { state: DashboardState }) {
@@ -76,7 +76,7 @@ export function Dashboard({ state }: { state: DashboardState }) {
       )}
       {state.status !== "done" && (
         <Box marginTop={1}>
-          <Text dimColor>[p] {state.status === "paused" ? "resume" : "pause"}  [s] save a checkpoint now  [q] stop (with a checkpoint)</Text>
+          <Text dimColor>[p] {state.status === "paused" || state.status === "pausing" ? "resume" : "pause"}  [s] save a checkpoint now  [q] stop (with a checkpoint)</Text>
         </Box>
       )}
     </Box>
@@ -108,6 +108,10 @@ export function startLiveView(controls: RunControls, stop: AbortController, prin
     state = next;
     draw();
   };
+  // The status turns to "paused" when the loop holds, so a screen that says so shows the step it holds at.
+  controls.onHold(() => {
+    if (controls.paused && !stop.signal.aborted) update(withStatus(state, "paused"));
+  });
   const onKey = (input: string, ctrl: boolean) => {
     if ((ctrl && input === "c") || input === "q") {
       if (stop.signal.aborted && ctrl) {
@@ -119,7 +123,7 @@ export function startLiveView(controls: RunControls, stop: AbortController, prin
     } else if (input === "p" && !stop.signal.aborted) {
       if (controls.paused) controls.resume();
       else controls.pause();
-      update(withStatus(state, controls.paused ? "paused" : "running"));
+      update(withStatus(state, controls.paused ? "pausing" : "running"));
     } else if (input === "s" && !stop.signal.aborted) {
       controls.requestCheckpoint();
       if (!controls.paused) update(withStatus(state, "checkpoint asked"));

@@ -11,10 +11,20 @@ export class RunControls {
   private pausedNow = false;
   private checkpointAsked = false;
   private wake: (() => void) | null = null;
+  private holdListeners = new Set<() => void>();
 
   /** Whether the run is asked to hold between steps. */
   get paused(): boolean {
     return this.pausedNow;
+  }
+
+  /**
+   * Calls `listener` each time the run starts to hold between steps (a pause asked during a step
+   * takes hold only when the step ends); returns a function that removes it.
+   */
+  onHold(listener: () => void): () => void {
+    this.holdListeners.add(listener);
+    return () => this.holdListeners.delete(listener);
   }
 
   /** Holds the run after its current step until resume (or its signal aborts it). */
@@ -48,6 +58,7 @@ export class RunControls {
         return "checkpoint";
       }
       if (!this.pausedNow || signal?.aborted) return "go";
+      for (const listener of this.holdListeners) listener();
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         signal?.addEventListener("abort", () => resolve(), { once: true });

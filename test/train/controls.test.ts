@@ -4,13 +4,18 @@ import { RunControls } from "../../src/train/controls.js";
 
 test("run controls: go when running, hold while paused until resumed or stopped, one checkpoint per request even while paused", async () => {
   const controls = new RunControls();
+  let holds = 0;
+  controls.onHold(() => holds++);
   assert.equal(await controls.next(), "go");
+  assert.equal(holds, 0, "a running run does not hold");
 
   controls.pause();
+  assert.equal(holds, 0, "a pause asked during a step holds nothing until the step ends");
   let answered: string | null = null;
   const held = controls.next().then((a) => { answered = a; });
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(answered, null, "a paused run waits");
+  assert.equal(holds, 1, "holding between steps is announced");
   controls.requestCheckpoint();
   await held;
   assert.equal(answered, "checkpoint", "a checkpoint is saved while paused");
