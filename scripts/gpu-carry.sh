@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prepares .gpu-carry/ for scripts/gpu-session.sh, on a machine with Node and
-# the built CPU addon: a GPU machine without Node runs from these. Add
-# `/.gpu-carry/` to .git/info/exclude and carry the folder with the working
-# tree (it must stay under the carrying limit: the sizes are printed).
+# the built CPU addon: a GPU machine without Node runs from these. Copy the
+# folder to that machine beside the checkout (.gitignore leaves it out of the
+# repository; the sizes are printed, about 37 MB in all).
 #   .gpu-carry/node.tar.xz          this Node binary and its N-API headers
 #   .gpu-carry/node_modules.tar.xz  the runtime dependencies and tsx (no type checker, browser or fixtures-only packages)
 #   .gpu-carry/astarpo.node         the CPU addon (the CUDA tests compare with it)
