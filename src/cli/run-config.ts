@@ -125,9 +125,9 @@ export interface RunContext {
  * Ctrl-C stops it cleanly. The command itself should declare --quiet.
  */
 export function runConfigAction(command: Command, io: CliIO, run: (context: RunContext) => Promise<void>,
-  shape: (config: RunConfig, flags: Record<string, unknown>) => RunConfig = (config) => config): void {
+  shape: (config: RunConfig) => RunConfig = (config) => config): void {
   addRunConfigOptions(command).action(async (flags: Record<string, unknown>) => {
-    const config = shape(configFromFlags(flags, command), flags);
+    const config = shape(configFromFlags(flags, command));
     if (flags.printConfig) {
       io.stdout(configYaml(config));
       return;
