@@ -5,7 +5,7 @@
 // the response) onto the optimal advantage r - V-hat(x), by least squares.
 import { z } from "zod";
 import { maskedSum, scale, square, sub, sum, tensor } from "../tensor/index.js";
-import { entropyCoef, entropyShare, withEntropyBonus } from "./entropy.js";
+import { entropyCoef, withEntropyBonus } from "./entropy.js";
 import { sequenceSum } from "./policy-gradient.js";
 import type { Algorithm, HeldOutSample, LossInput, LossOutput, RolloutBatch } from "./types.js";
 
@@ -78,14 +78,14 @@ function loss(input: LossInput, options: AstarOptions): LossOutput {
   const advantages = tensor(Float32Array.from(sequences, (s) => s.fixed.advantage), [B], { backend });
   const logRatio = sub(maskedSum(logprobs, mask), refSums);
   const residual = sub(scale(logRatio, options.beta2), advantages);
-  const total = withEntropyBonus(scale(sum(square(residual)), 1 / step.sequences), input, options.entropyCoef);
+  const { loss: total, entropy } = withEntropyBonus(scale(sum(square(residual)), 1 / step.sequences), input, options.entropyCoef);
   const ratios = logRatio.toFloat32Array();
   return {
     loss: total,
     metrics: {
       loss: total.item(),
       implicit_reward: ratios.reduce((s, r) => s + options.beta2 * r, 0) / step.sequences,
-      entropy: entropyShare(input),
+      entropy,
     },
   };
 }

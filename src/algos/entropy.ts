@@ -13,7 +13,14 @@ export function entropyShare(input: LossInput): number {
   return sum(mul(input.entropy, input.mask)).item() / input.step.tokens;
 }
 
-/** `loss` less `coef` times this micro-batch's share of the step's mean token entropy (on the tape). */
-export function withEntropyBonus(loss: Tensor, input: LossInput, coef: number): Tensor {
-  return coef > 0 ? sub(loss, scale(sum(mul(input.entropy, input.mask)), coef / input.step.tokens)) : loss;
+/**
+ * `loss` less `coef` times this micro-batch's share of the step's mean token entropy (on the tape), and
+ * that share (as entropyShare gives it), from one sum.
+ */
+export function withEntropyBonus(loss: Tensor, input: LossInput, coef: number): { loss: Tensor; entropy: number } {
+  const entropySum = sum(mul(input.entropy, input.mask));
+  return {
+    loss: coef > 0 ? sub(loss, scale(entropySum, coef / input.step.tokens)) : loss,
+    entropy: entropySum.item() / input.step.tokens,
+  };
 }

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { add, exp, mul, scale, sub, sum } from "../tensor/index.js";
 import { aggregateLoss, clipRatioMetrics, clippedObjective, IMPORTANCE_LEVELS, LOSS_TYPES, perSequenceTensor, perTokenTensor } from "./policy-gradient.js";
-import { entropyCoef, entropyShare, withEntropyBonus } from "./entropy.js";
+import { entropyCoef, withEntropyBonus } from "./entropy.js";
 import type { Algorithm, LossInput, LossOutput, RolloutBatch } from "./types.js";
 
 export const SCALE_REWARDS = ["group", "batch", "none"] as const;
@@ -85,13 +85,13 @@ function loss(input: LossInput, options: GrpoOptions): LossOutput {
     perToken = add(perToken, scale(k3, options.beta));
     kl = sum(k3).item() / step.tokens;
   }
-  const total = withEntropyBonus(aggregateLoss(perToken, masked, options.lossType), input, options.entropyCoef);
+  const { loss: total, entropy } = withEntropyBonus(aggregateLoss(perToken, masked, options.lossType), input, options.entropyCoef);
   return {
     loss: total,
     metrics: {
       loss: total.item(),
       ...clipRatioMetrics(objective, step.tokens),
-      entropy: entropyShare(input),
+      entropy,
       ...(options.beta > 0 ? { kl_penalty: kl } : {}),
     },
   };
