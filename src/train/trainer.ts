@@ -238,14 +238,13 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
           logprobsAtTemperature: config.logprobsAtTemperature, generationBatchSize: config.generationBatchSize,
           referenceBatchSize: config.microBatchSize, seed: config.seed,
         });
-        clock("sample", seconds.sample);
-        clock("reward", seconds.reward);
-        clock("reference", seconds.reference);
         // Preparing runs the algorithm's own passes over the rollout (PPO's critic): counted with the reference pass.
         const prepareStart = performance.now();
         const rolloutMetrics = algo.prepare(batch, config, algoState);
         seconds.reference += (performance.now() - prepareStart) / 1000;
-        clock("reference", (performance.now() - prepareStart) / 1000);
+        clock("sample", seconds.sample);
+        clock("reward", seconds.reward);
+        clock("reference", seconds.reference);
         options.onRollout?.(batch, step + 1, prompts.map((p) => p.text));
         const storeStart = performance.now();
         if (config.logCompletions) store?.write(step + 1, batch, prompts);
@@ -306,7 +305,10 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
 function rolloutSummary(sequences: readonly RolloutSequence[], rewardName: string): MetricsRecord {
   const rewards = sequences.map((s) => s.reward);
   const m = mean(rewards);
-  const std = (xs: readonly number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+  const std = (xs: readonly number[]) => {
+    const mu = mean(xs);
+    return Math.sqrt(mean(xs.map((x) => (x - mu) ** 2)));
+  };
   const decided = sequences.flatMap((s) => (s.rawReward === null ? [] : [s.rawReward]));
   const lengths = sequences.map((s) => s.responseIds.length);
   const terminated = sequences.filter((s) => s.finished).map((s) => s.responseIds.length);
