@@ -10,7 +10,7 @@ import type { RolloutBatch } from "../algos/index.js";
 import { writeJsonAtomic } from "../io/index.js";
 import { resolveTokenizer } from "../pretrained/index.js";
 import { listCheckpoints, readTrainerState, trainingSeconds } from "./checkpoint.js";
-import { runName, type RunConfig } from "./config.js";
+import { runDirOf, type RunConfig } from "./config.js";
 import { readMetrics } from "./metrics.js";
 import { loadPromptSets } from "./prompts.js";
 import { train, type TrainOptions } from "./trainer.js";
@@ -65,7 +65,7 @@ export interface CompareOptions extends Pick<TrainOptions, "signal" | "progress"
 
 /** The comparison's folder: <outputDir>/<name>. */
 export function comparisonDir(config: RunConfig): string {
-  return join(config.outputDir, runName(config));
+  return runDirOf(config);
 }
 
 /** The summary line of a finished run, from its folder. */

@@ -4,6 +4,7 @@
 // and, for a key, the closest valid one. Each algorithm contributes its own
 // options (src/algos), so one config file serves all of them.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { closest } from "fastest-levenshtein";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -218,6 +219,11 @@ export function readConfigFile(path: string): Record<string, unknown> {
 /** The run's folder name under outputDir. */
 export function runName(config: RunConfig): string {
   return config.name ?? `${config.algo}-${config.task}`;
+}
+
+/** The run's folder: <outputDir>/<name>. */
+export function runDirOf(config: RunConfig): string {
+  return join(config.outputDir, runName(config));
 }
 
 export function isBuiltinTaskConfig(config: Pick<RunConfig, "task">): boolean {

@@ -12,7 +12,7 @@ import { writeJsonAtomic } from "../io/index.js";
 import { AdamW } from "../nn/index.js";
 import { memory, resetPeakMemory } from "../tensor/index.js";
 import { checkpointStateDir, listCheckpoints, loadOptimizerState, readTrainerState, saveTrainingCheckpoint, trainingSeconds, type TrainerState } from "./checkpoint.js";
-import { maxNewTokensOf, runName, type RunConfig } from "./config.js";
+import { maxNewTokensOf, runDirOf, runName, type RunConfig } from "./config.js";
 import { evaluate, type EvalResult } from "./evaluate.js";
 import { MetricsLog, type EvalMetrics, type MetricsRecord, type StepMetrics } from "./metrics.js";
 import { progressBar, short } from "./progress.js";
@@ -92,7 +92,7 @@ const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : sum(xs) / xs.leng
 export async function train(config: RunConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const log = options.log ?? (() => {});
   const algo: Algorithm<any, any> = algorithm(config.algo);
-  const runDir = join(config.outputDir, runName(config));
+  const runDir = runDirOf(config);
   const checkpoints = join(runDir, "checkpoints");
   const configPath = join(runDir, "config.json");
 
