@@ -9,7 +9,7 @@ import { frozenCopy, modelFingerprint } from "../models/index.js";
 import { resolveModel, resolveTokenizer } from "../pretrained/index.js";
 import { openaiSampler, type OpenAISamplerOptions } from "../serve/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
-import { referenceWeightsOf, runName, type RunConfig, type RunConfigInput } from "../train/config.js";
+import { referenceWeightsOf, runDirOf, type RunConfig, type RunConfigInput } from "../train/config.js";
 import { loadPromptSets, promptShard } from "../train/prompts.js";
 import { hasRewardColumns, runStageOne } from "../train/stage-one.js";
 import { rescoreValues, summarizeValues, ValuesCache, type StageOneSummary } from "../train/values.js";
@@ -50,22 +50,20 @@ export interface ComputeValuesResult {
 
 /** Where stage 1 of a run goes unless told: the folder training looks in. */
 export function defaultValuesDir(config: RunConfig): string {
-  return join(config.outputDir, runName(config), "values");
+  return join(runDirOf(config), "values");
 }
 
 interface ReferenceSampler {
   sampler: ResponseSampler;
   fingerprint: string | null;
-  tokenizer: Tokenizer;
   dispose(): void;
 }
 
-/** The frozen reference in this process, or a server serving it: then only the tokenizer is read here, for the prompts' ids. */
-async function referenceSampler(config: RunConfig, server: ServerSampling | undefined): Promise<ReferenceSampler> {
+/** The frozen reference in this process, or a server serving it (which needs only `tokenizer` here, to read its answers). */
+async function referenceSampler(config: RunConfig, server: ServerSampling | undefined, tokenizer: Tokenizer): Promise<ReferenceSampler> {
   if (server !== undefined) {
-    const tokenizer = resolveTokenizer(config.model);
     const sampler = openaiSampler({ ...server, model: server.model ?? config.model, tokenizer });
-    return { sampler, fingerprint: null, tokenizer, dispose: () => {} };
+    return { sampler, fingerprint: null, dispose: () => {} };
   }
   const start = await resolveModel(config.model, { seed: config.seed });
   const reference = frozenCopy(start.model, referenceWeightsOf(config, start.storedWeights));
@@ -73,7 +71,6 @@ async function referenceSampler(config: RunConfig, server: ServerSampling | unde
   return {
     sampler: localSampler(reference, start.tokenizer, config.model),
     fingerprint: modelFingerprint(reference),
-    tokenizer: start.tokenizer,
     dispose: () => reference.dispose(),
   };
 }
@@ -87,9 +84,11 @@ export async function computeValues(config: RunConfigInput, options: ComputeValu
   const given = { ...options, reward: rewardFunction(options.reward) };
   const log = options.log ?? (() => {});
   const dir = options.out ?? resolved.values ?? defaultValuesDir(resolved);
+  if (options.rescore && options.server !== undefined) throw new Error("rescore samples nothing: it takes no server");
+  // The prompts first: a dataset that carries its samples' rewards, or a rescore, needs no model loaded.
+  const tokenizer = resolveTokenizer(resolved.model);
+  const sets = await loadPromptSets(resolved, tokenizer, given);
   if (options.rescore) {
-    if (options.server !== undefined) throw new Error("rescore samples nothing: it takes no server");
-    const sets = await loadPromptSets(resolved, resolveTokenizer(resolved.model), given);
     const cache = ValuesCache.open(dir);
     const changed = await rescoreValues(cache, sets.train, sets.reward);
     const summary = summarizeValues(cache, sets.train.map((p) => p.example.id), resolved.beta1, resolved.valueMode, cache.readSummary()?.sampling_seconds ?? 0);
@@ -97,22 +96,21 @@ export async function computeValues(config: RunConfigInput, options: ComputeValu
     log(`rescored ${cache.records.size} prompts: ${changed} changed`);
     return { dir, summary, complete: true };
   }
-  const reference = await referenceSampler(resolved, options.server);
+  const shard = options.shard;
+  const prompts = shard === undefined ? sets.train : promptShard(sets.train, shard.index, shard.count);
+  if (shard !== undefined) log(`shard ${shard.index}/${shard.count}: ${prompts.length} of ${sets.train.length} training prompts`);
+  const fromColumns = hasRewardColumns(prompts);
+  if (fromColumns) log(`${resolved.data}: per-sample reward columns (eval_0 ..) found; V-hat comes from them, no sampling`);
+  const reference = fromColumns ? null : await referenceSampler(resolved, options.server, tokenizer);
   try {
-    const sets = await loadPromptSets(resolved, reference.tokenizer, given);
-    const shard = options.shard;
-    const prompts = shard === undefined ? sets.train : promptShard(sets.train, shard.index, shard.count);
-    if (shard !== undefined) log(`shard ${shard.index}/${shard.count}: ${prompts.length} of ${sets.train.length} training prompts`);
-    const fromColumns = hasRewardColumns(prompts);
-    if (fromColumns) log(`${resolved.data}: per-sample reward columns (eval_0 ..) found; V-hat comes from them, no sampling`);
     const result = await runStageOne(resolved, {
-      sampler: fromColumns ? null : reference.sampler,
-      fingerprint: fromColumns ? null : reference.fingerprint,
+      sampler: reference?.sampler ?? null,
+      fingerprint: reference?.fingerprint ?? null,
       prompts, reward: sets.reward, dir, progress: options.progress,
       shouldStop: () => options.signal?.aborted ?? false,
     });
     return { dir, summary: result.summary, complete: result.complete };
   } finally {
-    reference.dispose();
+    reference?.dispose();
   }
 }
