@@ -28,7 +28,6 @@ export interface StageOneResult {
   summary: StageOneSummary;
   /** False when stopped before every prompt was sampled. */
   complete: boolean;
-  seconds: number;
 }
 
 /** Whether the prompts carry the authors' per-sample reward columns (eval_0 ..), so stage 1 needs no sampling. */
@@ -83,7 +82,7 @@ export async function runStageOne(config: RunConfig, run: StageOneRun): Promise<
   const samplingSeconds = (cache.readSummary()?.sampling_seconds ?? 0) + (fromColumns ? 0 : seconds);
   const summary = summarizeValues(cache, run.prompts.map((p) => p.example.id), options.beta1, options.valueMode, samplingSeconds);
   await cache.writeSummary(summary);
-  return { cache, summary, complete, seconds };
+  return { cache, summary, complete };
 }
 
 /** A few lines that say what stage 1 found. */
@@ -117,7 +116,10 @@ export interface TrainingValues {
 export async function valuesForTraining(config: RunConfig, reference: DecoderModel, tokenizer: Tokenizer, prompts: readonly PromptItem[],
   reward: RewardFn, dir: string, options: { progress?: boolean; shouldStop?: () => boolean; log: (line: string) => void }): Promise<TrainingValues> {
   const fingerprint = modelFingerprint(reference);
+  const costOf = (summary: StageOneSummary) => ({ seconds: summary.sampling_seconds, tokens: summary.generated_tokens });
   let cache: ValuesCache;
+  // Stage 1 run here summarizes these very prompts; values made elsewhere are summarized for them below.
+  let cost: TrainingValues["cost"] | null = null;
   if (config.values !== undefined) {
     cache = ValuesCache.open(config.values);
     if (cache.meta.modelFingerprint === null) {
@@ -131,7 +133,8 @@ export async function valuesForTraining(config: RunConfig, reference: DecoderMod
       sampler: localSampler(reference, tokenizer, config.model), fingerprint, prompts, reward, dir, progress: options.progress, shouldStop: options.shouldStop,
     });
     describeSummary(run.summary).forEach((line) => options.log(line));
-    if (!run.complete) return { vHat: new Map(), prompts: [], stopped: true, cost: { seconds: run.summary.sampling_seconds, tokens: run.summary.generated_tokens } };
+    cost = costOf(run.summary);
+    if (!run.complete) return { vHat: new Map(), prompts: [], stopped: true, cost };
     cache = run.cache;
   }
   const missing = prompts.filter((p) => !cache.records.has(p.example.id));
@@ -145,8 +148,8 @@ export async function valuesForTraining(config: RunConfig, reference: DecoderMod
     options.log(`stage 2: ${prompts.length - kept.length} of ${prompts.length} prompts had no rewarded stage-1 sample and are left out (filterAllWrong)`);
     if (kept.length === 0) throw new Error("every training prompt was all wrong in stage 1: the reference solves none of them, so there is nothing to learn");
   }
-  const summary = summarizeValues(cache, prompts.map((p) => p.example.id), config.beta1, config.valueMode, cache.readSummary()?.sampling_seconds ?? 0);
-  return { vHat: cache.values(config.beta1, config.valueMode), prompts: kept, stopped: false, cost: { seconds: summary.sampling_seconds, tokens: summary.generated_tokens } };
+  cost ??= costOf(summarizeValues(cache, prompts.map((p) => p.example.id), config.beta1, config.valueMode, cache.readSummary()?.sampling_seconds ?? 0));
+  return { vHat: cache.values(config.beta1, config.valueMode), prompts: kept, stopped: false, cost };
 }
 
 /**
