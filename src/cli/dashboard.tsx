@@ -10,12 +10,12 @@
 // Ctrl-C stop cleanly with a checkpoint (Ctrl-C twice quits at once).
 import { Box, render, Text, useInput, type Instance } from "ink";
 import type { RunControls } from "../train/controls.js";
+import { short } from "../train/progress.js";
 import type { TrainOptions } from "../train/trainer.js";
 import {
   duration, eta, evaluated, initialState, logged, rolloutDone, sparkline, started, stepDone, timeSplit, withStatus, type DashboardState,
 } from "./dashboard-state.js";
 
-const short = (x: number | undefined, digits = 3) => (x === undefined ? "-" : Number(x.toPrecision(digits)).toString());
 const percent = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
 const oneLine = (text: string) => text.replace(/\s+/g, " ").trim();
 

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { RolloutReader, ROLLOUTS_FILE, SAMPLE_ORDERS, type RolloutQuery, type RolloutRow, type SampleOrder } from "../train/rollout-store.js";
+import { short } from "../train/progress.js";
 import type { CliIO } from "./io.js";
 import { nonNegativeInteger, numberOption, UsageError } from "./options.js";
 
@@ -19,17 +20,16 @@ export function rolloutStorePath(run: string): string {
   throw new UsageError(`${run}: no ${ROLLOUTS_FILE} (the run has sampled nothing yet, or ran with --log-completions false)`);
 }
 
-const number = (x: number | null, digits = 3) => (x === null ? "-" : Number(x.toPrecision(digits)).toString());
 
 /** A sample as text: a heading line of numbers, then the prompt, what the reward read besides the completion, and the completion. */
 export function describeSample(row: RolloutRow, index: number): string {
   const values = [
-    `reward ${number(row.reward)}${row.reward_raw === null ? " (undecided)" : row.reward_raw !== row.reward ? ` (raw ${number(row.reward_raw)})` : ""}`,
-    row.advantage === null ? "" : `advantage ${number(row.advantage)}`,
-    row.v_hat === null ? "" : `V-hat ${number(row.v_hat)}`,
-    row.implicit_reward === null ? "" : `implicit reward ${number(row.implicit_reward)}`,
-    row.kl === null ? "" : `KL ${number(row.kl)}`,
-    `log-prob/token ${number(row.logprob_mean)}`,
+    `reward ${short(row.reward)}${row.reward_raw === null ? " (undecided)" : row.reward_raw !== row.reward ? ` (raw ${short(row.reward_raw)})` : ""}`,
+    row.advantage === null ? "" : `advantage ${short(row.advantage)}`,
+    row.v_hat === null ? "" : `V-hat ${short(row.v_hat)}`,
+    row.implicit_reward === null ? "" : `implicit reward ${short(row.implicit_reward)}`,
+    row.kl === null ? "" : `KL ${short(row.kl)}`,
+    `log-prob/token ${short(row.logprob_mean)}`,
     `${row.completion_tokens} tokens, ${row.finish_reason === "stop" ? "ended" : "cut at the limit"}`,
   ].filter((v) => v !== "");
   const indent = (label: string, text: string) => {
@@ -105,7 +105,7 @@ export function register(program: Command, io: CliIO): void {
         const lines = [`${reader.path}: ${where}, ${rows.length} sample${rows.length === 1 ? "" : "s"} shown (${query.order})`];
         if (typeof query.step === "number") {
           const s = reader.stepSummary(query.step);
-          lines.push(`step ${query.step}: ${s.samples} samples, mean reward ${number(s.reward)}, mean length ${number(s.tokens)} tokens, ${(100 * s.truncated).toFixed(0)}% cut at the length limit`);
+          lines.push(`step ${query.step}: ${s.samples} samples, mean reward ${short(s.reward)}, mean length ${short(s.tokens)} tokens, ${(100 * s.truncated).toFixed(0)}% cut at the length limit`);
         }
         io.stdout(`${[lines.join("\n"), ...rows.map(describeSample)].join("\n\n")}\n`);
       } finally {

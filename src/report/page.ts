@@ -7,6 +7,7 @@ import type { ComparisonSummary } from "../train/compare.js";
 import type { RolloutRow } from "../train/rollout-store.js";
 import type { Chart } from "./charts.js";
 import { checkClaim } from "../train/claim.js";
+import { short } from "../train/progress.js";
 import { claimLine } from "./claim.js";
 import { algorithmColors, algorithmLabel } from "./palette.js";
 import { ACCOUNTING_NOTE, COLUMNS, comparisonSetting, secs } from "./table.js";
@@ -98,8 +99,8 @@ function clipped(text: string): string {
 function sampleTables(summary: ComparisonSummary, samples: ReadonlyMap<string, readonly RolloutRow[]>): string {
   const colors = algorithmColors(summary.algorithms.map((a) => a.name));
   const tables = summary.algorithms.filter((a) => (samples.get(a.name) ?? []).length > 0).map((a) => {
-    const rows = samples.get(a.name)!.map((r) => `<tr><td>${escapeHtml(String(Number(r.reward.toPrecision(3))))}${r.reward_raw === null ? " (undecided)" : ""}</td>` +
-      `<td>${r.advantage === null ? "-" : escapeHtml(String(Number(r.advantage.toPrecision(3))))}</td>` +
+    const rows = samples.get(a.name)!.map((r) => `<tr><td>${escapeHtml(short(r.reward))}${r.reward_raw === null ? " (undecided)" : ""}</td>` +
+      `<td>${escapeHtml(short(r.advantage))}</td>` +
       `<td>${r.completion_tokens}${r.finish_reason === "length" ? " (cut)" : ""}</td>` +
       `<td class="text">${escapeHtml(clipped(r.prompt))}</td><td class="text">${escapeHtml(clipped(r.completion))}</td></tr>`);
     return `<h3><span class="swatch" style="background:${colors.get(a.name)}"></span>${escapeHtml(algorithmLabel(a.name))}, step ${samples.get(a.name)![0].step}</h3>
