@@ -43,9 +43,10 @@ const digest = (text: string) => createHash("sha256").update(text).digest();
 
 export function createServer(options: ServerOptions): ModelServer {
   const { model, tokenizer, name } = options;
-  const engine = new GenerationEngine(model, tokenizer, { maxBatch: options.maxBatch ?? SERVE_DEFAULTS.maxBatch });
+  const maxBatch = options.maxBatch ?? SERVE_DEFAULTS.maxBatch;
+  const engine = new GenerationEngine(model, tokenizer, { maxBatch });
   const scheduler = new Scheduler(engine, {
-    maxBatch: options.maxBatch ?? SERVE_DEFAULTS.maxBatch,
+    maxBatch,
     maxQueue: options.maxQueue ?? SERVE_DEFAULTS.maxQueue,
     requestTimeoutMs: options.requestTimeoutMs ?? SERVE_DEFAULTS.requestTimeoutMs,
   });

@@ -3,7 +3,7 @@
 // (a stage 1 through a server in the same process, a test) start it the same way.
 import { type WeightDtype } from "../models/index.js";
 import { resolveModel } from "../pretrained/index.js";
-import { createServer, SERVE_DEFAULTS, type ModelServer } from "./server.js";
+import { createServer, type ModelServer } from "./server.js";
 
 /** What startServer serves and where (as `astarpo serve` takes it). */
 export interface StartServerOptions {
@@ -51,9 +51,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const name = options.servedModelName ?? options.model;
   const server = createServer({
     model, tokenizer, name,
-    maxBatch: options.maxBatch ?? SERVE_DEFAULTS.maxBatch,
-    maxQueue: options.maxQueue ?? SERVE_DEFAULTS.maxQueue,
-    requestTimeoutMs: options.requestTimeoutMs ?? SERVE_DEFAULTS.requestTimeoutMs,
+    maxBatch: options.maxBatch,
+    maxQueue: options.maxQueue,
+    requestTimeoutMs: options.requestTimeoutMs,
     apiKey: options.apiKey,
   });
   let url: string;
