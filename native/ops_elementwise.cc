@@ -140,7 +140,6 @@ void dropoutRange(const float* __restrict x, float* __restrict out, int64_t begi
 // on the output's gradient is the backward pass.
 void kernels::dropout(const DropoutArgs& a) {
   if (!(a.p >= 0 && a.p < 1)) throw KernelError("p must lie in [0, 1)");
-  if (a.seed >= (int64_t{1} << 53)) throw KernelError("seed must be an integer in [0, 2^53)");
   const uint64_t threshold = static_cast<uint64_t>(a.p * 4294967296.0);
   const float keepScale = static_cast<float>(1.0 / (1.0 - a.p));
   parallelFor(a.n, kParallelElements, [&](int64_t b, int64_t e) {

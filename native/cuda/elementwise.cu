@@ -173,7 +173,6 @@ void kernels::unaryBackward(const UnaryBackwardArgs& a) {
 
 void kernels::dropout(const DropoutArgs& a) {
   if (!(a.p >= 0 && a.p < 1)) throw KernelError("p must lie in [0, 1)");
-  if (a.seed >= (int64_t{1} << 53)) throw KernelError("seed must be an integer in [0, 2^53)");
   const uint64_t threshold = static_cast<uint64_t>(a.p * 4294967296.0);
   dropoutKernel<<<gridFor(a.n), kThreads>>>(a.x, a.out, a.n, mix64(static_cast<uint64_t>(a.seed)), threshold,
                                             static_cast<float>(1.0 / (1.0 - a.p)));

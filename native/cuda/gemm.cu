@@ -78,10 +78,6 @@ int asInt(int64_t v, const char* name) {
   return static_cast<int>(v);
 }
 
-__global__ void widenKernel(const uint16_t* src, float* dst, int64_t n) {
-  ASTARPO_GRID_LOOP(i, n) dst[i] = bf16ToFloat(src[i]);
-}
-
 __global__ void addBiasKernel(float* c, const float* bias, int64_t M, int64_t N, int64_t ldc, int64_t batch, int64_t strideC) {
   ASTARPO_GRID_LOOP(t, batch * M * N) {
     const int64_t n = t % N, m = (t / N) % M, b = t / (M * N);
@@ -103,8 +99,7 @@ void kernels::gemm(const GemmArgs& a) {
   if (a.bType == ElementType::Bf16) {
     const int64_t elements = (a.transB ? a.N : a.K) * a.ldb;
     float* wide = g_widened.reserve(static_cast<size_t>(elements));
-    widenKernel<<<gridFor(elements), kThreads>>>(static_cast<const uint16_t*>(a.b), wide, elements);
-    launched("gemm (widening bf16 B)");
+    kernels::fromBf16(FromBf16Args{static_cast<const uint16_t*>(a.b), wide, elements});
     b = wide;
   }
   const float alpha = a.alpha, beta = a.beta;
