@@ -28,7 +28,7 @@ export function loadAddon<B extends Only>(path: string, backend: B): Addon<B> {
   const differs = expected.findIndex((line, i) => built[i] !== line);
   if (differs >= 0 || built.length !== expected.length) {
     const at = differs >= 0 ? differs : expected.length;
-    throw new Error(`astarpo: ${path} was built from another kernel table (the table has ${expected[at] ?? "no more kernels"}, the addon ${built[at] ?? "nothing"}); rebuild it with \`npm run native\``);
+    throw new Error(`astarpo: ${path} was built from another kernel table (the table has ${expected[at] ?? "no more kernels"}, the addon ${built[at] ?? "nothing"}); rebuild it with \`npm run ${backend === "cuda" ? "native:cuda" : "native"}\``);
   }
   return addon as Addon<B>;
 }
