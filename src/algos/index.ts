@@ -20,5 +20,5 @@ export { grpo, grpoOptions, SCALE_REWARDS, type GrpoOptions } from "./grpo.js";
 export { ppo, ppoOptions, gae, Critic, criticBody, type PpoOptions } from "./ppo.js";
 export { rebel, rebelOptions, type RebelOptions } from "./rebel.js";
 export { rloo, rlooOptions, type RlooOptions } from "./rloo.js";
-export { LOSS_TYPES, IMPORTANCE_LEVELS, sequenceSum, type LossType, type ImportanceLevel } from "./policy-gradient.js";
+export { LOSS_TYPES, IMPORTANCE_LEVELS, sequenceKl, sequenceSum, type LossType, type ImportanceLevel } from "./policy-gradient.js";
 export type { Algorithm, AlgorithmState, HeldOutSample, LossInput, LossOutput, RolloutBatch, RolloutSequence } from "./types.js";

@@ -11,6 +11,11 @@ export function sequenceSum(values: ArrayLike<number>): number {
   return total;
 }
 
+/** log pi(y|x) - log pi_ref(y|x) of a sampled response, summed over it (its KL to the reference); null without the reference's log-probs. */
+export function sequenceKl(s: RolloutSequence): number | null {
+  return s.refLogprobs === null ? null : sequenceSum(s.sampledLogprobs) - sequenceSum(s.refLogprobs);
+}
+
 /** [B, R]: each sequence's per-token values, zero past its response. */
 export function perTokenTensor(sequences: readonly RolloutSequence[], width: number, values: (s: RolloutSequence) => ArrayLike<number>, backend: Backend): Tensor {
   const out = new Float32Array(sequences.length * width);

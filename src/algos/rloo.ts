@@ -7,7 +7,7 @@ import { z } from "zod";
 import { exp, reshape, maskedSum, scale, sub, sum, tensor } from "../tensor/index.js";
 import { entropyShare } from "./entropy.js";
 import { groupSampling, grpoOptions, numGenerations, standardDeviation } from "./grpo.js";
-import { clippedRatio, clipRatioMetrics, perSequenceTensor, sequenceSum } from "./policy-gradient.js";
+import { clippedRatio, clipRatioMetrics, perSequenceTensor, sequenceKl, sequenceSum } from "./policy-gradient.js";
 import type { Algorithm, LossInput, LossOutput, RolloutBatch, RolloutSequence } from "./types.js";
 
 const { beta, epsilon, epsilonHigh, numIterations, maskTruncatedCompletions } = grpoOptions.shape;
@@ -26,14 +26,15 @@ export const rlooOptions = z.object({
 export type RlooOptions = z.infer<typeof rlooOptions>;
 
 /** The KL to the reference of the sampled tokens, summed over the response (TRL's RLOO takes it out of the reward). */
-function sequenceKl(s: RolloutSequence): number {
-  if (s.refLogprobs === null) throw new Error("rloo: beta > 0 needs the reference's log-probs");
-  return sequenceSum(s.sampledLogprobs) - sequenceSum(s.refLogprobs);
+function referenceKl(s: RolloutSequence): number {
+  const kl = sequenceKl(s);
+  if (kl === null) throw new Error("rloo: beta > 0 needs the reference's log-probs");
+  return kl;
 }
 
 /** Leave-one-out advantages; the share of prompts whose responses all earned the same reward (they teach nothing). */
 function prepare(batch: RolloutBatch, options: RlooOptions): Record<string, number> {
-  const shaped = batch.sequences.map((s) => s.reward - (options.beta > 0 ? options.beta * sequenceKl(s) : 0));
+  const shaped = batch.sequences.map((s) => s.reward - (options.beta > 0 ? options.beta * referenceKl(s) : 0));
   const groups = Array.from({ length: batch.groups }, () => ({ total: 0, count: 0, rewards: [] as number[] }));
   batch.sequences.forEach((s, i) => {
     groups[s.group].total += shaped[i];

@@ -11,7 +11,7 @@
 // step. Python's sqlite3, pandas, DuckDB and the sqlite3 shell open the file
 // as it is, while the run writes it (write-ahead log).
 import Database from "better-sqlite3";
-import { sequenceSum, type RolloutBatch, type RolloutSequence } from "../algos/index.js";
+import { sequenceKl, sequenceSum, type RolloutBatch, type RolloutSequence } from "../algos/index.js";
 import { rewardColumns } from "../data/index.js";
 import type { PromptItem } from "./prompts.js";
 
@@ -98,7 +98,7 @@ function rowOf(run: string, algo: string, step: number, s: RolloutSequence, samp
     advantage: s.fixed.advantage ?? null,
     implicit_reward: s.fixed.implicitReward ?? null,
     logprob_mean: s.sampledLogprobs.length === 0 ? 0 : sequenceSum(s.sampledLogprobs) / s.sampledLogprobs.length,
-    kl: s.refLogprobs === null ? null : sequenceSum(s.sampledLogprobs) - sequenceSum(s.refLogprobs),
+    kl: sequenceKl(s),
     fixed: JSON.stringify(s.fixed),
   };
 }
