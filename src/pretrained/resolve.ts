@@ -56,26 +56,32 @@ export function isBuiltinSpec(spec: string): boolean {
   return spec.startsWith(BUILTIN_PREFIX);
 }
 
+/** Where a model spec's files come from: a folder (a shipped model's included), or a fresh built-in model; errors name the flag and the spec. */
+function specSource(spec: string, flag: string): { folder: string } | { builtin: string } {
+  const name = spec.slice(BUILTIN_PREFIX.length);
+  const folder = !isBuiltinSpec(spec) ? spec : name in SHIPPED_MODELS ? shippedModelDir(name as keyof typeof SHIPPED_MODELS) : null;
+  if (folder !== null) {
+    checkFolder(folder, flag);
+    return { folder };
+  }
+  if (!(BUILTIN_MODEL_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`${flag} ${spec}: unknown built-in model (fresh: ${BUILTIN_MODEL_NAMES.join(", ")}; warmed up: ${Object.keys(SHIPPED_MODELS).join(", ")})`);
+  }
+  return { builtin: name };
+}
+
 /** A model folder or `builtin:<preset>`, loaded with its tokenizer; errors name the flag and the spec. */
 export async function resolveModel(spec: string, options: ResolveModelOptions = {}): Promise<ResolvedModel> {
   const weights = options.weights ?? "f32";
-  const flag = options.flag ?? "--model";
-  const name = spec.slice(BUILTIN_PREFIX.length);
-  if (isBuiltinSpec(spec) && name in SHIPPED_MODELS) {
-    return { ...(await resolveModel(shippedModelDir(name as keyof typeof SHIPPED_MODELS), { ...options, flag })), spec };
-  }
-  if (isBuiltinSpec(spec)) {
-    if (!(BUILTIN_MODEL_NAMES as readonly string[]).includes(name)) {
-      throw new Error(`${flag} ${spec}: unknown built-in model (fresh: ${BUILTIN_MODEL_NAMES.join(", ")}; warmed up: ${Object.keys(SHIPPED_MODELS).join(", ")})`);
-    }
-    const built = createBuiltinModel(name, options.seed ?? 0);
+  const source = specSource(spec, options.flag ?? "--model");
+  if ("builtin" in source) {
+    const built = createBuiltinModel(source.builtin, options.seed ?? 0);
     if (weights !== "bf16") return { ...built, spec, storedWeights: "f32" };
     const frozen = frozenCopy(built.model, weights);
     built.model.dispose();
     return { model: frozen, tokenizer: built.tokenizer, config: built.config, spec, storedWeights: "f32" };
   }
-  checkFolder(spec, flag);
-  const loaded = await loadModel(spec, { dtype: weights === "auto" ? storedWeightsOf(loadDecoderConfig(spec)) : weights });
+  const loaded = await loadModel(source.folder, { dtype: weights === "auto" ? storedWeightsOf(loadDecoderConfig(source.folder)) : weights });
   return { model: loaded.model, tokenizer: loaded.tokenizer, config: loaded.config, spec, storedWeights: storedWeightsOf(loaded.config) };
 }
 
@@ -85,9 +91,6 @@ function storedWeightsOf(config: DecoderConfig): WeightDtype {
 
 /** Only the tokenizer of a model spec, without loading any weights (to read and count prompts). */
 export function resolveTokenizer(spec: string, flag = "--model"): Tokenizer {
-  const name = spec.slice(BUILTIN_PREFIX.length);
-  if (isBuiltinSpec(spec) && name in SHIPPED_MODELS) return loadTokenizer(shippedModelDir(name as keyof typeof SHIPPED_MODELS));
-  if (isBuiltinSpec(spec)) return createCharTokenizer();
-  checkFolder(spec, flag);
-  return loadTokenizer(spec);
+  const source = specSource(spec, flag);
+  return "builtin" in source ? createCharTokenizer() : loadTokenizer(source.folder);
 }
