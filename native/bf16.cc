@@ -3,6 +3,7 @@
 // weight cast here equals the same weight saved by transformers in bf16.
 #include <cstdint>
 #include <cstring>
+#include "bits.h"
 #include "pool.h"
 #include "kernels.h"
 #include "simd.h"
@@ -13,9 +14,7 @@ namespace {
 
 ASTARPO_VECTORIZE void toBf16Range(const uint32_t* __restrict src, uint16_t* __restrict dst, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
-    const uint32_t bits = src[i];
-    const uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
-    dst[i] = (bits & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0) : uint16_t(rounded);
+    dst[i] = floatBitsToBf16(src[i]);
   }
 }
 

@@ -4,6 +4,7 @@
 // the block size, e.g. one scale per row).
 #include <cmath>
 #include <cstdint>
+#include "bits.h"
 #include "pool.h"
 #include "kernels.h"
 #include "simd.h"
@@ -114,13 +115,6 @@ double sumAll(const float* x, int64_t n, bool squares) {
   return total;
 }
 
-// splitmix64's finaliser: a 64-bit hash whose every output bit depends on every input bit.
-inline uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 // Element i is kept when the i-th draw of splitmix64 seeded with `seed` is at
 // least p (in units of 2^-32), and scaled by 1 / (1 - p). Each draw depends on
 // (seed, i) alone, so the mask is the same on any number of threads and can be
@@ -129,8 +123,7 @@ void dropoutRange(const float* __restrict x, float* __restrict out, int64_t begi
                   uint64_t threshold, float keepScale) {
   const uint64_t state = mix64(seed);
   for (int64_t i = begin; i < end; i++) {
-    const uint64_t draw = mix64(state + uint64_t(i + 1) * 0x9e3779b97f4a7c15ULL) >> 32;
-    out[i] = draw >= threshold ? x[i] * keepScale : 0.0f;
+    out[i] = dropoutDraw(state, i) >= threshold ? x[i] * keepScale : 0.0f;
   }
 }
 

@@ -66,8 +66,7 @@ __global__ void unaryBackwardKernel(UnaryOp op, const float* x, const float* g, 
 // The CPU's counter-based draw (ops_elementwise.cc): the same mask for the same seed on either device.
 __global__ void dropoutKernel(const float* x, float* out, int64_t n, uint64_t state, uint64_t threshold, float keepScale) {
   ASTARPO_GRID_LOOP(i, n) {
-    const uint64_t draw = mix64(state + uint64_t(i + 1) * 0x9e3779b97f4a7c15ULL) >> 32;
-    out[i] = draw >= threshold ? x[i] * keepScale : 0.0f;
+    out[i] = dropoutDraw(state, i) >= threshold ? x[i] * keepScale : 0.0f;
   }
 }
 
@@ -104,11 +103,7 @@ __global__ void allFiniteKernel(const float* x, int64_t n, int* bad) {
 }
 
 __global__ void toBf16Kernel(const uint32_t* src, uint16_t* dst, int64_t n) {
-  ASTARPO_GRID_LOOP(i, n) {
-    const uint32_t bits = src[i];
-    const uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
-    dst[i] = (bits & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0) : uint16_t(rounded);
-  }
+  ASTARPO_GRID_LOOP(i, n) dst[i] = floatBitsToBf16(src[i]);
 }
 
 __global__ void fromBf16Kernel(const uint16_t* src, uint32_t* dst, int64_t n) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include "../bits.h"
 #include "../kernels.h"
 
 namespace astarpo::cuda {
@@ -93,13 +94,6 @@ class Staging {
 template <class T>
 void download(T* host, const T* device, size_t count) {
   if (count > 0) check(cudaMemcpy(host, device, count * sizeof(T), cudaMemcpyDeviceToHost), "copy from the device");
-}
-
-// The same splitmix64 finaliser and bf16 rounding as the CPU kernels, so both give the same bits.
-__host__ __device__ inline uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
 }
 
 __device__ inline float bf16ToFloat(uint16_t h) { return __uint_as_float(uint32_t(h) << 16); }
