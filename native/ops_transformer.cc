@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 #include "pool.h"
+#include "rope_tables.h"
 #include "kernels.h"
 #include "simd.h"
 
@@ -95,14 +96,7 @@ void kernels::rmsNormBackward(const RmsNormBackwardArgs& a) {
 }
 
 void kernels::ropeTables(const RopeTablesArgs& a) {
-  const int64_t n = a.n, half = a.half;
-  if (a.positions.length < static_cast<size_t>(n) || a.invFreq.length < static_cast<size_t>(half)) throw KernelError("arrays too short");
-  for (int64_t r = 0; r < n; r++)
-    for (int64_t i = 0; i < half; i++) {
-      double angle = static_cast<double>(a.positions.data[r]) * static_cast<double>(a.invFreq.data[i]);
-      a.cos[r * half + i] = static_cast<float>(std::cos(angle) * a.scaling);
-      a.sin[r * half + i] = static_cast<float>(std::sin(angle) * a.scaling);
-    }
+  fillRopeTables(a, a.cos, a.sin);
 }
 
 void kernels::rope(const RopeArgs& a) {

@@ -4,6 +4,7 @@
 // the CPU, so both devices rotate by the same angles.
 #include <cmath>
 #include <vector>
+#include "../rope_tables.h"
 #include "runtime.cuh"
 
 namespace astarpo {
@@ -90,14 +91,8 @@ void kernels::rmsNormBackward(const RmsNormBackwardArgs& a) {
 
 void kernels::ropeTables(const RopeTablesArgs& a) {
   const int64_t n = a.n, half = a.half;
-  if (a.positions.length < static_cast<size_t>(n) || a.invFreq.length < static_cast<size_t>(half)) throw KernelError("arrays too short");
   std::vector<float> tables(static_cast<size_t>(2 * n * half));
-  for (int64_t r = 0; r < n; r++)
-    for (int64_t i = 0; i < half; i++) {
-      const double angle = static_cast<double>(a.positions.data[r]) * static_cast<double>(a.invFreq.data[i]);
-      tables[r * half + i] = static_cast<float>(std::cos(angle) * a.scaling);
-      tables[(n + r) * half + i] = static_cast<float>(std::sin(angle) * a.scaling);
-    }
+  fillRopeTables(a, tables.data(), tables.data() + n * half);
   const size_t bytes = static_cast<size_t>(n * half) * sizeof(float);
   check(cudaMemcpy(a.cos, tables.data(), bytes, cudaMemcpyHostToDevice), "copy to the device");
   check(cudaMemcpy(a.sin, tables.data() + n * half, bytes, cudaMemcpyHostToDevice), "copy to the device");
