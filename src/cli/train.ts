@@ -4,6 +4,7 @@
 // the steps are shown live (dashboard.tsx), with keys to pause, save and stop;
 // elsewhere (a log file, CI) as progress lines.
 import type { Command } from "commander";
+import isInCi from "is-in-ci";
 import { ALGORITHMS } from "../algos/index.js";
 import { train } from "../api/train.js";
 import { RunControls } from "../train/controls.js";
@@ -28,10 +29,11 @@ export function register(program: Command, io: CliIO = processIO): void {
     .description(`train a policy by reinforcement learning: ${Object.values(ALGORITHMS).map((a) => `${a.name} (${a.summary})`).join("; ")}`)
     .option("--resume [checkpoint]", "continue the run from its newest checkpoint, or from the checkpoint folder given")
     .option("--quiet", "no progress bar or event lines")
-    .option("--plain", "progress lines instead of the live view, even in a terminal");
+    .option("--plain", "progress lines instead of the live view, even in a terminal (the default under CI)");
   runConfigAction(command, io, async ({ config, flags, print, interrupt }) => {
     // The live view needs a terminal on every stream: keys come from stdin, and stdout must not be a file it would garble.
-    const terminal = io === processIO && process.stdin.isTTY && process.stdout.isTTY && process.stderr.isTTY;
+    // Under CI the terminal renderer draws only its last frame, so a CI job's log gets the plain progress lines instead.
+    const terminal = io === processIO && process.stdin.isTTY && process.stdout.isTTY && process.stderr.isTTY && !isInCi;
     const controls = new RunControls();
     const live = terminal && !flags.quiet && !flags.plain ? (await import("./dashboard.js")).startLiveView(controls, interrupt.controller, print) : null;
     let result: TrainResult;

@@ -7,9 +7,14 @@ export interface Progress {
   start(total: number, startValue: number, fields: Record<string, string>): void;
   update(value: number, fields: Record<string, string>): void;
   stop(): void;
+  /**
+   * Runs `write`, which prints whole lines to the terminal the bar is drawn on, with the bar's
+   * line cleared first and drawn again below them, so that no line is written over the bar.
+   */
+  printAbove(write: () => void): void;
 }
 
-const silent: Progress = { start() {}, update() {}, stop() {} };
+const silent: Progress = { start() {}, update() {}, stop() {}, printAbove: (write) => write() };
 
 /**
  * A bar whose line is `format` with {bar}, {value}, {total}, {eta_formatted}
@@ -25,11 +30,28 @@ export function progressBar(format: string, enabled: boolean): Progress {
     etaBuffer: 20,
     hideCursor: true,
     barsize: 24,
+    // The bar's line is cleared under printed lines, so it is drawn again even when its text has not changed.
+    forceRedraw: true,
   });
+  let drawn = false;
   return {
-    start: (total, startValue, fields) => bar.start(total, startValue, fields),
+    start: (total, startValue, fields) => {
+      bar.start(total, startValue, fields);
+      drawn = process.stderr.isTTY;
+    },
     update: (value, fields) => bar.update(value, fields),
-    stop: () => bar.stop(),
+    stop: () => {
+      bar.stop();
+      drawn = false;
+    },
+    printAbove: (write) => {
+      if (!drawn) return write();
+      process.stderr.write("\r\x1b[2K");
+      write();
+      // The bar returns to the cursor position saved where it started when it stops: that is below these lines now (DECSC).
+      process.stderr.write("\x1b7");
+      bar.render();
+    },
   };
 }
 

@@ -175,6 +175,9 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     const storePath = join(runDir, ROLLOUTS_FILE);
     const store = config.logCompletions || existsSync(storePath) ? RolloutStore.open(storePath, runName(config), config.algo) : null;
     store?.truncateAfter(state.step);
+    const bar = progressBar("train {bar} {value}/{total} steps | reward {reward} | held-out {accuracy} | KL {kl} | ETA {eta_formatted}",
+      (options.progress ?? false) && options.onStart === undefined);
+    const say = (line: string) => bar.printAbove(() => log(line));
 
     const runEval = async (record: MetricsRecord): Promise<void> => {
       if (sets.eval.length === 0) return;
@@ -198,7 +201,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         ...algo.evaluationMetrics?.(result.sampled, heldOutVHat, config),
       };
       Object.assign(record, evalMetrics);
-      log(`step ${state.step}: held-out accuracy ${(100 * result.accuracy).toFixed(1)}%` +
+      say(`step ${state.step}: held-out accuracy ${(100 * result.accuracy).toFixed(1)}%` +
         (result.passAtK !== null ? `, avg@${config.evalK} ${(100 * result.avgAtK!).toFixed(1)}%, pass@${config.evalK} ${(100 * result.passAtK).toFixed(1)}%` : "") +
         (result.kl !== null ? `, KL ${short(result.kl)}` : ""));
       options.onEval?.({ step: state.step, result, metrics: evalMetrics });
@@ -207,7 +210,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       const t = performance.now();
       const path = await saveTrainingCheckpoint(checkpoints, { savePolicy: run.saveCheckpoint, optimizer: adamw, names: trained, algorithm: algoState }, state, config.saveTotalLimit);
       clock("checkpoint", (performance.now() - t) / 1000);
-      log(`checkpoint ${path}`);
+      say(`checkpoint ${path}`);
       options.onCheckpoint?.({ step: state.step, path });
     };
     options.onStart?.({ runDir, algo: config.algo, step: state.step, totalSteps });
@@ -217,8 +220,6 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       metrics.write(record);
     }
 
-    const bar = progressBar("train {bar} {value}/{total} steps | reward {reward} | held-out {accuracy} | KL {kl} | ETA {eta_formatted}",
-      (options.progress ?? false) && options.onStart === undefined);
     bar.start(totalSteps, state.step, { reward: "-", accuracy: short(evals.at(-1)?.result.accuracy), kl: "-" });
     try {
       while (state.step < totalSteps) {

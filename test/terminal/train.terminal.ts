@@ -32,13 +32,17 @@ async function waitFor(pattern: RegExp, seconds = 90): Promise<RegExpMatchArray>
 
 const shownStep = async () => Number((await waitFor(/step (\d+)\/\d+/))[1]);
 
-/** `astarpo train` on the sources under test, in a fresh pane that stays open after the command ends. */
-function startTrain(dir: string, ...flags: string[]): void {
+/**
+ * `astarpo train` on the sources under test, in a fresh pane that stays open after the command ends,
+ * in a user's terminal unless `ci` (a CI job's variables, which turn the live view into plain lines).
+ */
+function startTrain(dir: string, ci: boolean, ...flags: string[]): void {
   const bin = [process.execPath, "--import", "tsx", "--import", resolve("test/cli/from-sources.mjs"), resolve("bin/astarpo.js")];
   const args = ["train", "--model", "builtin:arithmetic", "--knob", "digits=1", "--knob", "steps=2", "--algo", "grpo", "--num-generations", "4",
     "--train-size", "64", "--eval-size", "16", "--batch-size", "4", "--mini-batch-size", "4", "--eval-every", "10", "--save-every", "0", "--lr", "1e-4",
     "--output-dir", dir, "--name", "live", ...flags];
-  const command = `${[...bin, ...args].map((a) => `'${a}'`).join(" ")}; echo "exit status $?"; sleep 600`;
+  const environment = ci ? "env CI=true" : "env -u CI -u CONTINUOUS_INTEGRATION";
+  const command = `${environment} ${[...bin, ...args].map((a) => `'${a}'`).join(" ")}; echo "exit status $?"; sleep 600`;
   try {
     tmux("kill-session", "-t", SESSION);
   } catch {
@@ -51,7 +55,7 @@ test("astarpo train in a terminal: the live view pauses, saves a checkpoint now,
   const dir = mkdtempSync(join(tmpdir(), "astarpo-terminal-"));
   const checkpoint = (step: number) => join(dir, "live", "checkpoints", `step-${String(step).padStart(6, "0")}`);
   try {
-    startTrain(dir, "--max-steps", "400");
+    startTrain(dir, false, "--max-steps", "400");
     await waitFor(/astarpo train · grpo · .*live/);
     await waitFor(/step [1-9]\d*\/400 .*running/);
     await waitFor(/reward +\d/);
@@ -77,9 +81,31 @@ test("astarpo train in a terminal: the live view pauses, saves a checkpoint now,
     assert.ok(stopped > paused);
     assert.ok(existsSync(checkpoint(stopped)), "stopping saved a checkpoint");
 
-    startTrain(dir, "--max-steps", String(stopped + 3), "--resume");
+    startTrain(dir, false, "--max-steps", String(stopped + 3), "--resume");
     await waitFor(new RegExp(`done: ${stopped + 3} steps`));
     await waitFor(/exit status 0/);
+  } finally {
+    try {
+      tmux("kill-session", "-t", SESSION);
+    } catch {
+      // Already gone.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("astarpo train in a CI job's terminal prints plain progress lines, event lines above the bar, since the live view would draw only its last frame there", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "astarpo-terminal-"));
+  try {
+    startTrain(dir, true, "--max-steps", "12");
+    await waitFor(/exit status 0/);
+    const text = screen();
+    // Each event line whole on its own line: none written over by the progress bar, nor the bar over one.
+    assert.match(text, /^step 10: held-out accuracy \d+\.\d%, KL \S+$/m);
+    assert.match(text, /^checkpoint \S+step-000012$/m);
+    assert.match(text, /^train =+ 12\/12 steps \|.*ETA 0s$/m);
+    assert.match(text, /^done: 12 steps/m);
+    assert.doesNotMatch(text, /astarpo train · grpo/, "no live view box");
   } finally {
     try {
       tmux("kill-session", "-t", SESSION);
