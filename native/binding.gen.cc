@@ -455,7 +455,7 @@ napi_value sampleRowsBinding(napi_env env, napi_callback_info info) {
 }
 
 napi_value adamwBinding(napi_env env, napi_callback_info info) {
-  Call call(env, info, "adamw", 12, "param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2");
+  Call call(env, info, "adamw", 13, "param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2, gradScale");
   kernels::AdamwArgs a{};
   if (!call.ok() ||
       !call.ptr(0, "param", false, a.param) ||
@@ -469,7 +469,8 @@ napi_value adamwBinding(napi_env env, napi_callback_info info) {
       !call.f32(8, "eps", a.eps) ||
       !call.f32(9, "weightDecay", a.weightDecay) ||
       !call.f32(10, "biasCorrection1", a.biasCorrection1) ||
-      !call.f32(11, "biasCorrection2", a.biasCorrection2))
+      !call.f32(11, "biasCorrection2", a.biasCorrection2) ||
+      !call.f32(12, "gradScale", a.gradScale))
     return nullptr;
   return call.run([&] { return kernels::adamw(a); });
 }
@@ -623,7 +624,7 @@ const char kSignatures[] =
     "tokenLogProbs(in f32* logits, in i32* targets, out f32* logp, out f32* lse, out f32*? entropy, int>=0 rows, int>=1 vocab, f32 invTemperature) -> void\n"
     "tokenLogProbsBackward(in f32* logits, in i32* targets, in f32* lse, in f32*? entropy, in f32*? glogp, in f32*? gentropy, out f32* dlogits, int>=0 rows, int>=1 vocab, f32 invTemperature) -> void\n"
     "sampleRows(in f32* logits, int>=0 rows, int>=1 vocab, f32 invTemperature, in f64[] uniforms, out i32[] tokens, out f32[] logprobs) -> int\n"
-    "adamw(inout f32* param, in f32* grad, inout f32* m, inout f32* v, int>=0 n, f32 lr, f32 beta1, f32 beta2, f32 eps, f32 weightDecay, f32 biasCorrection1, f32 biasCorrection2) -> void\n"
+    "adamw(inout f32* param, in f32* grad, inout f32* m, inout f32* v, int>=0 n, f32 lr, f32 beta1, f32 beta2, f32 eps, f32 weightDecay, f32 biasCorrection1, f32 biasCorrection2, f32 gradScale) -> void\n"
     "attentionForward(in f32* q, in f32* k, in f32* v, out f32* out, out f32*? lse, int>=1 B, int>=1 T, int>=1 S, int>=1 H, int>=1 Hkv, int>=1 D, f32 scale, in i32[]? qPos, in i32[]? keyStart, in i32[]? kvLen) -> void\n"
     "attentionBackward(in f32* q, in f32* k, in f32* v, in f32* out, in f32* lse, in f32* dout, out f32* dq, out f32* dk, out f32* dv, int>=1 B, int>=1 T, int>=1 S, int>=1 H, int>=1 Hkv, int>=1 D, f32 scale, in i32[]? qPos, in i32[]? keyStart, in i32[]? kvLen) -> void\n"
     "synchronize() -> void\n"
@@ -665,7 +666,7 @@ const char kSignatures[] =
     "tokenLogProbs(in f32* logits, in i32* targets, out f32* logp, out f32* lse, out f32*? entropy, int>=0 rows, int>=1 vocab, f32 invTemperature) -> void\n"
     "tokenLogProbsBackward(in f32* logits, in i32* targets, in f32* lse, in f32*? entropy, in f32*? glogp, in f32*? gentropy, out f32* dlogits, int>=0 rows, int>=1 vocab, f32 invTemperature) -> void\n"
     "sampleRows(in f32* logits, int>=0 rows, int>=1 vocab, f32 invTemperature, in f64[] uniforms, out i32[] tokens, out f32[] logprobs) -> int\n"
-    "adamw(inout f32* param, in f32* grad, inout f32* m, inout f32* v, int>=0 n, f32 lr, f32 beta1, f32 beta2, f32 eps, f32 weightDecay, f32 biasCorrection1, f32 biasCorrection2) -> void\n"
+    "adamw(inout f32* param, in f32* grad, inout f32* m, inout f32* v, int>=0 n, f32 lr, f32 beta1, f32 beta2, f32 eps, f32 weightDecay, f32 biasCorrection1, f32 biasCorrection2, f32 gradScale) -> void\n"
     "attentionForward(in f32* q, in f32* k, in f32* v, out f32* out, out f32*? lse, int>=1 B, int>=1 T, int>=1 S, int>=1 H, int>=1 Hkv, int>=1 D, f32 scale, in i32[]? qPos, in i32[]? keyStart, in i32[]? kvLen) -> void\n"
     "attentionBackward(in f32* q, in f32* k, in f32* v, in f32* out, in f32* lse, in f32* dout, out f32* dq, out f32* dk, out f32* dv, int>=1 B, int>=1 T, int>=1 S, int>=1 H, int>=1 Hkv, int>=1 D, f32 scale, in i32[]? qPos, in i32[]? keyStart, in i32[]? kvLen) -> void\n"
     "isaName() -> string\n"

@@ -334,6 +334,7 @@ struct AdamwArgs {
   float weightDecay;
   float biasCorrection1;
   float biasCorrection2;
+  float gradScale;
 };
 void adamw(const AdamwArgs& args);
 

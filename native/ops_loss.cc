@@ -181,10 +181,10 @@ void kernels::tokenLogProbsBackward(const TokenLogProbsBackwardArgs& a) {
 namespace {
 ASTARPO_VECTORIZE void adamwRange(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
                                   int64_t begin, int64_t end, float lr, float b1, float b2, float eps, float decay,
-                                  float bc1, float bc2) {
+                                  float bc1, float bc2, float gradScale) {
   float keep = 1.0f - lr * decay, step = lr / bc1, rbc2 = 1.0f / bc2;
   for (int64_t i = begin; i < end; i++) {
-    float gi = g[i];
+    float gi = g[i] * gradScale;
     float mi = b1 * m[i] + (1.0f - b1) * gi;
     float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
     m[i] = mi;
@@ -194,10 +194,11 @@ ASTARPO_VECTORIZE void adamwRange(float* __restrict p, const float* __restrict g
 }
 }  // namespace
 
-// Decoupled weight decay as in torch.optim.AdamW: p *= 1 - lr*wd, then the Adam step.
+// Decoupled weight decay as in torch.optim.AdamW: p *= 1 - lr*wd, then the Adam step. The gradient is
+// read times gradScale (gradient clipping's factor), which saves clipping a pass over every gradient.
 void kernels::adamw(const AdamwArgs& a) {
   parallelFor(a.n, kParallelElements, [&](int64_t b, int64_t e) {
-    adamwRange(a.param, a.grad, a.m, a.v, b, e, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.biasCorrection1, a.biasCorrection2);
+    adamwRange(a.param, a.grad, a.m, a.v, b, e, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.biasCorrection1, a.biasCorrection2, a.gradScale);
   });
 }
 

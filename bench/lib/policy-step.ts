@@ -5,7 +5,7 @@
 // algorithm's loss can be timed on the same path.
 import { scoreResponses, type GenerationTokenizer, type PromptAndResponse, type ScoredBatch } from "../../src/generate/index.js";
 import type { DecoderModel } from "../../src/models/index.js";
-import { AdamW, clipGradNorm } from "../../src/nn/index.js";
+import { AdamW, gradNormScale } from "../../src/nn/index.js";
 import { backward, scope, type Tensor } from "../../src/tensor/index.js";
 
 export interface PolicyStepTimes {
@@ -25,8 +25,8 @@ export function policyStep(model: DecoderModel, tokenizer: Pick<GenerationTokeni
     const forwardEnd = performance.now();
     backward(value);
     const backwardEnd = performance.now();
-    const { finite } = clipGradNorm(optimizer.params, maxGradNorm);
-    if (finite) optimizer.update();
+    const { finite, scale } = gradNormScale(optimizer.params, maxGradNorm);
+    if (finite) optimizer.update(optimizer.config.lr, scale);
     optimizer.zeroGrad();
     const end = performance.now();
     return {

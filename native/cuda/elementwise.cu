@@ -123,10 +123,10 @@ __global__ void swigluBackwardKernel(const float* gate, const float* up, const f
 }
 
 __global__ void adamwKernel(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2, float eps,
-                            float decay, float bc1, float bc2) {
+                            float decay, float bc1, float bc2, float gradScale) {
   const float keep = 1.0f - lr * decay, step = lr / bc1, rbc2 = 1.0f / bc2;
   ASTARPO_GRID_LOOP(i, n) {
-    const float gi = g[i];
+    const float gi = g[i] * gradScale;
     const float mi = b1 * m[i] + (1.0f - b1) * gi;
     const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
     m[i] = mi;
@@ -231,7 +231,7 @@ void kernels::swigluBackward(const SwigluBackwardArgs& a) {
 
 void kernels::adamw(const AdamwArgs& a) {
   adamwKernel<<<gridFor(a.n), kThreads>>>(a.param, a.grad, a.m, a.v, a.n, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay,
-                                          a.biasCorrection1, a.biasCorrection2);
+                                          a.biasCorrection1, a.biasCorrection2, a.gradScale);
   launched("adamw");
 }
 

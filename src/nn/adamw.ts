@@ -54,15 +54,18 @@ export class AdamW {
     return s;
   }
 
-  /** One update of every parameter that has a gradient; `lr` overrides the configured rate (schedules). */
-  update(lr = this.config.lr): void {
+  /**
+   * One update of every parameter that has a gradient; `lr` overrides the configured rate (schedules).
+   * The gradients are read times `gradScale`: gradNormScale's factor clips them on the way in.
+   */
+  update(lr = this.config.lr, gradScale = 1): void {
     this.stepCount++;
     const [b1, b2] = this.config.betas;
     const bc1 = 1 - b1 ** this.stepCount, bc2 = 1 - b2 ** this.stepCount;
     for (const p of this.params) {
       if (!p.grad) continue;
       const { m, v } = this.state(p);
-      adamwStep(p, p.grad, m, v, { lr, beta1: b1, beta2: b2, eps: this.config.eps, weightDecay: this.config.weightDecay, biasCorrection1: bc1, biasCorrection2: bc2 });
+      adamwStep(p, p.grad, m, v, { lr, beta1: b1, beta2: b2, eps: this.config.eps, weightDecay: this.config.weightDecay, biasCorrection1: bc1, biasCorrection2: bc2, gradScale });
     }
   }
 

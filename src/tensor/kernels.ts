@@ -157,7 +157,7 @@ export const kernelTable = {
   /** decoupled weight decay as in torch.optim.AdamW: p *= 1 - lr*wd, then the Adam step */
   adamw: kernel([
     ptr("param", "f32", "inout"), src("grad"), ptr("m", "f32", "inout"), ptr("v", "f32", "inout"), int("n"), f32("lr"), f32("beta1"),
-    f32("beta2"), f32("eps"), f32("weightDecay"), f32("biasCorrection1"), f32("biasCorrection2"),
+    f32("beta2"), f32("eps"), f32("weightDecay"), f32("biasCorrection1"), f32("biasCorrection2"), f32("gradScale"),
   ]),
   /** q [B, T, H, D], k/v [B, S, Hkv, D] -> out [B, T, H, D] and lse [B, H, T] */
   attentionForward: kernel([src("q"), src("k"), src("v"), dst("out"), ptr("lse", "f32", "out", true), ...attentionGeometry]),

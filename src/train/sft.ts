@@ -3,7 +3,7 @@
 // on a built-in task need it; the loss covers response tokens only.
 import type { Example } from "../data/index.js";
 import type { DecoderModel } from "../models/index.js";
-import { AdamW, clipGradNorm } from "../nn/index.js";
+import { AdamW, gradNormScale } from "../nn/index.js";
 import { backward, neg, scale, scope, sum, tensor, tokenLogProbs } from "../tensor/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 import { promptItem } from "./prompts.js";
@@ -87,9 +87,9 @@ export function supervisedFineTune(
       const { logprobs } = tokenLogProbs(logits, tensor(b.targets, [b.rows, b.length]));
       const loss = scale(neg(sum(logprobs)), 1 / b.responseTokens);
       backward(loss);
-      const clip = clipGradNorm(optimizer.params, c.maxGradNorm);
+      const clip = gradNormScale(optimizer.params, c.maxGradNorm);
       if (!clip.finite) throw new Error(`sft: gradient norm is ${clip.norm} at step ${step}; lower the learning rate`);
-      optimizer.update();
+      optimizer.update(optimizer.config.lr, clip.scale);
       optimizer.zeroGrad();
       return { loss: loss.item(), norm: clip.norm };
     });

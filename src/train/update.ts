@@ -7,7 +7,7 @@ import type { Algorithm, AlgorithmState, RolloutBatch, RolloutSequence } from ".
 import { shuffled } from "../data/index.js";
 import { scoreResponses, type GenerationTokenizer } from "../generate/index.js";
 import { seedLoraDropout, type DecoderModel } from "../models/index.js";
-import { clipGradNorm, type AdamW } from "../nn/index.js";
+import { gradNormScale, type AdamW } from "../nn/index.js";
 import { backward, scope } from "../tensor/index.js";
 import { maxNewTokensOf, type RunConfig } from "./config.js";
 import { derivedSeed } from "./seeds.js";
@@ -78,11 +78,11 @@ export function updatePolicy(policy: DecoderModel, tokenizer: GenerationTokenize
           for (const [k, v] of Object.entries(out.metrics)) sums[k] = (sums[k] ?? 0) + v;
         });
       }
-      const clip = clipGradNorm(optimizer.params, config.maxGradNorm);
+      const clip = gradNormScale(optimizer.params, config.maxGradNorm);
       if (!clip.finite) throw new TrainingError(`step ${step + 1}, update ${perUpdate.length + 1}: ${nonFiniteGradient(policy)}`);
       norms.push(clip.norm);
       lr = learningRate(optimizer.step);
-      optimizer.update(lr);
+      optimizer.update(lr, clip.scale);
       optimizer.zeroGrad();
       perUpdate.push(sums);
     }

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { AdamW, clipGradNorm, parameter, type AdamWConfig } from "../../src/nn/index.js";
+import { AdamW, clipGradNorm, gradNormScale, parameter, type AdamWConfig } from "../../src/nn/index.js";
 import { keep, memory, tensor, zeros } from "../../src/tensor/index.js";
 import { assertClose } from "../tensor/reference.js";
 
@@ -88,5 +88,34 @@ test("clipGradNorm matches torch's clip_grad_norm_ and skips non-finite norms", 
   assert.ok(Number.isNaN(bad.norm));
   assert.deepEqual(params[1].grad!.toArray(), untouched, "gradients change when the norm is NaN");
   for (const p of params) p.dispose();
+  assert.equal(memory().cpu.live, before);
+});
+
+test("AdamW reading the gradients times gradNormScale's factor equals clipping them in place, then updating", () => {
+  const before = memory().cpu.live;
+  const { maxNorm, grads } = optim.clip;
+  const { config } = optim.adamw;
+  const build = () => grads.map((g, i) => {
+    const p = paramWithGrad(g.data.map((_, k) => Math.sin(k + i)), g.shape, `p${i}`);
+    p.grad!.write(g.data);
+    return p;
+  });
+  const clipped = build(), fused = build();
+  const clippedOpt = new AdamW(clipped, config), fusedOpt = new AdamW(fused, config);
+  const clip = clipGradNorm(clipped, maxNorm);
+  clippedOpt.update();
+  const measured = gradNormScale(fused, maxNorm);
+  assert.ok(measured.scale < 1, "the fixture's gradients are clipped");
+  assert.equal(measured.norm, clip.norm);
+  assert.equal(measured.scale, clip.scale);
+  fusedOpt.update(config.lr, measured.scale);
+  fused.forEach((p, i) => assertClose(p.toArray(), clipped[i].toArray(), 1e-7, 1e-6, `parameter ${i}`));
+  // Adam's step barely depends on the gradients' scale; its moments do.
+  const fusedState = fusedOpt.stateDict().tensors;
+  for (const [name, moment] of clippedOpt.stateDict().tensors) assertClose(fusedState.get(name)!.toArray(), moment.toArray(), 1e-7, 1e-5, name);
+  assert.deepEqual(gradNormScale(fused, Number.POSITIVE_INFINITY).scale, 1, "no clipping below the limit");
+  for (const p of [...clipped, ...fused]) p.dispose();
+  clippedOpt.dispose();
+  fusedOpt.dispose();
   assert.equal(memory().cpu.live, before);
 });

@@ -136,7 +136,7 @@ test("CUDA log-probs, entropy, sampling and AdamW match the CPU", gpu, () => {
   onBoth("adamwStep", (b) => {
     const p = rand(b, [1000], 29, false), g = rand(b, [1000], 30, false), m = rand(b, [1000], 31, false);
     const v = exp(rand(b, [1000], 32, false));
-    adamwStep(p, g, m, v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, biasCorrection1: 0.19, biasCorrection2: 0.002 });
+    adamwStep(p, g, m, v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, biasCorrection1: 0.19, biasCorrection2: 0.002, gradScale: 0.5 });
     return [p, m, v];
   }, 1e-5, 1e-6);
 });

@@ -13,6 +13,8 @@ export interface AdamWStep {
   /** 1 - beta1^t and 1 - beta2^t at this step t. */
   biasCorrection1: number;
   biasCorrection2: number;
+  /** The gradient is read times this factor (gradient clipping's), default 1. */
+  gradScale?: number;
 }
 
 function checkSameShape(op: string, a: Tensor, b: Tensor): void {
@@ -24,7 +26,7 @@ function checkSameShape(op: string, a: Tensor, b: Tensor): void {
 /** One AdamW update of `param` in place from `grad`, advancing the moments `m` and `v` (as torch.optim.AdamW). */
 export function adamwStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, s: AdamWStep): void {
   for (const t of [grad, m, v]) checkSameShape("adamwStep", param, t);
-  param.backend.adamw(param.addr, grad.addr, m.addr, v.addr, param.size, s.lr, s.beta1, s.beta2, s.eps, s.weightDecay, s.biasCorrection1, s.biasCorrection2);
+  param.backend.adamw(param.addr, grad.addr, m.addr, v.addr, param.size, s.lr, s.beta1, s.beta2, s.eps, s.weightDecay, s.biasCorrection1, s.biasCorrection2, s.gradScale ?? 1);
 }
 
 /** The sum of the squares of an f32 tensor's elements, in double precision. */
