@@ -3,6 +3,7 @@
 // the view (dashboard.tsx) draws it. Kept apart from the drawing so it can be
 // checked without a terminal.
 import type { RolloutBatch } from "../algos/index.js";
+import { COST_PHASES } from "../train/checkpoint.js";
 import type { EvalMetrics, MetricsRecord } from "../train/metrics.js";
 
 /** How many values a sparkline keeps, samples and events the view lists. */
@@ -15,10 +16,14 @@ const ETA_STEPS = 10;
 /** "pausing": a pause was asked during a step, which the run finishes first; "paused": the run holds between steps. */
 export type RunStatus = "running" | "pausing" | "paused" | "checkpoint asked" | "stopping" | "done";
 
-/** The phases of the time split, as the metrics name their per-step seconds; "other" is evaluation and checkpoints. */
-export const PHASES = [
-  ["sample", "sample_s"], ["reward", "reward_s"], ["ref/critic", "reference_s"], ["train", "train_s"], ["store", "rollouts_s"],
-] as const;
+/**
+ * The phases of the time split, as the metrics name their per-step seconds: training's cost phases
+ * after stage 1, and writing the rollouts; "other" is evaluation and checkpoints.
+ */
+export const PHASES: ReadonlyArray<readonly [label: string, key: string]> = [
+  ...COST_PHASES.filter(({ phase }) => phase !== "stage1").map(({ phase, label }) => [label, `${phase}_s`] as const),
+  ["store", "rollouts_s"],
+];
 
 export interface LiveSample {
   step: number;

@@ -3,6 +3,7 @@
 // mailed or archived as one file. Every string from the data is escaped: as
 // HTML text where it is written into the page, and as JSON with "<" escaped
 // inside the data block, so no value can close the script element.
+import { COST_PHASES, type CostPhase, type PhaseSeconds } from "../train/checkpoint.js";
 import type { ComparisonSummary } from "../train/compare.js";
 import type { RolloutRow } from "../train/rollout-store.js";
 import type { Chart } from "./charts.js";
@@ -30,16 +31,13 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
-/** The training phases of the time-split bars, in the summary's keys. */
-const PHASES = [
-  { key: "stage1_s", label: "stage 1", color: "#5b5b5b" },
-  { key: "sample_s", label: "sample", color: "#8fb0d6" },
-  { key: "reward_s", label: "reward", color: "#e3c565" },
-  { key: "reference_s", label: "ref/critic", color: "#a8cf8e" },
-  { key: "train_s", label: "train", color: "#d9a0c4" },
-] as const;
+/** The colour of each training phase in the time-split bars. */
+const PHASE_COLORS: Readonly<Record<CostPhase, string>> = {
+  stage1: "#5b5b5b", sample: "#8fb0d6", reward: "#e3c565", reference: "#a8cf8e", train: "#d9a0c4",
+};
+const PHASES = COST_PHASES.map(({ phase, label }) => ({ key: `${phase}_s` as const, label, color: PHASE_COLORS[phase] }));
 
-function timeSplitBar(phases: Readonly<Record<(typeof PHASES)[number]["key"], number>>, longest: number): string {
+function timeSplitBar(phases: Readonly<PhaseSeconds>, longest: number): string {
   const segments = PHASES.filter((p) => phases[p.key] > 0).map((p) => {
     const width = (100 * phases[p.key]) / longest;
     return `<span style="width:${width.toFixed(3)}%;background:${p.color}" title="${escapeHtml(`${p.label}: ${secs(phases[p.key])} s`)}"></span>`;

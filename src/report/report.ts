@@ -5,22 +5,22 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { z } from "zod";
 import { readJsonObject, writeFileAtomic } from "../io/index.js";
+import { COST_PHASES, type PhaseSeconds } from "../train/checkpoint.js";
 import type { AlgorithmSummary, ComparisonSummary } from "../train/compare.js";
 import { readMetrics, type MetricsRecord } from "../train/metrics.js";
 import { RolloutReader, ROLLOUTS_FILE, type RolloutRow } from "../train/rollout-store.js";
 import { comparisonCharts } from "./charts.js";
 import { reportHtml, type ChartLibrary } from "./page.js";
 
+const phaseSecondsShape = Object.fromEntries(COST_PHASES.map(({ phase }) => [`${phase}_s`, z.number().nonnegative()])) as
+  { [K in keyof PhaseSeconds]: z.ZodNumber };
+
 const algorithmSummarySchema = z.object({
   name: z.string().min(1),
   accuracy_base: z.number().nullable(),
   accuracy: z.number().nullable(),
   wall_s: z.number().nonnegative(),
-  stage1_s: z.number().nonnegative(),
-  sample_s: z.number().nonnegative(),
-  reward_s: z.number().nonnegative(),
-  reference_s: z.number().nonnegative(),
-  train_s: z.number().nonnegative(),
+  ...phaseSecondsShape,
   eval_s: z.number().nonnegative(),
   peak_memory_bytes: z.number().nonnegative(),
   kl: z.number().nullable(),

@@ -1,6 +1,7 @@
 // The comparison's table, laid out like the paper's: accuracy before and
 // after, the time split, peak memory, KL and tokens. One list of columns
 // serves the terminal and the HTML report, so the two never disagree.
+import { COST_PHASES } from "../train/checkpoint.js";
 import type { AlgorithmSummary, ComparisonSummary } from "../train/compare.js";
 
 export const pct = (x: number | null) => (x === null ? "-" : `${(100 * x).toFixed(1)}%`);
@@ -27,11 +28,7 @@ export const COLUMNS: readonly Column[] = [
   { header: "trained", group: "held-out accuracy", label: "trained", cell: (a) => pct(a.accuracy), best: { value: (a) => a.accuracy, order: "high" } },
   { header: "gain", group: "held-out accuracy", label: "gain (pts)", cell: points },
   { header: "wall s", group: WALL, label: "total", cell: (a) => secs(a.wall_s), best: { value: (a) => a.wall_s, order: "low" } },
-  { header: "stage 1", group: WALL, label: "stage 1", cell: (a) => secs(a.stage1_s) },
-  { header: "sample", group: WALL, label: "sample", cell: (a) => secs(a.sample_s) },
-  { header: "reward", group: WALL, label: "reward", cell: (a) => secs(a.reward_s) },
-  { header: "ref/critic", group: WALL, label: "ref/critic", cell: (a) => secs(a.reference_s) },
-  { header: "train", group: WALL, label: "train", cell: (a) => secs(a.train_s) },
+  ...COST_PHASES.map(({ phase, label }): Column => ({ header: label, group: WALL, label, cell: (a) => secs(a[`${phase}_s`]) })),
   { header: "peak MiB", group: "", label: "peak memory (MiB)", cell: (a) => mib(a.peak_memory_bytes), best: { value: (a) => a.peak_memory_bytes, order: "low" } },
   { header: "KL", group: "", label: "KL to reference", cell: (a) => (a.kl === null ? "-" : a.kl.toFixed(3)) },
   { header: "tokens", group: "", label: "generated tokens", cell: (a) => String(a.generated_tokens) },

@@ -29,9 +29,31 @@ export interface TrainerState {
   peakMemoryBytes: number;
 }
 
-/** Training's cost: stage 1 (A*-PO), sampling, reward, reference and critic passes, updates; evaluation and checkpoints left out. */
+/**
+ * What training's cost is made of, in the order reports list it: each phase as the trainer's clock
+ * names it (TrainerState.seconds) and as reports label it. Evaluation and checkpoints are left out.
+ */
+export const COST_PHASES = [
+  { phase: "stage1", label: "stage 1" },
+  { phase: "sample", label: "sample" },
+  { phase: "reward", label: "reward" },
+  { phase: "reference", label: "ref/critic" },
+  { phase: "train", label: "train" },
+] as const;
+
+export type CostPhase = (typeof COST_PHASES)[number]["phase"];
+
+/** Seconds of each cost phase, as a summary's `<phase>_s` fields. */
+export type PhaseSeconds = { [P in CostPhase as `${P}_s`]: number };
+
+/** Training's cost: stage 1 (A*-PO), sampling, reward, reference and critic passes, updates. */
 export function trainingSeconds(seconds: Readonly<Record<string, number>>): number {
-  return ["stage1", "sample", "reward", "reference", "train"].reduce((total, phase) => total + (seconds[phase] ?? 0), 0);
+  return COST_PHASES.reduce((total, { phase }) => total + (seconds[phase] ?? 0), 0);
+}
+
+/** The `<phase>_s` fields of a run's clock. */
+export function phaseSeconds(seconds: Readonly<Record<string, number>>): PhaseSeconds {
+  return Object.fromEntries(COST_PHASES.map(({ phase }) => [`${phase}_s`, seconds[phase] ?? 0])) as PhaseSeconds;
 }
 
 /** What a checkpoint saves besides the trainer state. */

@@ -9,25 +9,20 @@ import { join } from "node:path";
 import type { RolloutBatch } from "../algos/index.js";
 import { writeJsonAtomic } from "../io/index.js";
 import { resolveTokenizer } from "../pretrained/index.js";
-import { listCheckpoints, readTrainerState, trainingSeconds } from "./checkpoint.js";
+import { listCheckpoints, phaseSeconds, readTrainerState, trainingSeconds, type PhaseSeconds } from "./checkpoint.js";
 import { runDirOf, type RunConfig } from "./config.js";
 import { readMetrics } from "./metrics.js";
 import { loadPromptSets } from "./prompts.js";
 import { train, type TrainOptions } from "./trainer.js";
 
-/** One algorithm's line of the comparison (the paper's table, with our accounting). */
-export interface AlgorithmSummary {
+/** One algorithm's line of the comparison (the paper's table, with our accounting); `<phase>_s`: seconds of each of COST_PHASES. */
+export interface AlgorithmSummary extends PhaseSeconds {
   name: string;
   /** Held-out greedy accuracy of the starting model and of the trained one. */
   accuracy_base: number | null;
   accuracy: number | null;
   /** Training's cost: stage 1 (A*-PO) + sampling + reward + reference/critic passes + updates; evaluation and checkpoints not counted. */
   wall_s: number;
-  stage1_s: number;
-  sample_s: number;
-  reward_s: number;
-  reference_s: number;
-  train_s: number;
   /** Held-out evaluation, reported apart. */
   eval_s: number;
   /** The largest peak of live tensor memory of any training step. */
@@ -75,18 +70,13 @@ export function summarizeRun(name: string, runDir: string): AlgorithmSummary {
   const state = readTrainerState(newest);
   const records = readMetrics(join(runDir, "metrics.jsonl"));
   const evals = records.filter((r) => typeof r.eval_accuracy === "number");
-  const s = (phase: string) => state.seconds[phase] ?? 0;
   return {
     name,
     accuracy_base: (evals.find((r) => r.step === 0)?.eval_accuracy as number | undefined) ?? null,
     accuracy: (evals.at(-1)?.eval_accuracy as number | undefined) ?? null,
     wall_s: trainingSeconds(state.seconds),
-    stage1_s: s("stage1"),
-    sample_s: s("sample"),
-    reward_s: s("reward"),
-    reference_s: s("reference"),
-    train_s: s("train"),
-    eval_s: s("eval"),
+    ...phaseSeconds(state.seconds),
+    eval_s: state.seconds.eval ?? 0,
     peak_memory_bytes: state.peakMemoryBytes,
     kl: (evals.at(-1)?.eval_kl as number | null | undefined) ?? null,
     generated_tokens: state.generatedTokens + state.stage1Tokens,
