@@ -302,7 +302,9 @@ napi_value ropeTablesBinding(napi_env env, napi_callback_info info) {
       !call.ptr(3, "cos", false, a.cos) ||
       !call.ptr(4, "sin", false, a.sin) ||
       !call.integer(5, "n", 0, a.n) ||
-      !call.integer(6, "half", 0, a.half))
+      !call.integer(6, "half", 0, a.half) ||
+      !call.holds(0, "positions", a.positions.length, a.n, "n") ||
+      !call.holds(1, "invFreq", a.invFreq.length, a.half, "half"))
     return nullptr;
   return call.run([&] { return kernels::ropeTables(a); });
 }
@@ -385,7 +387,8 @@ napi_value gatherRowsBinding(napi_env env, napi_callback_info info) {
       !call.array(1, "indices", napi_int32_array, "Int32Array", false, a.indices) ||
       !call.ptr(2, "dst", false, a.dst) ||
       !call.integer(3, "count", 0, a.count) ||
-      !call.integer(4, "rowBytes", 0, a.rowBytes))
+      !call.integer(4, "rowBytes", 0, a.rowBytes) ||
+      !call.holds(1, "indices", a.indices.length, a.count, "count"))
     return nullptr;
   return call.run([&] { return kernels::gatherRows(a); });
 }
@@ -400,7 +403,8 @@ napi_value writeRowsBinding(napi_env env, napi_callback_info info) {
       !call.integer(3, "srcRows", 0, a.srcRows) ||
       !call.integer(4, "dstRows", 0, a.dstRows) ||
       !call.integer(5, "rowBytes", 0, a.rowBytes) ||
-      !call.array(6, "offsets", napi_int32_array, "Int32Array", false, a.offsets))
+      !call.array(6, "offsets", napi_int32_array, "Int32Array", false, a.offsets) ||
+      !call.holds(6, "offsets", a.offsets.length, a.batch, "batch"))
     return nullptr;
   return call.run([&] { return kernels::writeRows(a); });
 }
@@ -449,7 +453,10 @@ napi_value sampleRowsBinding(napi_env env, napi_callback_info info) {
       !call.f32(3, "invTemperature", a.invTemperature) ||
       !call.array(4, "uniforms", napi_float64_array, "Float64Array", false, a.uniforms) ||
       !call.array(5, "tokens", napi_int32_array, "Int32Array", false, a.tokens) ||
-      !call.array(6, "logprobs", napi_float32_array, "Float32Array", false, a.logprobs))
+      !call.array(6, "logprobs", napi_float32_array, "Float32Array", false, a.logprobs) ||
+      !call.holds(4, "uniforms", a.uniforms.length, a.rows, "rows") ||
+      !call.holds(5, "tokens", a.tokens.length, a.rows, "rows") ||
+      !call.holds(6, "logprobs", a.logprobs.length, a.rows, "rows"))
     return nullptr;
   return call.run([&] { return kernels::sampleRows(a); });
 }

@@ -108,6 +108,13 @@ class Call {
     return wrongType(i, name, optional ? (std::string("an ") + typeName + " or 0").c_str() : (std::string("an ") + typeName).c_str());
   }
 
+  // A host array of `length` entries that must hold at least `need`: the value of argument `needName`.
+  bool holds(size_t i, const char* name, size_t length, int64_t need, const char* needName) {
+    if (length >= static_cast<uint64_t>(need)) return true;
+    const std::string what = std::string("holds %g entries, fewer than ") + needName + " = " + std::to_string(need);
+    return range(i, name, what.c_str(), static_cast<double>(length));
+  }
+
   // Any ArrayBufferView (typed array, Buffer or DataView), by its bytes.
   template <class T>
   bool bytes(size_t i, const char* name, HostBytes<T>& out) {

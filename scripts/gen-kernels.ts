@@ -94,6 +94,16 @@ function reader(arg: KernelArg, index: number): string {
   }
 }
 
+/** After every argument is read: each host array with `atLeast` holds as many entries as that integer argument says. */
+function lengthChecks(name: string, spec: KernelSpec): string[] {
+  return spec.args.flatMap((arg, i) => {
+    if (arg.kind !== "array" || arg.atLeast === undefined) return [];
+    const count = spec.args.find((c) => c.name === arg.atLeast);
+    if (count?.kind !== "int") throw new Error(`kernel table: ${name}'s array ${arg.name} is sized by ${arg.atLeast}, which is no integer argument`);
+    return [`      !call.holds(${i}, ${cString(arg.name)}, a.${arg.name}.length, a.${count.name}, ${cString(count.name)})`];
+  });
+}
+
 function binding(): string {
   const out: string[] = [banner, "// The N-API layer of every kernel: arity and argument checks, then the pure kernel.",
     "#include \"binding.h\"", "", "namespace astarpo::binding {", "namespace {", ""];
@@ -106,7 +116,7 @@ function binding(): string {
       lines.push(`  if (!call.ok()) return nullptr;`, `  return call.run([&] { return kernels::${name}(); });`);
     } else {
       lines.push(`  kernels::${structName(name)} a{};`);
-      const checks = spec.args.map((arg, i) => `      !${reader(arg, i)}`).join(" ||\n");
+      const checks = [...spec.args.map((arg, i) => `      !${reader(arg, i)}`), ...lengthChecks(name, spec)].join(" ||\n");
       lines.push(`  if (!call.ok() ||\n${checks})\n    return nullptr;`, `  return call.run([&] { return kernels::${name}(a); });`);
     }
     lines.push("}", "");

@@ -29,8 +29,14 @@ export interface IntArg { readonly kind: "int"; readonly name: string; readonly 
 export interface FloatArg { readonly kind: "f32" | "f64"; readonly name: string }
 export interface FlagArg { readonly kind: "flag"; readonly name: string }
 export interface EnumArg { readonly kind: "enum"; readonly name: string; readonly type: string; readonly values: EnumObject }
-/** A host typed array (positions, per-row offsets, results read back). */
-export interface ArrayArg { readonly kind: "array"; readonly name: string; readonly elem: "i32" | "f32" | "f64"; readonly access: "in" | "out"; readonly optional: boolean }
+/**
+ * A host typed array (positions, per-row offsets, results read back); `atLeast`: the integer
+ * argument whose value is the fewest entries it may hold (the binding checks it).
+ */
+export interface ArrayArg {
+  readonly kind: "array"; readonly name: string; readonly elem: "i32" | "f32" | "f64"; readonly access: "in" | "out"; readonly optional: boolean;
+  readonly atLeast?: string;
+}
 /** Any host ArrayBufferView, by its bytes (copies between host and device). */
 export interface BytesArg { readonly kind: "bytes"; readonly name: string; readonly access: "in" | "out" }
 export interface StringArg { readonly kind: "string"; readonly name: string }
@@ -58,6 +64,9 @@ const flag = <N extends string>(name: N) => ({ kind: "flag", name }) as const;
 const enumArg = <N extends string, E extends EnumObject>(name: N, type: string, values: E) => ({ kind: "enum", name, type, values }) as const;
 const array = <N extends string, T extends "i32" | "f32" | "f64", O extends boolean = false>(name: N, elem: T, access: "in" | "out" = "in", optional?: O) =>
   ({ kind: "array", name, elem, access, optional: (optional ?? false) as O }) as const;
+/** A host array of at least as many entries as the integer argument `count` says. */
+const arrayOf = <N extends string, T extends "i32" | "f32" | "f64">(name: N, elem: T, count: string, access: "in" | "out" = "in") =>
+  ({ ...array(name, elem, access), atLeast: count }) as const;
 const kernel = <const A extends readonly KernelArg[], R extends Returns = "void">(args: A, returns?: R) =>
   ({ args, returns: (returns ?? "void") as R }) as const;
 const only = <K extends KernelSpec, O extends Only>(backend: O, spec: K) => ({ ...spec, only: backend }) as const;
@@ -125,7 +134,7 @@ export const kernelTable = {
   /** dw is accumulated (+=) */
   rmsNormBackward: kernel([src("x"), src("w"), src("rstd"), src("g"), dst("dx"), ptr("dw", "f32", "inout", true), int("rows"), int("cols", 1)]),
   /** cos/sin [n, half] = cos/sin(position * invFreq) * scaling, computed in double */
-  ropeTables: kernel([array("positions", "i32"), array("invFreq", "f32"), f64("scaling"), dst("cos"), dst("sin"), int("n"), int("half")]),
+  ropeTables: kernel([arrayOf("positions", "i32", "n"), arrayOf("invFreq", "f32", "half"), f64("scaling"), dst("cos"), dst("sin"), int("n"), int("half")]),
   /** x [rows, heads, dim], rotate-half convention; inverse rotates back (the backward pass) */
   rope: kernel([src("x"), dst("out"), src("cos"), src("sin"), int("rows"), int("heads"), int("dim"), flag("inverse")]),
   swiglu: kernel([src("gate"), src("up"), dst("out"), int("n")]),
@@ -135,9 +144,9 @@ export const kernelTable = {
   /** dtable[ids[i]] += g[i] */
   embeddingBackward: kernel([src("ids", "i32"), src("g"), ptr("dtable", "f32", "inout"), int("n"), int("dim")]),
   /** dst[k] = src[indices[k]] */
-  gatherRows: kernel([src("src", "byte"), array("indices", "i32"), dst("dst", "byte"), int("count"), int("rowBytes")]),
+  gatherRows: kernel([src("src", "byte"), arrayOf("indices", "i32", "count"), dst("dst", "byte"), int("count"), int("rowBytes")]),
   /** dst[b, offsets[b] + t] = src[b, t]: appends keys and values to a cache */
-  writeRows: kernel([ptr("dst", "byte", "inout"), src("src", "byte"), int("batch"), int("srcRows"), int("dstRows"), int("rowBytes"), array("offsets", "i32")]),
+  writeRows: kernel([ptr("dst", "byte", "inout"), src("src", "byte"), int("batch"), int("srcRows"), int("dstRows"), int("rowBytes"), arrayOf("offsets", "i32", "batch")]),
   /** per-row log-probs of the targets (a negative target is padding: 0), log-sum-exp and entropy */
   tokenLogProbs: kernel([
     src("logits"), src("targets", "i32"), dst("logp"), dst("lse"), ptr("entropy", "f32", "out", true), int("rows"), int("vocab", 1), f32("invTemperature"),
@@ -152,7 +161,7 @@ export const kernelTable = {
    * row whose softmax has no finite mass.
    */
   sampleRows: kernel([
-    src("logits"), int("rows"), int("vocab", 1), f32("invTemperature"), array("uniforms", "f64"), array("tokens", "i32", "out"), array("logprobs", "f32", "out"),
+    src("logits"), int("rows"), int("vocab", 1), f32("invTemperature"), arrayOf("uniforms", "f64", "rows"), arrayOf("tokens", "i32", "rows", "out"), arrayOf("logprobs", "f32", "rows", "out"),
   ], "int"),
   /** decoupled weight decay as in torch.optim.AdamW: p *= 1 - lr*wd, then the Adam step */
   adamw: kernel([

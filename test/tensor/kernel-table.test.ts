@@ -51,7 +51,7 @@ test("a kernel refuses too few or too many arguments, naming itself and the argu
   assert.throws(() => untyped(native.noop)(1), /noop: expected 0 arguments \(\), got 1/);
 });
 
-test("a wrong type, a null address, a fraction or an out-of-range enum is an error naming the kernel and argument", () => {
+test("a wrong type, a null address, a fraction, an out-of-range enum or a host array shorter than its count is an error naming the kernel and argument", () => {
   const p = native.alloc(64);
   try {
     assert.throws(() => untyped(native.unary)(UnaryOp.Exp, "64", p, 1), (e: Error) =>
@@ -66,6 +66,10 @@ test("a wrong type, a null address, a fraction or an out-of-range enum is an err
       e instanceof TypeError && e.message === "gatherRows: argument indices (#2) must be an Int32Array, got another typed array");
     assert.throws(() => untyped(native.attentionForward)(p, p, p, p, 0, 1, 1, 1, 1, 1, 4, 1, 1, 0, 0), /attentionForward: argument qPos \(#13\) must be an Int32Array or 0, got number/);
     assert.throws(() => untyped(native.copyIn)(p, 0, [1, 2]), /copyIn: argument data \(#3\) must be a typed array or DataView, got object/);
+    assert.throws(() => native.gatherRows(p, Int32Array.of(0), p, 2, 4), (e: Error) =>
+      e instanceof RangeError && e.message === "gatherRows: argument indices (#2) holds 1 entries, fewer than count = 2");
+    assert.throws(() => native.sampleRows(p, 2, 4, 1, new Float64Array(2), new Int32Array(2), new Float32Array(1)),
+      /^RangeError: sampleRows: argument logprobs \(#7\) holds 1 entries, fewer than rows = 2$/);
   } finally {
     native.free(p);
   }
