@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Sequence, TokenChoice } from "../generate/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
+import { IncrementalText } from "./incremental-text.js";
 
 export type Endpoint = "completion" | "chat";
 
@@ -22,15 +23,24 @@ export interface ResponseOptions {
   tokensAsIds: boolean;
 }
 
+/** What a stream has sent of a sequence so far. */
 interface Streamed {
+  /** Tokens reported (their ids, log-probs). */
   tokens: number;
-  text: string;
+  /** Characters of text sent. */
+  sent: number;
+  /** Decoded text not sent yet, because it may still change. */
+  held: string;
+  decoded: IncrementalText;
 }
 
-/** Text that may still change: a cut multi-byte character at the end, or the start of a stop string. */
+/**
+ * How much of decoded text may be sent: not a start of a stop string at its end, which the next
+ * tokens may complete (and the text then be cut before it). A cut multi-byte character never
+ * gets this far: IncrementalText holds back its tokens until it is complete.
+ */
 function settledLength(text: string, stopStrings: readonly string[]): number {
-  let end = text.length;
-  while (end > 0 && text[end - 1] === "\uFFFD") end--;
+  const end = text.length;
   let held = 0;
   for (const s of stopStrings) {
     for (let k = Math.min(s.length - 1, end); k > held; k--) {
@@ -70,20 +80,35 @@ export class ResponseWriter {
   chunks(stepped: readonly Sequence[]): object[] {
     return stepped.map((s) => {
       const index = this.sequences.indexOf(s);
-      const sent = this.streamed.get(s) ?? { tokens: 0, text: "" };
-      const first = sent.tokens === 0;
-      const full = this.text(s);
-      const ready = s.finish !== null ? full : full.slice(0, settledLength(full, s.plan.stopStrings.strings));
-      const delta = ready.length > sent.text.length ? ready.slice(sent.text.length) : "";
-      const logprobs = this.logprobs(s, sent.tokens, s.tokens.length, sent.text.length);
-      const ids = this.options.returnTokenIds ? { token_ids: s.tokens.slice(sent.tokens) } : {};
-      this.streamed.set(s, { tokens: s.tokens.length, text: ready.length > sent.text.length ? ready : sent.text });
+      const streamed = this.streamed.get(s) ?? { tokens: 0, sent: 0, held: "", decoded: new IncrementalText(this.options.tokenizer) };
+      const first = streamed.tokens === 0;
+      const logprobs = this.logprobs(s, streamed.tokens, s.tokens.length, streamed.sent);
+      const ids = this.options.returnTokenIds ? { token_ids: s.tokens.slice(streamed.tokens) } : {};
+      const delta = this.delta(s, streamed);
+      if (s.finish !== null) this.streamed.delete(s);
+      else this.streamed.set(s, { ...streamed, tokens: s.tokens.length, sent: streamed.sent + delta.length });
       const promptIds = this.options.returnTokenIds && first ? { prompt_token_ids: s.prompt } : {};
       const choice = this.options.endpoint === "chat"
         ? { index, delta: { ...(first ? { role: "assistant" } : {}), content: delta }, logprobs, finish_reason: s.finish, ...ids }
         : { index, text: delta, logprobs, finish_reason: s.finish, ...ids, ...promptIds };
       return { ...this.head(true), ...(this.options.endpoint === "chat" ? promptIds : {}), choices: [choice] };
     });
+  }
+
+  /**
+   * The text a sequence's next chunk sends (what stays held back is left in `streamed.held`).
+   * Only the last chunk decodes the whole response, for the text complete() returns (cut at a
+   * stop string, without a stop token), and sends whatever of it was not sent yet.
+   */
+  private delta(s: Sequence, streamed: Streamed): string {
+    if (s.finish !== null) {
+      const full = this.text(s);
+      return full.length > streamed.sent ? full.slice(streamed.sent) : "";
+    }
+    const text = streamed.held + streamed.decoded.next(s.tokens);
+    const ready = settledLength(text, s.plan.stopStrings.strings);
+    streamed.held = text.slice(ready);
+    return text.slice(0, ready);
   }
 
   /** The last chunk of a stream that asked for usage (stream_options.include_usage). */
