@@ -5,14 +5,16 @@
 // steps until done, a server answers requests in between. Waiting sequences
 // join at a step boundary: their prompts are prefilled together (left-padded
 // to one width; a prompt several of them share is prefilled once and its
-// cache copied to each) and their rows appended to the running batch. A
+// cache copied to each), in passes of a bounded number of tokens so that a
+// pass's activations stay small, and their rows appended to the running batch. A
 // sequence that stops leaves the batch (its cache rows are dropped), so it
 // costs nothing afterwards. Each sequence draws from its own seeded generator,
 // so what it samples does not depend on which sequences share its batch, when
 // it joined it, or in what order they come.
 import { KVCache, type DecoderModel } from "../models/index.js";
 import {
-  drawTokens, gatherRows, linear, noGrad, reshape, Rng, scope, selectPositions, sliceRows, softmaxRowsToHost, tensor, tokenLogProbs, type Tensor,
+  drawTokens, empty, gatherRows, linear, noGrad, reshape, Rng, scope, selectPositions, sliceRows, softmaxRowsToHost, tensor, tokenLogProbs, writeRows,
+  type Tensor,
 } from "../tensor/index.js";
 import { logprobTemperature, type GenerationTokenizer, type ResolvedGenerationConfig } from "./config.js";
 import { keepsEveryToken, sampleToken, type SamplingFilters } from "./samplers.js";
@@ -136,7 +138,15 @@ interface Drawn {
 export interface EngineOptions {
   /** Most sequences decoded together; more wait until rows free up. */
   maxBatch: number;
+  /**
+   * Most prompt positions (padding included) one prefill pass runs, default 2048: more distinct
+   * prompts are prefilled a few at a time, which draws the same tokens. A pass holds one layer's
+   * activations for its positions at once (Qwen2.5-0.5B's MLP: ~120 MB at 2048, ~1 GB at 64 x 256).
+   */
+  prefillTokens?: number;
 }
+
+const DEFAULT_PREFILL_TOKENS = 2048;
 
 export class GenerationEngine {
   readonly vocabSize: number;
@@ -145,9 +155,14 @@ export class GenerationEngine {
   private cache: KVCache | null = null;
   /** Host memory for the softmax of filtered draws, reused across steps (a fresh 5 MB array costs more than filling it). */
   private host = new Float32Array(0);
+  private readonly prefillTokens: number;
 
   constructor(private readonly model: DecoderModel, tokenizer: GenerationTokenizer, private readonly options: EngineOptions) {
     if (!Number.isSafeInteger(options.maxBatch) || options.maxBatch <= 0) throw new Error(`GenerationEngine: maxBatch must be a positive integer, got ${options.maxBatch}`);
+    this.prefillTokens = options.prefillTokens ?? DEFAULT_PREFILL_TOKENS;
+    if (!Number.isSafeInteger(this.prefillTokens) || this.prefillTokens <= 0) {
+      throw new Error(`GenerationEngine: prefillTokens must be a positive integer, got ${options.prefillTokens}`);
+    }
     this.vocabSize = realVocabSize(model, tokenizer.vocabSize);
   }
 
@@ -276,14 +291,34 @@ export class GenerationEngine {
    */
   private forward(cache: KVCache, ids: Int32Array, width: number, rows: Sequence[], keyStart?: Int32Array, fromRow?: number[]): Drawn {
     return scope(() => {
-      const n = ids.length / width;
-      const hidden = this.model.hidden(tensor(ids, [n, width]), { cache, keyStart });
-      const ends = width === 1 ? reshape(hidden, [n, hidden.shape[2]]) : selectPositions(hidden, new Int32Array(n).fill(width - 1));
+      const ends = this.lastHidden(cache, ids, width, keyStart);
       const last = fromRow ? gatherRows(ends, fromRow) : ends;
       const logits = linear(last, vocabWeight(this.model, this.vocabSize));
       this.keepTopLogprobs(logits, rows);
       return this.draw(logits, rows);
     });
+  }
+
+  /**
+   * The hidden state [n, hidden] at the last position of each row of `ids` [n, width], after running
+   * them into `cache`: in passes of at most prefillTokens positions (at least one row each).
+   */
+  private lastHidden(cache: KVCache, ids: Int32Array, width: number, keyStart?: Int32Array): Tensor {
+    const n = ids.length / width;
+    const pass = (rows: KVCache, from: number, count: number): Tensor => {
+      const hidden = this.model.hidden(tensor(ids.subarray(from * width, (from + count) * width), [count, width]),
+        { cache: rows, keyStart: keyStart?.subarray(from, from + count) });
+      return width === 1 ? reshape(hidden, [count, hidden.shape[2]]) : selectPositions(hidden, new Int32Array(count).fill(width - 1));
+    };
+    const perPass = Math.max(1, Math.floor(this.prefillTokens / width));
+    if (n <= perPass) return pass(cache, 0, n);
+    const size = this.model.config.hiddenSize;
+    const ends = empty([n, size], "f32", this.model.outputWeight.backend);
+    for (let from = 0; from < n; from += perPass) {
+      const count = Math.min(perPass, n - from);
+      scope(() => writeRows(reshape(ends, [1, n, size]), reshape(pass(cache.rowView(from, count), from, count), [1, count, size]), Int32Array.of(from)));
+    }
+    return ends;
   }
 
   /** Draws each row's token under its plan: rows whose plans draw alike in one go. */

@@ -16,22 +16,38 @@ export class KVCache {
   private keyBuffers: Tensor[];
   private valueBuffers: Tensor[];
 
-  private constructor(capacity: number, readonly config: DecoderConfig, batch: number) {
-    this.rowCount = batch;
+  private constructor(readonly config: DecoderConfig, capacity: number, filled: Int32Array, starts: Int32Array, keys: Tensor[], values: Tensor[]) {
+    this.rowCount = filled.length;
     this.positions = capacity;
-    this.filled = new Int32Array(batch);
-    this.starts = new Int32Array(batch);
-    const shape = [batch, capacity, config.numKvHeads, config.headDim];
-    // Zeroed, so padding slots hold finite values (attention never reads them, but a NaN must not be possible).
-    this.keyBuffers = Array.from({ length: config.numLayers }, () => keep(zeros(shape)));
-    this.valueBuffers = Array.from({ length: config.numLayers }, () => keep(zeros(shape)));
+    this.filled = filled;
+    this.starts = starts;
+    this.keyBuffers = keys;
+    this.valueBuffers = values;
   }
 
   /** An empty cache for `batch` rows of up to `capacity` positions each (padding included). */
   static create(config: DecoderConfig, batch: number, capacity: number): KVCache {
     if (!Number.isInteger(batch) || batch <= 0) throw new Error(`KVCache.create: batch must be a positive integer, got ${batch}`);
     if (!Number.isInteger(capacity) || capacity <= 0) throw new Error(`KVCache.create: capacity must be a positive integer, got ${capacity}`);
-    return new KVCache(capacity, config, batch);
+    const shape = [batch, capacity, config.numKvHeads, config.headDim];
+    // Zeroed, so padding slots hold finite values (attention never reads them, but a NaN must not be possible).
+    const buffers = () => Array.from({ length: config.numLayers }, () => keep(zeros(shape)));
+    return new KVCache(config, capacity, new Int32Array(batch), new Int32Array(batch), buffers(), buffers());
+  }
+
+  /**
+   * Rows [start, start + count) as a cache of their own that shares this one's memory, lengths and
+   * padding: what a forward pass writes through it lands here (a prefill a few rows at a time).
+   * Its buffers are views owned by the current scope: use it within that scope, while this cache
+   * keeps its rows (no selectRows or append meanwhile).
+   */
+  rowView(start: number, count: number): KVCache {
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count <= 0 || start + count > this.rowCount) {
+      throw new Error(`KVCache.rowView: rows ${start}..${start + count} of a batch of ${this.rowCount}`);
+    }
+    const rows = (buffers: Tensor[]) => buffers.map((buffer) => sliceRows(buffer, start, count));
+    return new KVCache(this.config, this.positions, this.filled.subarray(start, start + count), this.starts.subarray(start, start + count),
+      rows(this.keyBuffers), rows(this.valueBuffers));
   }
 
   get batch(): number {

@@ -1,12 +1,13 @@
 // The generation engine step by step: sequences join a running batch and
 // sample what they would alone, rows free up as sequences finish or are
 // cancelled, the batch never passes its bound, the most likely tokens are
-// kept on request, and everything is freed.
+// kept on request, a prefill in several passes samples what one pass does,
+// and everything is freed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { GenerationEngine, resolveGenerationConfig, SamplingPlan, type GenerationConfig, type GenerationTokenizer } from "../../src/generate/index.js";
 import { createBuiltinModel } from "../../src/pretrained/index.js";
-import { memory } from "../../src/tensor/index.js";
+import { memory, resetPeakMemory } from "../../src/tensor/index.js";
 
 function plan(config: GenerationConfig, tokenizer: GenerationTokenizer): SamplingPlan {
   return new SamplingPlan(resolveGenerationConfig(config, tokenizer, 1), tokenizer);
@@ -47,6 +48,39 @@ test("a sequence samples the same tokens and log-probs alone or joined to a runn
     assert.deepEqual(joined.logprobs, alone.logprobs);
     assert.deepEqual(joined.topLogprobs, alone.topLogprobs);
     assert.equal(memory().cpu.live, live, "the engine frees everything it allocates");
+  } finally {
+    model.dispose();
+  }
+});
+
+test("prompts prefilled a few at a time sample what one pass samples, and a pass holds fewer activations", () => {
+  const { model, tokenizer } = createBuiltinModel("tiny", 6);
+  const live = memory().cpu.live;
+  try {
+    const sampling = plan({ maxNewTokens: 8, temperature: 0.9, stopTokenIds: [] }, tokenizer);
+    const prompts = ["What is 12*7?", "2+2=", "a longer prompt than the others, padded", "x", "Name a prime.", "7-3="].map((t) => tokenizer.encode(t));
+    const run = (prefillTokens: number) => {
+      const engine = new GenerationEngine(model, tokenizer, { maxBatch: 8, prefillTokens });
+      // Two rows share a prompt: their shared prefill is split like the others.
+      const sequences = [...prompts, prompts[1]].map((prompt, i) => engine.submit({ prompt, plan: sampling, seed: 100 + i, topLogprobs: 2, label: `p${i}` }));
+      resetPeakMemory();
+      runToEnd(engine);
+      const peak = memory().cpu.peak - live;
+      engine.dispose();
+      return { sequences, peak };
+    };
+    const onePass = run(4096);
+    const width = Math.max(...prompts.map((p) => p.length));
+    const split = run(2 * width);
+    assert.ok(onePass.sequences.every((s) => s.tokens.length === 8));
+    split.sequences.forEach((s, i) => {
+      assert.deepEqual(s.tokens, onePass.sequences[i].tokens, `tokens of ${s.label}`);
+      assert.deepEqual(s.logprobs, onePass.sequences[i].logprobs, `log-probs of ${s.label}`);
+      assert.deepEqual(s.topLogprobs, onePass.sequences[i].topLogprobs, `top tokens of ${s.label}`);
+    });
+    assert.ok(split.peak < onePass.peak, `peak ${split.peak} B in passes of two prompts against ${onePass.peak} B in one`);
+    assert.equal(memory().cpu.live, live, "the engine frees everything it allocates");
+    assert.throws(() => new GenerationEngine(model, tokenizer, { maxBatch: 2, prefillTokens: 0 }), /prefillTokens must be a positive integer, got 0/);
   } finally {
     model.dispose();
   }
