@@ -2,7 +2,7 @@
 // requiresGrad (while gradients are enabled) records its inputs, the tensors
 // its backward needs (held by reference count, so scopes may dispose the
 // originals), and a function from output gradients to input gradients.
-import { Storage, Tensor } from "./tensor.js";
+import { sameBackend, Storage, Tensor } from "./tensor.js";
 import { scope, trackNode, tracked, untracked } from "./scope.js";
 import { shapeString } from "./dtype.js";
 
@@ -108,6 +108,7 @@ function topologicalOrder(root: GradNode): GradNode[] {
 }
 
 function accumulate(into: Tensor, g: Tensor): void {
+  sameBackend("backward", into, g);
   into.backend.axpby(into.addr, g.addr, into.size, 1, 1);
   g.dispose();
 }
@@ -126,6 +127,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
     const first: Array<Tensor | null> = new Array(start.outputs).fill(null);
     if (seed) {
       if (seed.size !== root.size) throw new Error(`backward: seed ${shapeString(seed.shape)} does not match root ${shapeString(root.shape)}`);
+      sameBackend("backward", root, seed);
       // a copy: gradients are accumulated in place, and the caller's seed must not change
       const copy = new Tensor(new Storage(seed.backend, seed.backend.alloc(seed.bytes), seed.bytes), root.shape, "f32");
       seed.backend.copy(copy.addr, seed.addr, seed.bytes);

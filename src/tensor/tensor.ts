@@ -174,3 +174,26 @@ export function view(base: Tensor, shape: readonly number[], elementOffset = 0):
   base.storage.retain();
   return track(new Tensor(base.storage, shape.slice(), base.dtype, base.byteOffset + elementOffset * bytesPerElement[base.dtype]));
 }
+
+/**
+ * The one backend an op's tensor inputs share (nulls skipped). Inputs on two
+ * backends are an error naming the op and the devices: a kernel handed another
+ * device's address would crash or compute garbage. Backends are told apart by
+ * identity, since two bindings may share a name.
+ */
+export function sameBackend(op: string, ...inputs: ReadonlyArray<Tensor | null | undefined>): Backend {
+  let first: Tensor | null = null;
+  for (const t of inputs) {
+    if (!t) continue;
+    if (!first) first = t;
+    else if (t.backend !== first.backend) throw new Error(mixedBackends(op, first, t));
+  }
+  if (!first) throw new Error(`${op}: no tensor inputs`);
+  return first.backend;
+}
+
+function mixedBackends(op: string, a: Tensor, b: Tensor): string {
+  const [x, y] = [a.backend.name, b.backend.name];
+  const where = x === y ? `two different ${x} backends` : `two devices, ${x} and ${y}`;
+  return `${op}: its inputs are on ${where} (${a.toString()} and ${b.toString()}); an op takes tensors of one device`;
+}

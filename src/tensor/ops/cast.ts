@@ -4,7 +4,7 @@
 // no gradient flows into it.
 import { needsGrad } from "../autograd.js";
 import { shapeString } from "../dtype.js";
-import { empty, type Tensor } from "../tensor.js";
+import { empty, sameBackend, type Tensor } from "../tensor.js";
 
 /** x as `dtype` ("f32" <-> "bf16"; to bf16 rounds to nearest even, as PyTorch does). A new tensor. */
 export function cast(x: Tensor, dtype: "f32" | "bf16"): Tensor {
@@ -23,6 +23,7 @@ export function cast(x: Tensor, dtype: "f32" | "bf16"): Tensor {
 export function castInto(x: Tensor, out: Tensor): void {
   if (x.dtype === "i32" || out.dtype === "i32") throw new Error(`cast: ${x.name ? `'${x.name}' ` : ""}${shapeString(x.shape)} to ${out.dtype}: i32 holds indices, not values`);
   if (x.size !== out.size) throw new Error(`cast: ${shapeString(x.shape)} into ${shapeString(out.shape)}`);
+  sameBackend("cast", x, out);
   if (x.dtype === out.dtype) x.backend.copy(out.addr, x.addr, x.bytes);
   else if (out.dtype === "bf16") x.backend.toBf16(x.addr, out.addr, x.size);
   else x.backend.fromBf16(x.addr, out.addr, x.size);

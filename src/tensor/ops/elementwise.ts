@@ -4,8 +4,7 @@
 import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
 import { BinaryOp, UnaryOp } from "../kernels.js";
-import { empty, view, type Tensor } from "../tensor.js";
-
+import { empty, sameBackend, view, type Tensor } from "../tensor.js";
 
 interface Broadcast { bn: number; inner: number }
 
@@ -66,6 +65,7 @@ function checkF32(op: string, ...ts: Tensor[]): void {
 
 function binary(op: BinaryOp, name: string, a: Tensor, b: Tensor): Tensor {
   checkF32(name, a, b);
+  sameBackend(name, a, b);
   if (b.size > a.size && (op === BinaryOp.Add || op === BinaryOp.Mul)) [a, b] = [b, a];
   const bc = broadcastOf(a, b, name);
   const out = binaryRaw(op, a, b, bc);

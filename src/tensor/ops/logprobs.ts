@@ -4,7 +4,7 @@
 // softmax is ever stored.
 import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
-import { empty, type Tensor } from "../tensor.js";
+import { empty, sameBackend, type Tensor } from "../tensor.js";
 
 export interface TokenLogProbsOptions {
   /** Logits are divided by this before the softmax (default 1). */
@@ -26,6 +26,7 @@ export function tokenLogProbs(logits: Tensor, targets: Tensor, options: TokenLog
   if (targets.dtype !== "i32" || targets.size !== rows) {
     throw new Error(`tokenLogProbs: targets ${targets.dtype} ${shapeString(targets.shape)} for logits ${shapeString(logits.shape)}`);
   }
+  sameBackend("tokenLogProbs", logits, targets);
   const temperature = options.temperature ?? 1;
   if (!(temperature > 0)) throw new Error(`tokenLogProbs: temperature must be > 0, got ${temperature}`);
   const shape = logits.shape.slice(0, -1);

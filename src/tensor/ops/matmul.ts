@@ -2,7 +2,7 @@
 // backward of y = x W^T is dx = g W and dW = g^T x, both straight gemm calls.
 import { needsGrad, noGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
-import { empty, type Tensor } from "../tensor.js";
+import { empty, sameBackend, type Tensor } from "../tensor.js";
 import { ElementType } from "../kernels.js";
 import { dropout } from "./elementwise.js";
 
@@ -15,6 +15,7 @@ interface Plan { batch: number; M: number; N: number; K: number; strideA: number
 
 function plan(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
   if (a.dtype !== "f32" || b.dtype !== "f32") throw new Error(`matmul: operands must be f32, got ${a.dtype} and ${b.dtype} (bf16 weights go through linear)`);
+  sameBackend("matmul", a, b);
   if (a.rank < 2 || b.rank < 2) throw new Error(`matmul: operands need rank >= 2, got ${shapeString(a.shape)} and ${shapeString(b.shape)}`);
   const [ar, ac] = a.shape.slice(-2);
   const [br, bc] = b.shape.slice(-2);
@@ -94,6 +95,7 @@ export interface LinearOptions {
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOptions = {}): Tensor {
   const inF = x.shape[x.rank - 1];
   const label = weight.name ? `'${weight.name}' ` : "";
+  sameBackend("linear", x, weight, bias);
   if (weight.rank !== 2 || weight.shape[1] !== inF) {
     throw new Error(`linear: weight ${label}${shapeString(weight.shape)} does not take inputs ${shapeString(x.shape)}`);
   }

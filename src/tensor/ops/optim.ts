@@ -2,7 +2,7 @@
 // above src/tensor calls a kernel directly: the fused AdamW step, and the
 // squared norm and rescaling that gradient clipping is made of.
 import { shapeString } from "../dtype.js";
-import type { Tensor } from "../tensor.js";
+import { sameBackend, type Tensor } from "../tensor.js";
 
 export interface AdamWStep {
   lr: number;
@@ -26,6 +26,7 @@ function checkSameShape(op: string, a: Tensor, b: Tensor): void {
 /** One AdamW update of `param` in place from `grad`, advancing the moments `m` and `v` (as torch.optim.AdamW). */
 export function adamwStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, s: AdamWStep): void {
   for (const t of [grad, m, v]) checkSameShape("adamwStep", param, t);
+  sameBackend("adamwStep", param, grad, m, v);
   param.backend.adamw(param.addr, grad.addr, m.addr, v.addr, param.size, s.lr, s.beta1, s.beta2, s.eps, s.weightDecay, s.biasCorrection1, s.biasCorrection2, s.gradScale ?? 1);
 }
 

@@ -1,7 +1,7 @@
 // Sums and means over everything or over the last dimension.
 import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
-import { empty, type Tensor } from "../tensor.js";
+import { empty, sameBackend, type Tensor } from "../tensor.js";
 import { BinaryOp } from "../kernels.js";
 
 function expand(g: Tensor, like: Tensor, perRow: number, scaleBy: number): Tensor {
@@ -61,6 +61,7 @@ export function maskedSum(x: Tensor, mask: Tensor): Tensor {
   if (mask.dtype !== "f32" || mask.rank !== x.rank || mask.shape.some((d, i) => d !== x.shape[i])) {
     throw new Error(`maskedSum: mask ${mask.dtype} ${shapeString(mask.shape)} for values ${shapeString(x.shape)} (f32 of the same shape expected)`);
   }
+  sameBackend("maskedSum", x, mask);
   const cols = x.shape[x.rank - 1];
   const rows = x.size / cols;
   const masked = empty(x.shape, "f32", x.backend);

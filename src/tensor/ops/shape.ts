@@ -2,7 +2,7 @@
 // of leading rows are free views; moving rows between tensors is a copy.
 import { needsGrad, record } from "../autograd.js";
 import { bytesPerElement, shapeString, sizeOf } from "../dtype.js";
-import { empty, view, type Tensor } from "../tensor.js";
+import { empty, sameBackend, view, type Tensor } from "../tensor.js";
 
 /** The same data with another shape (one dimension may be -1). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -60,6 +60,7 @@ export function writeRows(dst: Tensor, src: Tensor, offsets: Int32Array): void {
   }
   const inner = dst.size / (dst.shape[0] * dst.shape[1]);
   if (src.size / (src.shape[0] * src.shape[1]) !== inner) throw new Error(`writeRows: row sizes differ: ${shapeString(src.shape)} vs ${shapeString(dst.shape)}`);
+  sameBackend("writeRows", dst, src);
   dst.backend.writeRows(dst.addr, src.addr, src.shape[0], src.shape[1], dst.shape[1], inner * bytesPerElement[dst.dtype], offsets);
 }
 

@@ -2,12 +2,13 @@
 // causal grouped-query attention and the SiLU-gated MLP activation.
 import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
-import { empty, type Tensor } from "../tensor.js";
+import { empty, sameBackend, type Tensor } from "../tensor.js";
 
 /** table[ids]: ids i32 [...], table [vocab, dim] -> [..., dim]; the gradient scatters into the table. */
 export function embedding(ids: Tensor, table: Tensor): Tensor {
   if (ids.dtype !== "i32") throw new Error(`embedding: ids must be i32, got ${ids.dtype}`);
   if (table.dtype === "i32") throw new Error("embedding: the table must be f32 or bf16, got i32");
+  sameBackend("embedding", ids, table);
   const [vocab, dim] = table.shape;
   const out = empty([...ids.shape, dim], "f32", table.backend);
   const bad = table.backend.embedding(ids.addr, table.addr, out.addr, ids.size, dim, vocab, table.dtype === "bf16" ? 1 : 0);
@@ -31,6 +32,7 @@ export function embedding(ids: Tensor, table: Tensor): Tensor {
 export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
   const cols = x.shape[x.rank - 1];
   if (weight.size !== cols) throw new Error(`rmsNorm: weight ${shapeString(weight.shape)} for inputs ${shapeString(x.shape)}`);
+  sameBackend("rmsNorm", x, weight);
   const rows = x.size / cols;
   const out = empty(x.shape, "f32", x.backend);
   const grad = needsGrad(x, weight);
@@ -71,6 +73,7 @@ export function rope(x: Tensor, tables: RopeTables): Tensor {
   if (tables.cos.shape[0] !== B * T || tables.cos.shape[1] * 2 !== dim) {
     throw new Error(`rope: tables ${shapeString(tables.cos.shape)} do not match ${shapeString(x.shape)}`);
   }
+  sameBackend("rope", x, tables.cos, tables.sin);
   const out = empty(x.shape, "f32", x.backend);
   x.backend.rope(x.addr, out.addr, tables.cos.addr, tables.sin.addr, B * T, heads, dim, 0);
   if (needsGrad(x)) {
@@ -105,6 +108,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   if (Bk !== B || Dk !== D || H % Hkv !== 0 || v.shape.some((d, i) => d !== k.shape[i])) {
     throw new Error(`attention: shapes q ${shapeString(q.shape)}, k ${shapeString(k.shape)}, v ${shapeString(v.shape)} do not fit`);
   }
+  sameBackend("attention", q, k, v);
   const scale = options.scale ?? 1 / Math.sqrt(D);
   const qPos = options.queryStart ?? 0, kStart = options.keyStart ?? 0, kvLen = options.kvLength ?? 0;
   const grad = needsGrad(q, k, v);
@@ -125,6 +129,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
 /** silu(gate) * up, fused. */
 export function swiglu(gate: Tensor, up: Tensor): Tensor {
   if (gate.size !== up.size) throw new Error(`swiglu: gate ${shapeString(gate.shape)} and up ${shapeString(up.shape)} differ`);
+  sameBackend("swiglu", gate, up);
   const out = empty(gate.shape, "f32", gate.backend);
   gate.backend.swiglu(gate.addr, up.addr, out.addr, gate.size);
   if (needsGrad(gate, up)) {

@@ -8,7 +8,7 @@
 import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
 import { ElementType } from "../kernels.js";
-import { empty, type Tensor } from "../tensor.js";
+import { empty, sameBackend, type Tensor } from "../tensor.js";
 
 export interface VocabLogProbsOptions {
   /** Logits are divided by this before the softmax. Default 1. */
@@ -38,7 +38,7 @@ export function vocabLogProbs(hidden: Tensor, weight: Tensor, targets: Tensor, o
   if (!(temperature > 0)) throw new Error(`vocabLogProbs: temperature must be > 0, got ${temperature}`);
   const invTemperature = 1 / temperature;
   const chunk = Math.max(1, Math.min(N, Math.floor((options.maxLogitsBytes ?? DEFAULT_MAX_LOGITS_BYTES) / (V * 4))));
-  const backend = hidden.backend;
+  const backend = sameBackend("vocabLogProbs", hidden, weight, targets);
   const logprobs = empty([N], "f32", backend);
   const lse = empty([N], "f32", backend);
   const entropy = options.entropy ? empty([N], "f32", backend) : null;
