@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { GenerationTokenizer } from "../../src/generate/index.js";
 import { DecoderModel, type DecoderConfig, type ParameterFactory } from "../../src/models/index.js";
 import { parameter } from "../../src/nn/index.js";
-import { empty, Rng, zeros } from "../../src/tensor/index.js";
+import { cpu, empty, Rng, zeros } from "../../src/tensor/index.js";
 import { sharedBench } from "./peer.js";
 import type { PeerConfig } from "./tiny-decoder.js";
 
@@ -56,6 +56,7 @@ function tiledNormalParameters(seed: number, std: number): ParameterFactory {
   const block = Float32Array.from({ length: (1 << 20) + 4099 }, () => std * rng.normal());
   const chunk = 1 << 20;
   return {
+    backend: cpu,
     weight: (shape, name) => {
       const t = parameter(empty(shape), name);
       for (let at = 0; at < t.size; at += chunk) {

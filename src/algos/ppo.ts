@@ -62,8 +62,8 @@ export class Critic implements AlgorithmState {
 
   constructor(readonly body: DecoderModel) {
     // Zero-initialised: every value starts at 0, and the body learns only once the head has moved.
-    this.head = init.zeros([1, body.config.hiddenSize], "critic.score.weight");
-    this.headBias = init.zeros([1], "critic.score.bias");
+    this.head = init.zeros([1, body.config.hiddenSize], "critic.score.weight", body.backend);
+    this.headBias = init.zeros([1], "critic.score.bias", body.backend);
   }
 
   /** What trains: the whole body, or its adapters alone; and the head. A frozen base is neither trained nor saved. */

@@ -231,7 +231,7 @@ export class GenerationEngine {
     const { distinct, source } = distinctPrompts(group);
     const shared = distinct.length < group.length;
     const width = Math.max(...distinct.map((s) => s.prompt.length));
-    const cache = KVCache.create(this.model.config, distinct.length, width + Math.max(...group.map((s) => s.plan.maxNewTokens)));
+    const cache = KVCache.create(this.model.config, distinct.length, width + Math.max(...group.map((s) => s.plan.maxNewTokens)), this.model.backend);
     try {
       const keyStart = Int32Array.from(distinct, (s) => width - s.prompt.length);
       const ids = new Int32Array(distinct.length * width);
@@ -306,14 +306,14 @@ export class GenerationEngine {
   private lastHidden(cache: KVCache, ids: Int32Array, width: number, keyStart?: Int32Array): Tensor {
     const n = ids.length / width;
     const pass = (rows: KVCache, from: number, count: number): Tensor => {
-      const hidden = this.model.hidden(tensor(ids.subarray(from * width, (from + count) * width), [count, width]),
+      const hidden = this.model.hidden(tensor(ids.subarray(from * width, (from + count) * width), [count, width], { backend: this.model.backend }),
         { cache: rows, keyStart: keyStart?.subarray(from, from + count) });
       return width === 1 ? reshape(hidden, [count, hidden.shape[2]]) : selectPositions(hidden, new Int32Array(count).fill(width - 1));
     };
     const perPass = Math.max(1, Math.floor(this.prefillTokens / width));
     if (n <= perPass) return pass(cache, 0, n);
     const size = this.model.config.hiddenSize;
-    const ends = empty([n, size], "f32", this.model.outputWeight.backend);
+    const ends = empty([n, size], "f32", this.model.backend);
     for (let from = 0; from < n; from += perPass) {
       const count = Math.min(perPass, n - from);
       scope(() => writeRows(reshape(ends, [1, n, size]), reshape(pass(cache.rowView(from, count), from, count), [1, count, size]), Int32Array.of(from)));
@@ -351,7 +351,7 @@ export class GenerationEngine {
 
   /** The chosen tokens with their log-probs at `temperature`. */
   private withLogprobs(logits: Tensor, tokens: Int32Array, temperature: number): Drawn {
-    const { logprobs } = tokenLogProbs(logits, tensor(tokens, [tokens.length]), { temperature });
+    const { logprobs } = tokenLogProbs(logits, tensor(tokens, [tokens.length], { backend: logits.backend }), { temperature });
     return { tokens, logprobs: logprobs.toFloat32Array() };
   }
 

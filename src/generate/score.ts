@@ -94,7 +94,7 @@ export function responseHidden(model: DecoderModel, batch: readonly PromptAndRes
       }
     }
   });
-  const backend = model.outputWeight.backend;
+  const backend = model.backend;
   return scope(() => {
     const hidden = model.hidden(tensor(ids, [B, L], { backend }), { keyStart });
     return {

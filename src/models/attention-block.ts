@@ -31,8 +31,8 @@ export class SelfAttention extends Module {
     this.k_proj = new Projection(params, hiddenSize, numKvHeads * headDim, attentionBias, `${name}.k_proj`);
     this.v_proj = new Projection(params, hiddenSize, numKvHeads * headDim, attentionBias, `${name}.v_proj`);
     this.o_proj = new Projection(params, numHeads * headDim, hiddenSize, config.attentionOutputBias, `${name}.o_proj`);
-    this.q_norm = config.qkNorm ? new RMSNorm(headDim, config.rmsNormEps, `${name}.q_norm`) : null;
-    this.k_norm = config.qkNorm ? new RMSNorm(headDim, config.rmsNormEps, `${name}.k_norm`) : null;
+    this.q_norm = config.qkNorm ? new RMSNorm(headDim, config.rmsNormEps, `${name}.q_norm`, params.backend) : null;
+    this.k_norm = config.qkNorm ? new RMSNorm(headDim, config.rmsNormEps, `${name}.k_norm`, params.backend) : null;
   }
 
   protected children() {

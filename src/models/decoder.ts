@@ -3,7 +3,7 @@
 // output projection (lm_head, or the embedding matrix when tied). Parameter
 // names are Hugging Face's, so checkpoints load and save without renaming.
 import { Module, RMSNorm, type LoraConfig, type LoraPass, type Parameter } from "../nn/index.js";
-import { add, checkpoint, isGradEnabled, linear, needsGrad, ropeTables, scope, selectPositions, shapeString, type Rng, type Tensor } from "../tensor/index.js";
+import { add, checkpoint, isGradEnabled, linear, needsGrad, ropeTables, scope, selectPositions, shapeString, type Backend, type Rng, type Tensor } from "../tensor/index.js";
 import { SelfAttention, type AttentionStep } from "./attention-block.js";
 import type { DecoderConfig } from "./config.js";
 import type { KVCache } from "./kv-cache.js";
@@ -38,9 +38,9 @@ class DecoderLayer extends Module {
   constructor(config: DecoderConfig, index: number, params: ParameterFactory) {
     super();
     const name = `model.layers.${index}`;
-    this.input_layernorm = new RMSNorm(config.hiddenSize, config.rmsNormEps, `${name}.input_layernorm`);
+    this.input_layernorm = new RMSNorm(config.hiddenSize, config.rmsNormEps, `${name}.input_layernorm`, params.backend);
     this.self_attn = new SelfAttention(config, index, params, `${name}.self_attn`);
-    this.post_attention_layernorm = new RMSNorm(config.hiddenSize, config.rmsNormEps, `${name}.post_attention_layernorm`);
+    this.post_attention_layernorm = new RMSNorm(config.hiddenSize, config.rmsNormEps, `${name}.post_attention_layernorm`, params.backend);
     this.mlp = new GatedMlp(config, params, `${name}.mlp`);
   }
 
@@ -82,7 +82,7 @@ class DecoderStack extends Module {
     super();
     this.embed_tokens = new TokenEmbedding(params, config.vocabSize, config.hiddenSize, "model.embed_tokens");
     this.layers = Array.from({ length: config.numLayers }, (_, i) => new DecoderLayer(config, i, params));
-    this.norm = new RMSNorm(config.hiddenSize, config.rmsNormEps, "model.norm");
+    this.norm = new RMSNorm(config.hiddenSize, config.rmsNormEps, "model.norm", params.backend);
   }
 
   protected children() {
@@ -150,6 +150,11 @@ export class DecoderModel extends Module {
     if (this.ownsWeights) super.dispose();
   }
 
+  /** The device every parameter is on (the params factory's): what a pass's ids, caches and optimizer state go on. */
+  get backend(): Backend {
+    return this.outputWeight.backend;
+  }
+
   /** The [vocab, hidden] matrix that maps hidden states to logits. */
   get outputWeight(): Tensor {
     return this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight;
@@ -177,7 +182,7 @@ export class DecoderModel extends Module {
     const out = scope(() => {
       const rope = this.ropeFrequencies(positions);
       const step: AttentionStep = {
-        rope: ropeTables(positions, rope.invFreq, rope.attentionScaling),
+        rope: ropeTables(positions, rope.invFreq, rope.attentionScaling, ids),
         keyStart,
         cache: cache ? { cache, queryStart, kvLength } : undefined,
       };

@@ -19,7 +19,7 @@ export function trainableCopy(model: DecoderModel): DecoderModel {
 }
 
 function copyOf(model: DecoderModel, weights: WeightDtype): DecoderModel {
-  const copy = new DecoderModel(model.config, uninitialisedParameters(weights));
+  const copy = new DecoderModel(model.config, uninitialisedParameters(weights, model.backend));
   try {
     const adapted = adaptedProjections(model);
     const source = model.namedParameters();

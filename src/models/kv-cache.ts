@@ -5,7 +5,7 @@
 // dropped by compacting the buffers rather than left to cost compute. Rows
 // need not be filled alike, so the rows of a newly prefilled batch can join a
 // cache that is already decoding (continuous batching).
-import { gatherRows, keep, noGrad, scope, sliceRows, writeRows, zeros, type Tensor } from "../tensor/index.js";
+import { cpu, gatherRows, keep, noGrad, scope, sliceRows, writeRows, zeros, type Backend, type Tensor } from "../tensor/index.js";
 import type { DecoderConfig } from "./config.js";
 
 export class KVCache {
@@ -16,7 +16,7 @@ export class KVCache {
   private keyBuffers: Tensor[];
   private valueBuffers: Tensor[];
 
-  private constructor(readonly config: DecoderConfig, capacity: number, filled: Int32Array, starts: Int32Array, keys: Tensor[], values: Tensor[]) {
+  private constructor(readonly config: DecoderConfig, readonly backend: Backend, capacity: number, filled: Int32Array, starts: Int32Array, keys: Tensor[], values: Tensor[]) {
     this.rowCount = filled.length;
     this.positions = capacity;
     this.filled = filled;
@@ -25,14 +25,14 @@ export class KVCache {
     this.valueBuffers = values;
   }
 
-  /** An empty cache for `batch` rows of up to `capacity` positions each (padding included). */
-  static create(config: DecoderConfig, batch: number, capacity: number): KVCache {
+  /** An empty cache for `batch` rows of up to `capacity` positions each (padding included), on `backend`: the model's (DecoderModel.backend). */
+  static create(config: DecoderConfig, batch: number, capacity: number, backend: Backend = cpu): KVCache {
     if (!Number.isInteger(batch) || batch <= 0) throw new Error(`KVCache.create: batch must be a positive integer, got ${batch}`);
     if (!Number.isInteger(capacity) || capacity <= 0) throw new Error(`KVCache.create: capacity must be a positive integer, got ${capacity}`);
     const shape = [batch, capacity, config.numKvHeads, config.headDim];
     // Zeroed, so padding slots hold finite values (attention never reads them, but a NaN must not be possible).
-    const buffers = () => Array.from({ length: config.numLayers }, () => keep(zeros(shape)));
-    return new KVCache(config, capacity, new Int32Array(batch), new Int32Array(batch), buffers(), buffers());
+    const buffers = () => Array.from({ length: config.numLayers }, () => keep(zeros(shape, { backend })));
+    return new KVCache(config, backend, capacity, new Int32Array(batch), new Int32Array(batch), buffers(), buffers());
   }
 
   /**
@@ -46,7 +46,7 @@ export class KVCache {
       throw new Error(`KVCache.rowView: rows ${start}..${start + count} of a batch of ${this.rowCount}`);
     }
     const rows = (buffers: Tensor[]) => buffers.map((buffer) => sliceRows(buffer, start, count));
-    return new KVCache(this.config, this.positions, this.filled.subarray(start, start + count), this.starts.subarray(start, start + count),
+    return new KVCache(this.config, this.backend, this.positions, this.filled.subarray(start, start + count), this.starts.subarray(start, start + count),
       rows(this.keyBuffers), rows(this.valueBuffers));
   }
 
@@ -110,7 +110,7 @@ export class KVCache {
     const capacity = Math.max(this.positions, other.positions);
     const rows = this.rowCount + other.rowCount;
     const join = (mine: Tensor[], theirs: Tensor[]) => mine.map((old, layer) => {
-      const joined = keep(zeros([rows, capacity, a.numKvHeads, a.headDim]));
+      const joined = keep(zeros([rows, capacity, a.numKvHeads, a.headDim], { backend: this.backend }));
       noGrad(() => scope(() => {
         writeRows(sliceRows(joined, 0, this.rowCount), old, new Int32Array(this.rowCount));
         writeRows(sliceRows(joined, this.rowCount, other.rowCount), theirs[layer], new Int32Array(other.rowCount));

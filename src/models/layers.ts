@@ -2,33 +2,37 @@
 // ParameterFactory: random (a fresh model, initialised as transformers does)
 // or uninitialised memory that a checkpoint then fills, so loading a large
 // model never spends time drawing random numbers it overwrites.
-import { embedding, empty, linear, randn, Rng, scope, type Tensor, zeros } from "../tensor/index.js";
+import { cpu, embedding, empty, linear, randn, Rng, scope, type Backend, type Tensor, zeros } from "../tensor/index.js";
 import { LoraAdapter, Module, parameter, type LoraPass, type Parameter } from "../nn/index.js";
 
 /** How weight matrices are held: f32 (trainable) or bf16 (frozen, half the bytes; compute stays f32). */
 export type WeightDtype = "f32" | "bf16";
 
 export interface ParameterFactory {
+  /** The device every parameter goes on. */
+  readonly backend: Backend;
   /** A weight matrix (normal initialisation). */
   weight(shape: number[], name: string): Parameter;
   /** A bias (zeros). */
   bias(shape: number[], name: string): Parameter;
 }
 
-/** Weights ~ N(0, std) from a seeded generator, biases 0. */
-export function randomParameters(seed: number, std: number): ParameterFactory {
+/** Weights ~ N(0, std) from a seeded generator, biases 0, on `backend`'s device (the same values on every device). */
+export function randomParameters(seed: number, std: number, backend: Backend = cpu): ParameterFactory {
   const rng = new Rng(seed);
   return {
-    weight: (shape, name) => parameter(randn(shape, rng, std), name),
-    bias: (shape, name) => parameter(zeros(shape), name),
+    backend,
+    weight: (shape, name) => parameter(randn(shape, rng, std, 0, { backend }), name),
+    bias: (shape, name) => parameter(zeros(shape, { backend }), name),
   };
 }
 
 /** Parameters whose memory is left as allocated: every one must be written before use. Weight matrices are `weights`. */
-export function uninitialisedParameters(weights: WeightDtype = "f32"): ParameterFactory {
+export function uninitialisedParameters(weights: WeightDtype = "f32", backend: Backend = cpu): ParameterFactory {
   return {
-    weight: (shape, name) => parameter(empty(shape, weights), name),
-    bias: (shape, name) => parameter(empty(shape), name),
+    backend,
+    weight: (shape, name) => parameter(empty(shape, weights, backend), name),
+    bias: (shape, name) => parameter(empty(shape, "f32", backend), name),
   };
 }
 

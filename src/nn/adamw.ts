@@ -1,7 +1,7 @@
 // AdamW with decoupled weight decay (as torch.optim.AdamW), one fused native
 // update per parameter. Its state is a set of named tensors and a step count,
 // so a run can be saved and resumed exactly.
-import { adamwStep, keep, zeros, type Tensor } from "../tensor/index.js";
+import { adamwStep, keep, zerosLike, type Tensor } from "../tensor/index.js";
 import type { Parameter } from "./module.js";
 
 export interface AdamWConfig {
@@ -48,7 +48,8 @@ export class AdamW {
   private state(p: Parameter): { m: Tensor; v: Tensor } {
     let s = this.moments.get(p);
     if (!s) {
-      s = { m: keep(zeros(p.shape)), v: keep(zeros(p.shape)) };
+      // on the parameter's device: the fused update reads all four together
+      s = { m: keep(zerosLike(p)), v: keep(zerosLike(p)) };
       this.moments.set(p, s);
     }
     return s;

@@ -1,7 +1,7 @@
 // Parameters and modules. A module lists its parameters under dotted
 // Hugging Face-style names; parameters live outside every scope and are
 // freed by dispose().
-import { keep, randn, type Rng, type Tensor, zeros, full } from "../tensor/index.js";
+import { cpu, keep, randn, type Backend, type Rng, type Tensor, zeros, full } from "../tensor/index.js";
 
 export type Parameter = Tensor;
 
@@ -60,9 +60,9 @@ export abstract class Module {
   }
 }
 
-/** Initialisers used by the built-in models (normal with std, or constants). */
+/** Initialisers used by the built-in models (normal with std, or constants), on `backend`'s device. */
 export const init = {
-  normal: (shape: number[], rng: Rng, std: number, name: string) => parameter(randn(shape, rng, std), name),
-  zeros: (shape: number[], name: string) => parameter(zeros(shape), name),
-  ones: (shape: number[], name: string) => parameter(full(shape, 1), name),
+  normal: (shape: number[], rng: Rng, std: number, name: string, backend: Backend = cpu) => parameter(randn(shape, rng, std, 0, { backend }), name),
+  zeros: (shape: number[], name: string, backend: Backend = cpu) => parameter(zeros(shape, { backend }), name),
+  ones: (shape: number[], name: string, backend: Backend = cpu) => parameter(full(shape, 1, { backend }), name),
 };

@@ -3,6 +3,7 @@
 // (converted on the way to the type the model holds them in), so memory peaks
 // at the model plus its largest tensor, never at two copies of the model.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { cpu, type Backend } from "../tensor/index.js";
 import { loadTokenizer, type Tokenizer } from "../tokenize/index.js";
 import { DecoderModel, loadDecoderConfig, openCheckpoint, uninitialisedParameters, type Checkpoint, type DecoderConfig, type WeightDtype } from "../models/index.js";
 
@@ -22,6 +23,8 @@ export interface LoadModelOptions {
    * sampler's copy. A bf16 checkpoint loads bit for bit; others are rounded.
    */
   dtype?: WeightDtype;
+  /** The device the parameters go on (default the CPU); the weights stream straight to it. */
+  backend?: Backend;
 }
 
 /** Tokenizers loaded by loadModel, and their folder: saving copies the original tokenizer files from it. */
@@ -86,7 +89,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   const checkpoint = openCheckpoint(dir);
   let model: DecoderModel | null = null;
   try {
-    model = new DecoderModel(config, uninitialisedParameters(dtype));
+    model = new DecoderModel(config, uninitialisedParameters(dtype, options.backend ?? cpu));
     await fillParameters(model, checkpoint);
     if (dtype === "bf16") model.freeze();
   } catch (error) {

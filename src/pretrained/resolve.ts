@@ -6,6 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../io/index.js";
+import type { Backend } from "../tensor/index.js";
 import { createCharTokenizer, loadTokenizer, type Tokenizer } from "../tokenize/index.js";
 import { createBuiltinModel } from "./builtin.js";
 import { BUILTIN_MODEL_NAMES, frozenCopy, loadDecoderConfig, type DecoderConfig, type DecoderModel, type WeightDtype } from "../models/index.js";
@@ -35,6 +36,8 @@ export interface ResolveModelOptions {
   seed?: number;
   /** Names the option the spec came from in errors (default "--model"). */
   flag?: string;
+  /** The device the parameters go on (default the CPU). */
+  backend?: Backend;
 }
 
 export interface ResolvedModel {
@@ -75,13 +78,13 @@ export async function resolveModel(spec: string, options: ResolveModelOptions = 
   const weights = options.weights ?? "f32";
   const source = specSource(spec, options.flag ?? "--model");
   if ("builtin" in source) {
-    const built = createBuiltinModel(source.builtin, options.seed ?? 0);
+    const built = createBuiltinModel(source.builtin, options.seed ?? 0, options.backend);
     if (weights !== "bf16") return { ...built, spec, storedWeights: "f32" };
     const frozen = frozenCopy(built.model, weights);
     built.model.dispose();
     return { model: frozen, tokenizer: built.tokenizer, config: built.config, spec, storedWeights: "f32" };
   }
-  const loaded = await loadModel(source.folder, { dtype: weights === "auto" ? storedWeightsOf(loadDecoderConfig(source.folder)) : weights });
+  const loaded = await loadModel(source.folder, { dtype: weights === "auto" ? storedWeightsOf(loadDecoderConfig(source.folder)) : weights, backend: options.backend });
   return { model: loaded.model, tokenizer: loaded.tokenizer, config: loaded.config, spec, storedWeights: storedWeightsOf(loaded.config) };
 }
 

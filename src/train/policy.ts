@@ -54,7 +54,7 @@ async function fullPolicy(config: RunConfig, holdReference: boolean, resumeFrom:
     if (holdReference) reference = frozenCopy(model, referenceWeights);
     if (resumeFrom !== null) {
       model.dispose();
-      model = (await loadModel(checkpointModelDir(resumeFrom))).model;
+      model = (await loadModel(checkpointModelDir(resumeFrom), { backend: model.backend })).model;
     }
   } catch (error) {
     model.dispose();

@@ -83,8 +83,9 @@ export function supervisedFineTune(
     }
     const b = buildBatch(batch, tokenizer, c.maxTokens);
     const { loss, norm } = scope(() => {
-      const logits = model.forward(tensor(b.ids, [b.rows, b.length]));
-      const { logprobs } = tokenLogProbs(logits, tensor(b.targets, [b.rows, b.length]));
+      const backend = model.backend;
+      const logits = model.forward(tensor(b.ids, [b.rows, b.length], { backend }));
+      const { logprobs } = tokenLogProbs(logits, tensor(b.targets, [b.rows, b.length], { backend }));
       const loss = scale(neg(sum(logprobs)), 1 / b.responseTokens);
       backward(loss);
       const clip = gradNormScale(optimizer.params, c.maxGradNorm);
