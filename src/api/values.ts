@@ -9,6 +9,7 @@ import { frozenCopy, modelFingerprint } from "../models/index.js";
 import { resolveModel, resolveTokenizer } from "../pretrained/index.js";
 import { openaiSampler, type OpenAISamplerOptions } from "../serve/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
+import { backendFor } from "../tensor/index.js";
 import { referenceWeightsOf, runDirOf, type RunConfig, type RunConfigInput } from "../train/config.js";
 import { loadPromptSets, promptShard } from "../train/prompts.js";
 import { hasRewardColumns, runStageOne } from "../train/stage-one.js";
@@ -65,7 +66,7 @@ async function referenceSampler(config: RunConfig, server: ServerSampling | unde
     const sampler = openaiSampler({ ...server, model: server.model ?? config.model, tokenizer });
     return { sampler, fingerprint: null, dispose: () => {} };
   }
-  const start = await resolveModel(config.model, { seed: config.seed });
+  const start = await resolveModel(config.model, { seed: config.seed, backend: backendFor(config.device) });
   const reference = frozenCopy(start.model, referenceWeightsOf(config, start.storedWeights));
   start.model.dispose();
   return {

@@ -13,6 +13,7 @@ import { loadModel, resolveModel, saveModel } from "../pretrained/index.js";
 import type { Parameter } from "../nn/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 import { checkpointAdapterDir, checkpointModelDir } from "./checkpoint.js";
+import { backendFor } from "../tensor/index.js";
 import { referenceWeightsOf, type RunConfig } from "./config.js";
 
 export interface RunPolicy {
@@ -44,7 +45,7 @@ export async function runPolicy(config: RunConfig, holdReference: boolean, resum
 }
 
 async function fullPolicy(config: RunConfig, holdReference: boolean, resumeFrom: string | null): Promise<RunPolicy> {
-  const start = await resolveModel(config.model, { seed: config.seed });
+  const start = await resolveModel(config.model, { seed: config.seed, backend: backendFor(config.device) });
   const { tokenizer } = start;
   const referenceWeights = referenceWeightsOf(config, start.storedWeights);
   let model = start.model;
@@ -66,7 +67,7 @@ async function fullPolicy(config: RunConfig, holdReference: boolean, resumeFrom:
     trainable: model.namedTrainableParameters(),
     evalReference: async () => {
       if (reference !== null) return { model: reference, release: () => {} };
-      const copy = (await resolveModel(config.model, { seed: config.seed, weights: referenceWeights })).model.freeze();
+      const copy = (await resolveModel(config.model, { seed: config.seed, weights: referenceWeights, backend: model.backend })).model.freeze();
       return { model: copy, release: () => copy.dispose() };
     },
     saveCheckpoint: (checkpoint) => saveModel(checkpointModelDir(checkpoint), model, tokenizer),
@@ -84,7 +85,7 @@ async function fullPolicy(config: RunConfig, holdReference: boolean, resumeFrom:
 }
 
 async function loraPolicy(config: RunConfig, resumeFrom: string | null): Promise<RunPolicy> {
-  const base = await resolveModel(config.model, { seed: config.seed, weights: config.referenceWeights });
+  const base = await resolveModel(config.model, { seed: config.seed, weights: config.referenceWeights, backend: backendFor(config.device) });
   const { model, tokenizer } = base;
   try {
     if (resumeFrom === null) {

@@ -276,9 +276,9 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
           step_s: (performance.now() - stepStart) / 1000,
           tokens_per_s: generated / Math.max(seconds.sample, 1e-9),
           generated_tokens: state.generatedTokens,
-          peak_memory_bytes: memory().cpu.peak,
+          peak_memory_bytes: memory()[policy.backend.name].peak,
         };
-        state.peakMemoryBytes = Math.max(state.peakMemoryBytes, memory().cpu.peak);
+        state.peakMemoryBytes = Math.max(state.peakMemoryBytes, memory()[policy.backend.name].peak);
         if (state.step === totalSteps || (config.evalEvery > 0 && state.step % config.evalEvery === 0)) await runEval(record);
         record.wall_s = sum(Object.values(state.seconds));
         record.cost_s = trainingSeconds(state.seconds);

@@ -11,7 +11,7 @@ import { inScratch, run } from "./run-cli.js";
 import { generateText } from "../../src/api/generate.js";
 import { addLora, SafetensorsFile, saveAdapters, type DecoderModel } from "../../src/models/index.js";
 import { loadModel } from "../../src/pretrained/index.js";
-import { noGrad, scope, tensor } from "../../src/tensor/index.js";
+import { cudaUnavailableReason, noGrad, scope, tensor } from "../../src/tensor/index.js";
 import { perturbAdapters } from "../models/decoder-fixtures.js";
 import { assertClose } from "../tensor/reference.js";
 
@@ -270,4 +270,19 @@ test("a command that fails prints its message with status 1, without a stack unl
     // Anything but a CliError is a defect in the command line itself: its stack is shown.
     assert.match(describeFailure(new TypeError("oops")).text, /^TypeError: oops\n\s+at /);
   });
+});
+
+test("train --device cuda where CUDA cannot run stops with the reason and status 1, before it trains", { skip: cudaUnavailableReason() === null ? "CUDA runs here: test/tensor/cuda.test.ts covers the device" : false }, async () => {
+  await inScratch(async (dir) => {
+    const result = await run("train", "--model", "builtin:arithmetic", "--device", "cuda", "--max-steps", "1", "--output-dir", dir, "--name", "gpu");
+    assert.equal(result.code, 1);
+    // Why it cannot: the CUDA addon is not built, or it is and finds no usable device.
+    assert.equal(result.stderr, `astarpo train: ${cudaUnavailableReason()}\n`);
+    assert.match(result.stderr, /CUDA/);
+    assert.doesNotMatch(result.stderr, STACK_FRAME);
+    assert.equal(existsSync(join(dir, "gpu", "checkpoints")), false, "no step was taken");
+  });
+  const bad = await run("train", "--model", "builtin:arithmetic", "--device", "gpu");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /"device": .*"cpu"\|"cuda"/);
 });
