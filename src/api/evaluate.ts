@@ -6,6 +6,7 @@ import { z } from "zod";
 import { FILE_TASKS, isBuiltinTask, type KnobValue, type Rows } from "../data/index.js";
 import { frozenCopy, type DecoderModel } from "../models/index.js";
 import { resolveModel } from "../pretrained/index.js";
+import { backendFor, devices, type Device } from "../tensor/index.js";
 import { ConfigError } from "../train/config.js";
 import { evaluate as evaluatePrompts, type EvalResult } from "../train/evaluate.js";
 import { builtinPrompts, filePrompts, rewardFor, type Dataset, type PromptSource } from "../train/prompts.js";
@@ -30,6 +31,7 @@ const evaluateConfigSchema = z.strictObject({
   maxPromptTokens: z.number().int().positive().default(EVALUATE_DEFAULTS.maxPromptTokens),
   reference: z.string().min(1).optional(),
   batchSize: z.number().int().positive().default(EVALUATE_DEFAULTS.batchSize),
+  device: z.enum(devices).default("cpu"),
 });
 
 /** What to evaluate: the options of `astarpo eval`, each left out for its default. */
@@ -60,6 +62,8 @@ export interface EvaluateConfig {
   reference?: string;
   /** Sequences decoded together (default 64). */
   batchSize?: number;
+  /** Where the model, the reference and their tensors live (default cpu). */
+  device?: Device;
 }
 
 /** What an evaluation takes from code besides its config: a reward, rows in place of a data file. */
@@ -95,7 +99,8 @@ export async function evaluate(config: EvaluateConfig, options: EvaluateOptions 
   const builtin = isBuiltinTask(c.task);
   const source: PromptSource = { task: c.task, knobs: c.knobs, seed: c.seed, promptFormat: c.promptFormat, maxPromptTokens: c.maxPromptTokens };
   const given = rewardFunction(options.reward);
-  const { model, tokenizer } = await resolveModel(c.model, { seed: c.seed });
+  const backend = backendFor(c.device);
+  const { model, tokenizer } = await resolveModel(c.model, { seed: c.seed, backend });
   let reference: DecoderModel | null = null;
   try {
     const { rows, columns, shape, name } = options;
@@ -104,7 +109,7 @@ export async function evaluate(config: EvaluateConfig, options: EvaluateOptions 
     if (prompts.length === 0) throw new Error(`no prompts to evaluate${read ? ` in ${read.report.file} (${read.report.rows} rows read)` : ""}`);
     const reward = given ?? rewardFor(builtin ? c.task : read!.reward);
     if (c.reference !== undefined) {
-      const ref = await resolveModel(c.reference, { seed: c.seed, flag: "--reference" });
+      const ref = await resolveModel(c.reference, { seed: c.seed, flag: "--reference", backend });
       reference = frozenCopy(ref.model, ref.storedWeights);
       ref.model.dispose();
     }

@@ -4,6 +4,7 @@
 import { generate, type GeneratedSequence, type GenerationConfig, type GenerationProgress } from "../generate/index.js";
 import { type WeightDtype } from "../models/index.js";
 import { resolveModel } from "../pretrained/index.js";
+import { backendFor, type Device } from "../tensor/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 
 /** The sampling settings, with generate()'s defaults (GENERATION_DEFAULTS): 256 new tokens, temperature 1, no filters, seed 0, 16 decoded together. */
@@ -24,6 +25,8 @@ export interface GenerateTextOptions extends SamplingSettings {
   stop?: readonly string[];
   /** How the weights are held while sampling: f32 (default) or bf16 (half the memory, faster). */
   weights?: WeightDtype;
+  /** Where the model and its tensors live (default cpu). */
+  device?: Device;
   /** Called after every decoding step. */
   onProgress?: (progress: GenerationProgress) => void;
 }
@@ -46,7 +49,7 @@ function promptIds(tokenizer: Tokenizer, prompt: string, options: GenerateTextOp
 
 /** Samples `num` responses to each prompt, as `astarpo generate` does. */
 export async function generateText(options: GenerateTextOptions): Promise<GeneratedText> {
-  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights });
+  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights, backend: backendFor(options.device ?? "cpu") });
   try {
     const prompts = typeof options.prompt === "string" ? [options.prompt] : options.prompt;
     const num = options.num ?? 1;

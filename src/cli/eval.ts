@@ -6,7 +6,7 @@ import { evaluate, EVALUATE_DEFAULTS, type EvaluateConfig } from "../api/evaluat
 import { BUILTIN_TASKS, FILE_TASKS, isBuiltinTask } from "../data/index.js";
 import { parseKnobs } from "./data.js";
 import { processIO, type CliIO } from "./io.js";
-import { nonNegativeInteger, positiveInteger, positiveNumber, UsageError } from "./options.js";
+import { deviceOption, nonNegativeInteger, positiveInteger, positiveNumber, UsageError } from "./options.js";
 
 interface EvalFlags extends Omit<EvaluateConfig, "knobs"> {
   task: string;
@@ -34,6 +34,7 @@ export function register(program: Command, io: CliIO = processIO): void {
     .option("--max-prompt-tokens <n>", "longer prompts are left out", positiveInteger("--max-prompt-tokens"), d.maxPromptTokens)
     .option("--reference <dir|builtin:NAME>", "also report KL(model || reference) on sampled responses")
     .option("--batch-size <n>", "sequences decoded together", positiveInteger("--batch-size"), d.batchSize)
+    .addOption(deviceOption())
     .option("--samples <n>", "print this many greedy responses with their rewards", nonNegativeInteger("--samples"), 3)
     .option("--json", "one JSON object instead of text")
     .action(async (flags: EvalFlags) => {

@@ -5,7 +5,7 @@ import { generateText, type GeneratedText, type GenerateTextOptions } from "../a
 import { GENERATION_DEFAULTS, type GenerationProgress } from "../generate/index.js";
 import { BUILTIN_PREFIX } from "../pretrained/index.js";
 import type { CliIO } from "./io.js";
-import { numberOption, positiveInteger, positiveNumber, UsageError } from "./options.js";
+import { deviceOption, numberOption, positiveInteger, positiveNumber, UsageError } from "./options.js";
 
 interface GenerateFlags extends GenerateTextOptions {
   prompt: string;
@@ -59,6 +59,7 @@ export function register(program: Command, io: CliIO): void {
     .option("--batch-size <n>", "responses decoded together", positiveInteger("--batch-size"), GENERATION_DEFAULTS.batchSize)
     .addOption(new Option("--weights <type>", "hold the weights as f32, or as bf16: half the memory, faster sampling, sums still f32")
       .choices(["f32", "bf16"]).default("f32"))
+    .addOption(deviceOption())
     .option("--json", "one JSON object per response: text, token_ids, logprobs, finish_reason, prompt_tokens, tokens_per_second")
     .action(async (options: GenerateFlags) => {
       if (options.system !== undefined && !options.chat) throw new UsageError("--system needs --chat");

@@ -1,5 +1,7 @@
 // Option parsing shared by the commands: numeric parsers that name the flag,
-// and the error that marks a command line as wrong (exit status 2).
+// the device option, and the error that marks a command line as wrong (exit status 2).
+import { Option } from "commander";
+import { DEVICE_HELP, devices } from "../tensor/index.js";
 
 /** A command line that cannot run as written: main() turns it into a CliError with exit status 2. */
 export class UsageError extends Error {
@@ -26,4 +28,9 @@ export function checkedOption<T>(flag: string, check: () => T): T {
   } catch (error) {
     throw new UsageError(`${flag}: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** --device for commands that load a model outside the run config (eval, generate, serve). */
+export function deviceOption(): Option {
+  return new Option("--device <name>", DEVICE_HELP).choices(devices).default("cpu");
 }

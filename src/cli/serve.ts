@@ -5,7 +5,7 @@ import { Option, type Command } from "commander";
 import { BUILTIN_PREFIX } from "../pretrained/index.js";
 import { SERVE_DEFAULTS, START_DEFAULTS, startServer, type StartServerOptions } from "../serve/index.js";
 import type { CliIO } from "./io.js";
-import { nonNegativeInteger, numberOption, positiveInteger, positiveNumber, UsageError } from "./options.js";
+import { deviceOption, nonNegativeInteger, numberOption, positiveInteger, positiveNumber, UsageError } from "./options.js";
 
 /** The built-in task's model, which --builtin serves: the shipped reference policy of the arithmetic task. */
 export const BUILTIN_TASK_MODEL = { spec: `${BUILTIN_PREFIX}arithmetic` } as const;
@@ -41,6 +41,7 @@ export function register(program: Command, io: CliIO): void {
     .option("--model <dir>", `a Hugging Face model folder, or ${BUILTIN_PREFIX}<name> (tiny, small: seeded; arithmetic: shipped)`)
     .option("--builtin", `serve the built-in task's model (${BUILTIN_TASK_MODEL.spec}, shipped with the package): try the server with no download`)
     .addOption(new Option("--weights <type>", "hold the weights as f32, or as bf16: half the memory, faster sampling").choices(["f32", "bf16"]).default("f32"))
+    .addOption(deviceOption())
     .option("--served-model-name <name>", "the name clients send as `model` (default: the --model value)")
     .option("--host <host>", "address to listen on", START_DEFAULTS.host)
     .option("--port <n>", "port to listen on (0: any free one)", nonNegativeInteger("--port"), START_DEFAULTS.port)

@@ -3,6 +3,7 @@
 // (a stage 1 through a server in the same process, a test) start it the same way.
 import { type WeightDtype } from "../models/index.js";
 import { resolveModel } from "../pretrained/index.js";
+import { backendFor, type Device } from "../tensor/index.js";
 import { createServer, type ModelServer } from "./server.js";
 
 /** What startServer serves and where (as `astarpo serve` takes it). */
@@ -11,6 +12,8 @@ export interface StartServerOptions {
   model: string;
   /** How weight matrices are held: f32 (default) or bf16 (half the memory, faster decoding). */
   weights?: WeightDtype;
+  /** Where the model and its tensors live (default cpu). */
+  device?: Device;
   /** What clients send as `model`; default the `model` value. */
   servedModelName?: string;
   /** Where to listen; default 127.0.0.1. */
@@ -47,7 +50,7 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const host = options.host ?? START_DEFAULTS.host;
   const port = options.port ?? START_DEFAULTS.port;
-  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights });
+  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights, backend: backendFor(options.device ?? "cpu") });
   const name = options.servedModelName ?? options.model;
   const server = createServer({
     model, tokenizer, name,

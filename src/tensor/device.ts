@@ -6,6 +6,9 @@ import { cudaBackend } from "./cuda.js";
 export const devices = ["cpu", "cuda"] as const;
 export type Device = (typeof devices)[number];
 
+/** What a device option means, as every command's help and the run config describe it. */
+export const DEVICE_HELP = "where the model and its tensors live: cpu, or cuda (an NVIDIA GPU; the addon is built by npm run native:cuda)";
+
 /** The device named, checked: "cpu" or "cuda". */
 export function parseDevice(name: string, where = "--device"): Device {
   if ((devices as readonly string[]).includes(name)) return name as Device;

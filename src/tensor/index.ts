@@ -3,7 +3,7 @@ export { bytesPerElement, shapeString, sizeOf } from "./dtype.js";
 export type { Backend, MemoryStats } from "./backend.js";
 export { cpu } from "./cpu.js";
 export { cudaBackend, cudaDevice, cudaSynchronize, cudaUnavailableReason, type CudaDevice } from "./cuda.js";
-export { backendFor, devices, parseDevice, type Device } from "./device.js";
+export { backendFor, DEVICE_HELP, devices, parseDevice, type Device } from "./device.js";
 export { BinaryOp, ElementType, UnaryOp } from "./kernels.js";
 export { Storage, Tensor, empty, view } from "./tensor.js";
 export { keep, scope, untracked } from "./scope.js";

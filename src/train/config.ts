@@ -14,7 +14,7 @@ import {
 } from "../algos/index.js";
 import { BUILTIN_TASKS, FILE_TASKS } from "../data/index.js";
 import { defaultLoraConfig, LORA_TARGET_MODULES } from "../nn/index.js";
-import { devices } from "../tensor/index.js";
+import { DEVICE_HELP, devices } from "../tensor/index.js";
 
 export const LR_SCHEDULERS = ["constant", "linear", "cosine"] as const;
 export const REPORT_TARGETS = ["tensorboard"] as const;
@@ -35,7 +35,7 @@ const baseOptions = z.object({
   seed: z.number().int().min(0).default(0)
     .describe("seeds data order, sampling and built-in models: the same seed and config give the same run"),
   device: z.enum(devices).default("cpu")
-    .describe("where the policy, the reference and their tensors live: cpu, or cuda (an NVIDIA GPU; the addon is built by npm run native:cuda)"),
+    .describe(`${DEVICE_HELP}; the policy, its reference and stage 1's sampler`),
   referenceWeights: z.enum(["auto", "f32", "bf16"]).default("auto")
     .describe("how the frozen reference holds its weights: auto = as the checkpoint stores them (bf16 releases cost half the memory)"),
 

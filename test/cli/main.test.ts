@@ -272,17 +272,28 @@ test("a command that fails prints its message with status 1, without a stack unl
   });
 });
 
-test("train --device cuda where CUDA cannot run stops with the reason and status 1, before it trains", { skip: cudaUnavailableReason() === null ? "CUDA runs here: test/tensor/cuda.test.ts covers the device" : false }, async () => {
+test("--device cuda where CUDA cannot run stops train, eval, generate and serve with the reason and status 1", { skip: cudaUnavailableReason() === null ? "CUDA runs here: test/tensor/cuda.test.ts covers the device" : false }, async () => {
   await inScratch(async (dir) => {
-    const result = await run("train", "--model", "builtin:arithmetic", "--device", "cuda", "--max-steps", "1", "--output-dir", dir, "--name", "gpu");
-    assert.equal(result.code, 1);
-    // Why it cannot: the CUDA addon is not built, or it is and finds no usable device.
-    assert.equal(result.stderr, `astarpo train: ${cudaUnavailableReason()}\n`);
-    assert.match(result.stderr, /CUDA/);
-    assert.doesNotMatch(result.stderr, STACK_FRAME);
-    assert.equal(existsSync(join(dir, "gpu", "checkpoints")), false, "no step was taken");
+    const commands = [
+      ["train", "--model", "builtin:arithmetic", "--max-steps", "1", "--output-dir", dir, "--name", "gpu"],
+      ["eval", "--model", "builtin:arithmetic", "--size", "2"],
+      ["generate", "--model", "builtin:tiny", "--prompt", "2+2="],
+      ["serve", "--model", "builtin:tiny", "--port", "0"],
+    ];
+    for (const args of commands) {
+      const result = await run(...args, "--device", "cuda");
+      assert.equal(result.code, 1, args[0]);
+      // Why it cannot: the CUDA addon is not built, or it is and finds no usable device.
+      assert.equal(result.stderr, `astarpo ${args[0]}: ${cudaUnavailableReason()}\n`);
+      assert.match(result.stderr, /CUDA/);
+      assert.equal(result.stdout, "");
+    }
+    assert.equal(existsSync(join(dir, "gpu", "checkpoints")), false, "no training step was taken");
   });
   const bad = await run("train", "--model", "builtin:arithmetic", "--device", "gpu");
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /"device": .*"cpu"\|"cuda"/);
+  const badFlag = await run("generate", "--model", "builtin:tiny", "--prompt", "x", "--device", "gpu");
+  assert.equal(badFlag.code, 2);
+  assert.match(badFlag.stderr, /--device.*gpu.*cpu, cuda/);
 });
