@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a GPU machine runs, from the repository root, with .gpu-carry/ made by
 # scripts/gpu-carry.sh beside it: builds the CUDA addon, runs the CUDA tests
-# (every op against the CPU) and the PyTorch peer on the GPU, and writes the
+# (every op against the CPU), a short training run on each device, and the
+# PyTorch peer on the GPU, and writes the
 # logs under $OUT (default gpu-results/). Each step's failure is logged and
 # the next still runs, so one run gives every answer it can.
 set -uo pipefail
@@ -29,6 +30,11 @@ step() {  # step NAME COMMAND...: runs it, logging to $out/NAME.log, and records
 step build node scripts/build-cuda.mjs
 step device node --import tsx -e 'import("./src/tensor/cuda.ts").then((m) => console.log(JSON.stringify(m.cudaDevice())))'
 step cuda-tests node scripts/test.mjs test/tensor/cuda test/tensor/kernel-table
+# A short A*-PO run of the shipped model on each device: the metrics side by side say whether the GPU trains as the CPU does.
+for device in cuda cpu; do
+  step "train-$device" node --import tsx --import ./test/cli/from-sources.mjs bin/astarpo.js train --model builtin:arithmetic --knob digits=1 --knob steps=2 --device "$device" --max-steps 4 --eval-every 2 \
+    --output-dir "$out/runs" --name "astar-$device" --plain
+done
 peer=$(ls -d shared/bench "$carry/shared/bench" ../shared/bench 2>/dev/null | head -1)
 if [ -n "$peer" ]; then
   step torch-peer-1.5b python3 "$peer/torch_peer.py" "$peer/configs/qwen2.5-1.5b-shape.json" --device cuda --dtype bfloat16
