@@ -3,6 +3,7 @@
 // huge factorial, a long expression) ends the check with a null verdict
 // instead of stalling a training step. No signals, no worker thread.
 
+/** The limits of one verification's work budget; see DEFAULT_BUDGET. */
 export interface BudgetLimits {
   /** Abstract work units (about one per parsed token, evaluated node, or 64 bits of exact arithmetic). */
   maxSteps: number;
@@ -23,6 +24,10 @@ export class BudgetExceeded extends Error {
   }
 }
 
+/**
+ * The work budget of one check: parsing and evaluation tick it, and it throws
+ * BudgetExceeded once the steps or the time run out.
+ */
 export class Budget {
   private steps: number;
   private readonly deadline: number;
@@ -40,6 +45,7 @@ export class Budget {
     return Math.ceil(this.maxSteps - this.steps);
   }
 
+  /** Spends `units` of work; throws BudgetExceeded past the step limit or, checked every 256 units, the deadline. */
   tick(units = 1): void {
     this.steps -= units;
     if (this.steps < 0) throw new BudgetExceeded("step limit");

@@ -8,6 +8,7 @@ import { rewardPerItem } from "./reward.js";
 import type { RewardFn, RewardValue } from "./types.js";
 import { verifyResponse, type AnswerOptions, type VerifyResult } from "./verify.js";
 
+/** Options of the accuracy rewards (mathAccuracy, gsm8kAccuracy). */
 export interface AccuracyOptions extends AnswerOptions {
   /** The column holding the reference answer or solution (default: the first of answer, ground_truth, solution, gold). */
   goldColumn?: string;
@@ -21,8 +22,13 @@ export interface AccuracyOptions extends AnswerOptions {
   counts?: VerdictCounts;
 }
 
-export type CountedRewardFn = RewardFn & { readonly counts: VerdictCounts };
+/** A reward function that also counts the verifier's verdicts. */
+export type CountedRewardFn = RewardFn & {
+  /** Every verdict this reward has given, by outcome and reason (take() once per logged step). */
+  readonly counts: VerdictCounts;
+};
 
+/** Where an accuracy reward looks for the gold answer when no goldColumn is given, first present wins. */
 export const DEFAULT_GOLD_COLUMNS = ["answer", "ground_truth", "solution", "gold"] as const;
 
 function goldOf(columns: Readonly<Record<string, unknown>>, index: number, column: string | undefined, reward: string): string {
@@ -81,4 +87,9 @@ export function patternFormat(pattern: RegExp): RewardFn {
 }
 
 /** The accuracy reward for a file task's `reward` name (src/data/tasks: "math", "gsm8k"). */
-export const ACCURACY_REWARDS = { math: mathAccuracy, gsm8k: gsm8kAccuracy } as const;
+export const ACCURACY_REWARDS = {
+  /** MATH: the last \boxed{} against the gold answer, by full equivalence. */
+  math: mathAccuracy,
+  /** GSM8K: the paper's `####` number check. */
+  gsm8k: gsm8kAccuracy,
+} as const;

@@ -2,15 +2,21 @@
 // exhausted budgets are reported apart from wrong answers.
 import type { VerifyReason, VerifyResult } from "./verify.js";
 
+/** Verdict counts over some number of checks. */
 export interface VerdictSummary {
+  /** Checks counted. */
   total: number;
+  /** True verdicts. */
   correct: number;
+  /** False verdicts, no-answer and unfinished responses included. */
   wrong: number;
   /** Null verdicts: unparsable answers, exhausted budgets, undecidable values. */
   undecided: number;
+  /** Checks by reason; reasons never seen are absent. */
   byReason: Partial<Record<VerifyReason, number>>;
 }
 
+/** A running tally of verdicts, kept by an accuracy reward and read by the trainer's log. */
 export class VerdictCounts {
   private summary: VerdictSummary = VerdictCounts.empty();
 
@@ -18,6 +24,7 @@ export class VerdictCounts {
     return { total: 0, correct: 0, wrong: 0, undecided: 0, byReason: {} };
   }
 
+  /** Counts one check. */
   record(result: Pick<VerifyResult, "verdict" | "reason">): void {
     const s = this.summary;
     s.total++;

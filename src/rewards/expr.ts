@@ -2,50 +2,189 @@
 import type { Rational } from "./rational.js";
 import type { Unit } from "./units.js";
 
+/** A comparison operator in a relation such as `x <= 3` (`\le`, `\neq` and the like are read into these). */
 export type RelOp = "=" | "<" | "<=" | ">" | ">=" | "!=";
 
+/** The functions an answer may apply; `root` is an n-th root, `log` takes an optional base as its second argument. */
 export type FnName =
   | "sqrt" | "root" | "abs" | "floor" | "ceil" | "exp" | "ln" | "log" | "binom" | "max" | "min" | "gcd" | "lcm"
   | "sin" | "cos" | "tan" | "cot" | "sec" | "csc" | "arcsin" | "arccos" | "arctan"
   | "sinh" | "cosh" | "tanh";
 
+/**
+ * A parsed answer: a tree of nodes told apart by `k`. The verifier compares
+ * the gold answer's tree with the response's; formatExpr prints one.
+ */
 export type Expr =
-  /**
-   * An exact number; `literal` when written as digits (2\frac{1}{2} is a mixed
-   * number only after a literal); `decimals`, the digits written after a
-   * decimal point (0.333 has 3), for a plain decimal.
-   */
-  | { k: "num"; value: Rational; literal: boolean; decimals?: number }
+  /** An exact number (2\frac{1}{2} is a mixed number only after a literal). */
+  | {
+      /** Node kind: a number. */
+      k: "num";
+      /** The exact value. */
+      value: Rational;
+      /** Written as digits in the answer; false for a number the parser supplies itself. */
+      literal: boolean;
+      /** Digits after the decimal point of a plain decimal (0.333 has 3); absent otherwise. */
+      decimals?: number;
+    }
   /** Digits in an explicit base, e.g. 1011_2, compared digit by digit. */
-  | { k: "based"; digits: string; base: string }
-  | { k: "const"; name: "pi" | "e" | "inf" }
-  | { k: "sym"; name: string }
-  | { k: "add"; terms: Expr[] }
-  | { k: "mul"; factors: Expr[] }
-  | { k: "neg"; x: Expr }
-  /** `literalFraction`: \frac of two integer literals, the fraction part of a mixed number. */
-  | { k: "div"; num: Expr; den: Expr; literalFraction: boolean }
-  | { k: "pow"; base: Expr; exp: Expr }
-  | { k: "fn"; name: FnName; args: Expr[] }
-  | { k: "fact"; x: Expr }
-  /** A value with a unit of measure (`10 \text{ cm}`); `text` is the unit as written. */
-  | { k: "quantity"; x: Expr; unit: Unit; text: string }
+  | {
+      /** Node kind: digits in a base. */
+      k: "based";
+      /** The digits as written (1011 in 1011_2). */
+      digits: string;
+      /** The base in decimal digits (2 in 1011_2). */
+      base: string;
+    }
+  | {
+      /** Node kind: a named constant. */
+      k: "const";
+      /** π, Euler's e, or infinity. */
+      name: "pi" | "e" | "inf";
+    }
+  | {
+      /** Node kind: a variable. */
+      k: "sym";
+      /** Its name, with any subscript joined by `_` (x_1). */
+      name: string;
+    }
+  | {
+      /** Node kind: a sum. */
+      k: "add";
+      /** The summands; a subtraction is a `neg` term. */
+      terms: Expr[];
+    }
+  | {
+      /** Node kind: a product. */
+      k: "mul";
+      /** The factors, in the order written. */
+      factors: Expr[];
+    }
+  | {
+      /** Node kind: negation. */
+      k: "neg";
+      /** The negated expression. */
+      x: Expr;
+    }
+  | {
+      /** Node kind: a quotient. */
+      k: "div";
+      /** The numerator. */
+      num: Expr;
+      /** The denominator. */
+      den: Expr;
+      /** A \frac of two integer literals, so it may be the fraction part of a mixed number. */
+      literalFraction: boolean;
+    }
+  | {
+      /** Node kind: a power. */
+      k: "pow";
+      /** The base. */
+      base: Expr;
+      /** The exponent. */
+      exp: Expr;
+    }
+  | {
+      /** Node kind: a function call. */
+      k: "fn";
+      /** The function. */
+      name: FnName;
+      /** Its arguments in order (for `root`, the radicand then the index). */
+      args: Expr[];
+    }
+  | {
+      /** Node kind: a factorial. */
+      k: "fact";
+      /** The expression before the `!`. */
+      x: Expr;
+    }
+  /** A value with a unit of measure (`10 \text{ cm}`). */
+  | {
+      /** Node kind: a quantity with a unit. */
+      k: "quantity";
+      /** The magnitude. */
+      x: Expr;
+      /** The unit, reduced to dimensions and a factor to SI. */
+      unit: Unit;
+      /** The unit as written, for printing. */
+      text: string;
+    }
   /** x% : x/100 or x itself, see equivalence.ts. */
-  | { k: "percent"; x: Expr }
+  | {
+      /** Node kind: a percentage. */
+      k: "percent";
+      /** The number before the `%`. */
+      x: Expr;
+    }
   /** a \pm b (a absent for a leading \pm): the two answers a+b and a-b. */
-  | { k: "pm"; a: Expr | null; b: Expr }
+  | {
+      /** Node kind: plus-or-minus. */
+      k: "pm";
+      /** The centre, or null for a leading \pm. */
+      a: Expr | null;
+      /** The amount added and subtracted. */
+      b: Expr;
+    }
   /** Words, lower-cased (e.g. \text{Monday}, "even"). */
-  | { k: "text"; s: string }
-  | { k: "rel"; ops: RelOp[]; sides: Expr[] }
+  | {
+      /** Node kind: words. */
+      k: "text";
+      /** The words, lower-cased. */
+      s: string;
+    }
+  | {
+      /** Node kind: a chain of relations (a < b <= c). */
+      k: "rel";
+      /** The operators between neighbouring sides; one fewer than the sides. */
+      ops: RelOp[];
+      /** The related expressions, left to right. */
+      sides: Expr[];
+    }
   /** A bracketed comma list: a tuple (1,2), an interval [1,2), a vector \langle 1,2 \rangle. */
-  | { k: "bracket"; open: "(" | "["; close: ")" | "]"; items: Expr[] }
-  | { k: "set"; items: Expr[] }
-  | { k: "union"; parts: Expr[] }
+  | {
+      /** Node kind: a bracketed list. */
+      k: "bracket";
+      /** The opening bracket. */
+      open: "(" | "[";
+      /** The closing bracket. */
+      close: ")" | "]";
+      /** The entries between them. */
+      items: Expr[];
+    }
+  | {
+      /** Node kind: a set in braces. */
+      k: "set";
+      /** Its elements as written (empty for \emptyset). */
+      items: Expr[];
+    }
+  | {
+      /** Node kind: a union of sets or intervals. */
+      k: "union";
+      /** The united parts. */
+      parts: Expr[];
+    }
   /** Several answers separated by commas, `and`, `or`. */
-  | { k: "list"; items: Expr[] }
-  | { k: "matrix"; rows: Expr[][] }
+  | {
+      /** Node kind: several answers. */
+      k: "list";
+      /** The answers, in the order written. */
+      items: Expr[];
+    }
+  | {
+      /** Node kind: a matrix. */
+      k: "matrix";
+      /** The cells, row by row; every row the same length. */
+      rows: Expr[][];
+    }
   /** x \in S */
-  | { k: "in"; x: Expr; set: Expr };
+  | {
+      /** Node kind: membership (x \in S). */
+      k: "in";
+      /** The element. */
+      x: Expr;
+      /** The set or interval it belongs to. */
+      set: Expr;
+    };
 
 /** The direct subexpressions, in order (a matrix's cells row by row). */
 export function children(e: Expr): Expr[] {
@@ -90,6 +229,7 @@ export function withChildren(e: Expr, c: Expr[]): Expr {
   }
 }
 
+/** The names of the variables in the tree (`out`, when given, is added to and returned). */
 export function freeSymbols(e: Expr, out: Set<string> = new Set()): Set<string> {
   if (e.k === "sym") out.add(e.name);
   else for (const c of children(e)) freeSymbols(c, out);

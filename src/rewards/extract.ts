@@ -4,6 +4,7 @@
 import { continuesUnitPhrase } from "./units.js";
 import { CONSTANT_WORDS, FUNCTIONS, isNumberWord, PERCENT_WORDS, SEPARATOR_WORDS, UNICODE } from "./vocabulary.js";
 
+/** A way to find the answer in a response. */
 export type ExtractStrategy =
   /** The last \boxed{...} or \fbox{...} (brace-matched), or `\boxed 5`. */
   | "boxed"
@@ -18,14 +19,18 @@ export type ExtractStrategy =
   /** The whole text, when it is short enough to be an answer (a bare answer, not a derivation). */
   | "whole";
 
+/** Every strategy there is (for checking option values). */
 export const EXTRACT_STRATEGIES: readonly ExtractStrategy[] = ["boxed", "gsm8k", "answer-is", "final-statement", "last-number", "whole"];
 /** For answers of unknown format (the CLI, conformance cases): box, ####, "answer is", a closing statement, else the whole short text. */
 export const AUTO_EXTRACT: readonly ExtractStrategy[] = ["boxed", "gsm8k", "answer-is", "final-statement", "whole"];
 
 const WHOLE_MAX_CHARS = 300;
 
+/** An answer found in a response. */
 export interface Extracted {
+  /** The answer text, cleaned of math delimiters, markdown bold and a final period. */
   answer: string;
+  /** The strategy that found it. */
   strategy: ExtractStrategy;
 }
 
@@ -38,6 +43,7 @@ const extractors: Record<ExtractStrategy, (text: string) => string | null> = {
   whole: (text) => (text.length <= WHOLE_MAX_CHARS ? text : null),
 };
 
+/** The answer of the first strategy that finds a non-empty one, or null when none does. */
 export function extractAnswer(text: string, strategies: readonly ExtractStrategy[]): Extracted | null {
   for (const strategy of strategies) {
     const raw = extractors[strategy](text);

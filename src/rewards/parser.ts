@@ -12,6 +12,7 @@ import {
   MATRIX_ENVIRONMENTS, numberWordsValue, PERCENT_WORDS, RELATIONS, SEPARATOR_WORDS, SPACING, TEXT_COMMANDS, UNICODE,
 } from "./vocabulary.js";
 
+/** An answer that is not a well-formed expression; its message says what the parser expected. */
 export class ParseError extends Error {}
 
 const MAX_ANSWER_CHARS = 2000;

@@ -28,9 +28,15 @@ function exactIntegerRoot(n: bigint, k: number): bigint | null {
   return x ** kb === n ? x : null;
 }
 
+/** An exact fraction of two BigInts, always in lowest terms with a positive denominator. */
 export class Rational {
   /** Kept normalised: gcd(num, den) = 1 and den > 0. */
-  private constructor(readonly num: bigint, readonly den: bigint) {}
+  private constructor(
+    /** The numerator, carrying the sign. */
+    readonly num: bigint,
+    /** The denominator, always positive. */
+    readonly den: bigint,
+  ) {}
 
   static readonly ZERO = new Rational(0n, 1n);
   static readonly ONE = new Rational(1n, 1n);
@@ -63,14 +69,17 @@ export class Rational {
     return value;
   }
 
+  /** True when the denominator is 1. */
   get isInteger(): boolean {
     return this.den === 1n;
   }
 
+  /** True for 0. */
   get isZero(): boolean {
     return this.num === 0n;
   }
 
+  /** 1, -1 or 0. */
   get sign(): number {
     return this.num > 0n ? 1 : this.num < 0n ? -1 : 0;
   }
@@ -80,26 +89,32 @@ export class Rational {
     return bitLength(this.num) + bitLength(this.den);
   }
 
+  /** this + o, exactly. */
   add(o: Rational): Rational {
     return Rational.of(this.num * o.den + o.num * this.den, this.den * o.den);
   }
 
+  /** this - o, exactly. */
   sub(o: Rational): Rational {
     return Rational.of(this.num * o.den - o.num * this.den, this.den * o.den);
   }
 
+  /** this * o, exactly. */
   mul(o: Rational): Rational {
     return Rational.of(this.num * o.num, this.den * o.den);
   }
 
+  /** this / o, exactly; throws a RangeError when o is zero. */
   div(o: Rational): Rational {
     return Rational.of(this.num * o.den, this.den * o.num);
   }
 
+  /** -this. */
   neg(): Rational {
     return new Rational(-this.num, this.den);
   }
 
+  /** |this|. */
   abs(): Rational {
     return this.num < 0n ? this.neg() : this;
   }
@@ -123,15 +138,18 @@ export class Rational {
     return n === null || d === null ? null : new Rational(n, d);
   }
 
+  /** The greatest integer <= this (rounds toward minus infinity). */
   floor(): Rational {
     const q = this.num / this.den;
     return Rational.of(this.num < 0n && q * this.den !== this.num ? q - 1n : q);
   }
 
+  /** Exact equality. */
   equals(o: Rational): boolean {
     return this.num === o.num && this.den === o.den;
   }
 
+  /** 1, -1 or 0 as this is greater than, less than or equal to o; usable as a sort comparator. */
   compare(o: Rational): number {
     const d = this.num * o.den - o.num * this.den;
     return d > 0n ? 1 : d < 0n ? -1 : 0;
@@ -149,6 +167,7 @@ export class Rational {
     return mantissa * 2 ** (shiftN - shiftD);
   }
 
+  /** `n` for an integer, else `n/d` in lowest terms. */
   toString(): string {
     return this.den === 1n ? this.num.toString() : `${this.num}/${this.den}`;
   }

@@ -29,7 +29,16 @@ export interface ItemRewardOptions {
 }
 
 /** rewardPerItem's defaults: 16 async items at once, each within 60 s, an item past its time failing the batch. */
-export const ITEM_REWARD_DEFAULTS = { name: "reward", concurrency: 16, timeoutMs: 60_000, onTimeout: "error" } as const;
+export const ITEM_REWARD_DEFAULTS = {
+  /** The name errors give the reward. */
+  name: "reward",
+  /** Async items in flight at once, per batch. */
+  concurrency: 16,
+  /** Milliseconds an async item may take. */
+  timeoutMs: 60_000,
+  /** An item past its time fails the batch. */
+  onTimeout: "error",
+} as const;
 
 /** Checks that a batch's arrays line up; a mismatch is a caller bug worth a clear message. */
 export function checkBatch(batch: RewardBatch): void {

@@ -7,7 +7,9 @@ import { Rational } from "./rational.js";
 
 /** A unit: its dimension as base exponents (e.g. "length^2"), and the factor to the base unit of that dimension. */
 export interface Unit {
+  /** Its dimensions, e.g. "length^1" (empty when dimensionless). */
   dims: string;
+  /** How many base units of its dimension one of it is (1/100 for cm, against m). */
   factor: Rational;
 }
 

@@ -11,9 +11,11 @@ import type { MatchReason, UndecidedReason } from "./judgement.js";
 import { gsm8kFirstNumber, gsm8kGoldNumber, gsm8kNumbersEqual, hendrycksEqual, hendrycksNormalize } from "./paper.js";
 import { ParseError, parseAnswer } from "./parser.js";
 
+/** Why a check came out as it did: a match, an undecided case, or one of the failures below. */
 export type VerifyReason =
   | MatchReason
   | UndecidedReason
+  /** The answers differ. */
   | "different"
   /** No answer found by the extraction strategies (a wrong answer: the format was asked for). */
   | "no-answer"
@@ -21,12 +23,18 @@ export type VerifyReason =
   | "unfinished"
   /** The response commits to different answers (`\boxed{2}` or `\boxed{5}`, a box and a later "Answer:"). */
   | "hedged"
+  /** The gold answer did not parse (verdict null). */
   | "gold-unparsed"
+  /** The response's answer did not parse (verdict null). */
   | "pred-unparsed"
+  /** The work budget ran out before a verdict (verdict null). */
   | "budget";
 
+/** The outcome of one check, with what the verifier read. */
 export interface VerifyResult {
+  /** Right, wrong, or null when the verifier could not decide. */
   verdict: boolean | null;
+  /** Why the verdict is what it is. */
   reason: VerifyReason;
   /** The gold answer as the verifier understood it (canonical text), or null if it did not parse. */
   goldParsed: string | null;
@@ -45,7 +53,9 @@ export interface VerifyResult {
  */
 export type Strictness = "equivalent" | "hendrycks" | "gsm8k-paper";
 
+/** How two answers are compared. */
 export interface AnswerOptions {
+  /** Which comparison decides (default "equivalent"). */
   strictness?: Strictness;
   /** Relative tolerance of numeric comparisons (default 1e-12). */
   relTol?: number;
@@ -53,6 +63,7 @@ export interface AnswerOptions {
   budget?: Partial<BudgetLimits>;
 }
 
+/** How a response is read and its answer compared with the gold one. */
 export interface ResponseOptions extends AnswerOptions {
   /** Where the answer is in the response (default: the last \boxed{}). */
   extract?: readonly ExtractStrategy[];
@@ -64,6 +75,7 @@ export interface ResponseOptions extends AnswerOptions {
   prompt?: string;
 }
 
+/** The default relative tolerance of numeric comparisons. */
 export const DEFAULT_REL_TOL = 1e-12;
 
 /**
@@ -79,6 +91,10 @@ export function goldAnswer(reference: string): string {
 
 const noAnswer = (steps = 0): VerifyResult => ({ verdict: false, reason: "no-answer", goldParsed: null, predExtracted: null, steps });
 
+/**
+ * Checks a model response against a reference solution or gold answer: finds
+ * the answer the response commits to, then compares it with the gold answer.
+ */
 export function verifyResponse(reference: string, response: string, options: ResponseOptions = {}): VerifyResult {
   if ((options.requireFinished ?? true) && options.finished === false) {
     return { verdict: false, reason: "unfinished", goldParsed: null, predExtracted: null, steps: 0 };
