@@ -46,13 +46,17 @@ export interface LoadOptions {
 export interface LoadReport {
   /** The file's path, or the name of rows made in code. */
   file: string;
+  /** The dataset's name in example ids. */
   dataset: string;
+  /** The task's name. */
   task: string;
   /** The detected (or given) shape; null until a row was read. */
   shape: ShapeName | "custom" | null;
+  /** The column of each field that was used. */
   mapping: ColumnMapping;
   /** Rows read, good or bad. */
   rows: number;
+  /** Examples made (rows less those skipped or too long). */
   examples: number;
   /** Malformed rows skipped under onBadRow "skip". */
   skipped: SkippedRows;
@@ -148,7 +152,12 @@ export async function* readExamples(input: DataSource, options: LoadOptions, rep
 }
 
 /** All examples of a data file or of rows made in code, with the report. */
-export async function loadExamples(input: DataSource, options: LoadOptions): Promise<{ examples: Example[]; report: LoadReport }> {
+export async function loadExamples(input: DataSource, options: LoadOptions): Promise<{
+  /** The examples, in row order. */
+  examples: Example[];
+  /** What loading read. */
+  report: LoadReport;
+}> {
   const report = emptyReport(input, options);
   const examples: Example[] = [];
   for await (const example of readExamples(input, options, report)) examples.push(example);

@@ -2,11 +2,17 @@
 // a bad row is either fatal or skipped and counted, never dropped silently.
 import { describeSource, type RowSource } from "./example.js";
 
+/** A problem with input data, its message naming the file, the row (or line) and the column. */
 export class DataError extends Error {
   constructor(
     /** The file, and the row when the problem is in one row. */
-    readonly where: RowSource | { file: string },
+    readonly where: RowSource | {
+      /** The file as given. */
+      file: string;
+    },
+    /** What is wrong, without the place. */
     readonly reason: string,
+    /** The column at fault, when there is one. */
     readonly column?: string,
   ) {
     const place = "row" in where ? describeSource(where) : where.file;
@@ -25,7 +31,9 @@ export type OnBadRow = "stop" | "skip";
 
 /** Skipped rows: how many, and the first few errors in full so that the report can show them. */
 export class SkippedRows {
+  /** Rows skipped so far. */
   count = 0;
+  /** The errors of the first skipped rows (5 by default). */
   readonly firstErrors: DataError[] = [];
 
   constructor(private readonly keep = 5) {}

@@ -6,8 +6,11 @@ import type { ChatMessage } from "../tokenize/index.js";
 
 /** Where a row came from: a file and its 0-based row index (and 1-based line, for line-based files). */
 export interface RowSource {
+  /** The file as given (or the name given to rows made in code). */
   file: string;
+  /** 0-based row index; blank lines of JSON Lines are not rows. */
   row: number;
+  /** 1-based line number, for line-based files. */
   line?: number;
 }
 
@@ -32,6 +35,7 @@ export interface Example {
   columns: Readonly<Record<string, unknown>>;
   /** The reward that checks this example's answers, by name (resolved by the trainer), e.g. "gsm8k"; null when the run gives its own. */
   reward: string | null;
+  /** Where the example was read from, for error messages. */
   source: RowSource;
 }
 

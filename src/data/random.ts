@@ -3,6 +3,7 @@
 // the same order on every machine and Node version.
 import { Rng } from "../tensor/random.js";
 
+/** Seeded random choices that give the same sequence for a seed on every machine. */
 export class SeededRandom {
   private readonly rng: Rng;
 
@@ -26,6 +27,7 @@ export class SeededRandom {
     return low + this.nextInt(high - low + 1);
   }
 
+  /** One of `items`, uniformly. */
   pick<T>(items: readonly T[]): T {
     return items[this.nextInt(items.length)];
   }

@@ -7,7 +7,13 @@ import type { ChatMessage } from "../tokenize/index.js";
 import { DataError } from "./errors.js";
 import type { Prompt, RowSource } from "./example.js";
 
+/** The row shapes read without a column mapping (see ShapeName). */
 export const SHAPE_NAMES = ["gsm8k", "math", "trl", "verl"] as const;
+/**
+ * A known row shape: "gsm8k" (question, answer ending in `#### n`), "math"
+ * (problem, solution, answer; MATH500, AIME and AMC too), "trl" (prompt and
+ * answer columns) or "verl" (prompt messages, reward_model.ground_truth).
+ */
 export type ShapeName = (typeof SHAPE_NAMES)[number];
 
 /**
@@ -36,10 +42,15 @@ const SHAPE_COLUMNS: Record<ShapeName, { [K in keyof ColumnMapping]: readonly st
 
 /** A row's fields after mapping. `columns` are the row's columns other than the prompt's. */
 export interface RowFields {
+  /** The bare question, when the mapping has a question column. */
   question?: string;
+  /** The finished prompt, when the mapping has a prompt column instead. */
   prompt?: Prompt;
+  /** The answer column's text, when mapped. */
   answer?: string;
+  /** The solution column's text, when mapped. */
   solution?: string;
+  /** The row's columns other than the prompt's. */
   columns: Record<string, unknown>;
 }
 
@@ -79,7 +90,12 @@ export function resolveMapping(
   first: { values: Record<string, unknown>; source: RowSource },
   shape: ShapeName | "auto",
   given: ColumnMapping = {},
-): { shape: ShapeName | "custom"; mapping: ColumnMapping } {
+): {
+  /** The shape used; "custom" when none was detected and the given columns alone name the prompt. */
+  shape: ShapeName | "custom";
+  /** The column of each field. */
+  mapping: ColumnMapping;
+} {
   const detected = shape === "auto" ? detectShape(first.values) : shape;
   const givenPrompt = given.question !== undefined || given.prompt !== undefined;
   if (detected === null && !givenPrompt) {

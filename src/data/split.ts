@@ -5,14 +5,19 @@ import { DataError } from "./errors.js";
 import type { Example } from "./example.js";
 import { shuffled } from "./random.js";
 
+/** Items divided into a train and a test split. */
 export interface Split<T> {
+  /** The items to train on. */
   train: T[];
+  /** The held-out items. */
   test: T[];
 }
 
+/** How splitBySeed divides items. */
 export interface SeededSplitOptions {
+  /** Fixes the shuffle, so the same seed gives the same split. */
   seed: number;
-  /** The share of items for the test split, in (0, 1). */
+  /** The share of items for the test split, in (0, 1) (default 0.1). */
   testFraction?: number;
   /** The number of items for the test split; overrides testFraction. */
   testSize?: number;
@@ -59,7 +64,10 @@ export async function readSplitFile(file: string): Promise<string[]> {
  * others in train. Entries that match no example are returned, so that a stale
  * split file is noticed rather than silently shrinking the test split.
  */
-export function splitByList(examples: readonly Example[], entries: readonly string[]): Split<Example> & { unmatched: string[] } {
+export function splitByList(examples: readonly Example[], entries: readonly string[]): Split<Example> & {
+  /** Entries of the list that matched no example. */
+  unmatched: string[];
+} {
   const wanted = new Set(entries);
   const matched = new Set<string>();
   const split: Split<Example> = { train: [], test: [] };

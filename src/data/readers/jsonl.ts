@@ -18,6 +18,7 @@ async function openLines(file: string): Promise<Readable> {
   return file.endsWith(".gz") ? stream.pipe(createGunzip()) : stream;
 }
 
+/** The rows of a JSON Lines file (gzip-compressed when the name ends in .gz), one object per non-blank line. */
 export async function* readJsonl(file: string, options: ReadOptions = {}): AsyncGenerator<RawRow> {
   const onBadRow = options.onBadRow ?? throwBadRow;
   const lines = createInterface({ input: await openLines(file), crlfDelay: Infinity });

@@ -29,8 +29,10 @@ async function openParquet(file: string): Promise<{ buffer: AsyncBuffer; metadat
   }
 }
 
-// Parquet rows are typed by the schema, so a row is never malformed on its own:
-// errors here are the file's, and there is no bad row to skip.
+/**
+ * The rows of a Parquet file. Rows are typed by the schema, so a row is never
+ * malformed on its own: errors here are the file's, and there is no bad row to skip.
+ */
 export async function* readParquet(file: string): AsyncGenerator<RawRow> {
   const { buffer, metadata } = await openParquet(file);
   let rowStart = 0;

@@ -5,7 +5,9 @@ import { DataError } from "../errors.js";
 
 /** One row as a reader yields it: its columns and where it came from. */
 export interface RawRow {
+  /** The row's columns by name, as read. */
   values: Record<string, unknown>;
+  /** Where the row is. */
   source: RowSource;
 }
 

@@ -5,6 +5,7 @@ import type { RewardValue } from "../../rewards/types.js";
 import type { SeededRandom } from "../random.js";
 import { checkIntegerKnob, markedAnswer, type BuiltinTask, type Problem } from "./builtin.js";
 
+/** The knobs of the arithmetic task. */
 export interface ArithmeticConfig extends Record<string, number | string> {
   /** Operands are drawn from 1 to 10^digits - 1. */
   digits: number;
@@ -70,6 +71,7 @@ export function checkArithmetic(response: string, columns: Readonly<Record<strin
   return BigInt(given) === BigInt(expected) ? 1 : 0;
 }
 
+/** Multi-step integer arithmetic, worked one operation per line (defaults: 2 digits, 2 steps, + - *). */
 export const arithmeticTask: BuiltinTask<ArithmeticConfig> = {
   name: "arithmetic",
   description: 'multi-step integer arithmetic ("23*17+9 = ?"), worked one operation per line, answer after "####"',

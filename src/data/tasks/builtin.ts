@@ -7,7 +7,9 @@ import { SeededRandom } from "../random.js";
 
 /** One generated problem. */
 export interface Problem {
+  /** The question as the model reads it, instruction included. */
   prompt: string;
+  /** The answer the checker expects, as written after `####`. */
   answer: string;
   /** Worked steps ending in the `#### <answer>` line. */
   solution: string;
@@ -15,16 +17,22 @@ export interface Problem {
   columns: Record<string, unknown>;
 }
 
+/** The value of a task knob: a number, or text for knobs like an operator set. */
 export type KnobValue = number | string;
 
+/** A task that generates its own problems (no download) and checks answers itself. */
 export interface BuiltinTask<Config extends Record<string, KnobValue>> {
+  /** The task's name, as `--task` takes it. */
   name: string;
+  /** One line for help texts and listings. */
   description: string;
+  /** Every knob's default; a knob not here does not exist. */
   defaults: Readonly<Config>;
   /** What each knob means, for help texts and docs. */
   knobs: Readonly<Record<keyof Config, string>>;
   /** Checks a config, throwing with the knob's name when a value is out of range. */
   validate(config: Config): void;
+  /** Draws one problem; the same random state and config give the same problem. */
   generate(random: SeededRandom, config: Readonly<Config>): Problem;
   /** Scores one finished response: 1 right, 0 wrong, null when it has no parseable answer. */
   check(response: string, columns: Readonly<Record<string, unknown>>): RewardValue;
@@ -46,6 +54,7 @@ export function rewardFromChecker(check: (response: string, columns: Readonly<Re
   return ({ completions, columns }) => completions.map((completion, i) => (completion.finished ? check(completion.text, columns[i] ?? {}) : 0));
 }
 
+/** A task's checker as a reward function (responses cut at the length limit score 0). */
 export function rewardOf<Config extends Record<string, KnobValue>>(task: BuiltinTask<Config>): RewardFn {
   return rewardFromChecker((response, columns) => task.check(response, columns));
 }
@@ -74,9 +83,11 @@ export function configure<Config extends Record<string, KnobValue>>(task: Builti
   return config as Config;
 }
 
+/** Which examples builtinExamples gives. */
 export interface BuiltinStreamOptions {
   /** Knob values over the task's defaults. */
   config?: Readonly<Record<string, KnobValue>>;
+  /** Fixes the stream: the same seed and config give the same problems (default 0). */
   seed?: number;
   /**
    * Problems are split by a hash of their prompt, so that no test prompt is

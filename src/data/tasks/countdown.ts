@@ -7,6 +7,7 @@ import type { RewardValue } from "../../rewards/types.js";
 import type { SeededRandom } from "../random.js";
 import { checkIntegerKnob, markedAnswer, type BuiltinTask, type Problem } from "./builtin.js";
 
+/** The knobs of the countdown task. */
 export interface CountdownConfig extends Record<string, number | string> {
   /** How many numbers are given. */
   count: number;
@@ -122,7 +123,12 @@ const MAX_NESTING = 64;
  * evaluates it exactly; null when it does not parse. Division by zero throws
  * DivisionByZero (the expression parsed, and is wrong).
  */
-export function evaluateExpression(text: string): { value: Rational; numbers: bigint[] } | null {
+export function evaluateExpression(text: string): {
+  /** The exact value. */
+  value: Rational;
+  /** The numbers the expression uses, in order, for checking against those given. */
+  numbers: bigint[];
+} | null {
   const tokens = text.match(/\d+|[-+*/()]|\S/g) ?? [];
   const numbers: bigint[] = [];
   let at = 0;
@@ -189,6 +195,7 @@ export function checkCountdown(response: string, columns: Readonly<Record<string
   return result.value.den === 1n && result.value.num === BigInt(target) ? 1 : 0;
 }
 
+/** Countdown: reach a target from given numbers with + - * / (defaults: 3 numbers up to 20, targets up to 100). */
 export const countdownTask: BuiltinTask<CountdownConfig> = {
   name: "countdown",
   description: 'reach a target from given numbers with + - * / ("Make 75 from 3 7 25 50."), each number at most once',

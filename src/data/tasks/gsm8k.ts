@@ -27,6 +27,7 @@ function fromText(text: string, field: "answer" | "solution"): GroundTruth {
   return plain !== null ? { answer: plain } : { field, reason: `neither a "#### n" line nor a number: ${JSON.stringify(text.slice(0, 60))}` };
 }
 
+/** GSM8K data: the ground truth is the number after `####` in the answer (or solution) column. */
 export const gsm8kTask: FileTask = {
   name: "gsm8k",
   description: "GSM8K word problems; the answer is the number after \"####\"",

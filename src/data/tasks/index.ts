@@ -9,8 +9,10 @@ import { gsm8kTask } from "./gsm8k.js";
 import { mathTask } from "./math.js";
 import type { FileTask } from "./task.js";
 
+/** The tasks that read data files, by name (custom: rows with a prompt, for a reward given from code). */
 export const FILE_TASKS: Readonly<Record<string, FileTask>> = { gsm8k: gsm8kTask, math: mathTask, custom: customTask };
 
+/** The tasks that generate their own problems and need no data file, by name. */
 export const BUILTIN_TASKS: Readonly<Record<string, AnyBuiltinTask>> = {
   arithmetic: arithmeticTask,
   countdown: countdownTask,
@@ -20,10 +22,12 @@ function known(): string {
   return [...Object.keys(FILE_TASKS), ...Object.keys(BUILTIN_TASKS)].join(", ");
 }
 
+/** True when `name` is a built-in task. */
 export function isBuiltinTask(name: string): boolean {
   return name in BUILTIN_TASKS;
 }
 
+/** The file task of that name; throws naming the known ones when there is none. */
 export function fileTask(name: string): FileTask {
   const task = FILE_TASKS[name];
   if (task !== undefined) return task;
@@ -31,6 +35,7 @@ export function fileTask(name: string): FileTask {
   throw new Error(`unknown task "${name}" for a data file${hint}; tasks for files: ${Object.keys(FILE_TASKS).join(", ")}`);
 }
 
+/** The built-in task of that name; throws naming the known ones when there is none. */
 export function builtinTask(name: string): AnyBuiltinTask {
   const task = BUILTIN_TASKS[name];
   if (task === undefined) throw new Error(`unknown built-in task "${name}"; built-in tasks: ${Object.keys(BUILTIN_TASKS).join(", ")} (all tasks: ${known()})`);

@@ -11,6 +11,7 @@ function answerOf(text: string): string {
   return lastBoxed(text) ?? text.trim().replace(/^\$+([\s\S]*?)\$+$/, "$1").trim();
 }
 
+/** MATH-style data: the ground truth is the answer column, or the last \\boxed{} of the solution. */
 export const mathTask: FileTask = {
   name: "math",
   description: "competition math (MATH, MATH500, AIME, AMC); the answer is LaTeX in \\boxed{}",

@@ -3,10 +3,24 @@
 // of the reward that checks answers (resolved by the trainer).
 import type { RowFields } from "../shapes.js";
 
-export type GroundTruth = { answer: string } | { field: "answer" | "solution"; reason: string };
+/** A row's ground truth, or why the row has none. */
+export type GroundTruth =
+  | {
+      /** The ground truth the reward compares with. */
+      answer: string;
+    }
+  | {
+      /** The field at fault. */
+      field: "answer" | "solution";
+      /** What is wrong with it, for the row's error. */
+      reason: string;
+    };
 
+/** How a task reads data files: its prompt instruction, ground truth and reward. */
 export interface FileTask {
+  /** The task's name, as `--task` takes it. */
   name: string;
+  /** One line for help texts and listings. */
   description: string;
   /** The reward that checks this task's answers, by name; null when runs bring their own (a reward function given from code). */
   reward: string | null;
