@@ -35,6 +35,7 @@ export const astarOptions = z.object({
     .describe("stage 1 results to train from (an `astarpo values` folder); default: run stage 1 into the run folder first"),
 });
 
+/** A*-PO's options (value samples, beta1, beta2, ...), defaults filled in; each is described in `astarpo train --help`. */
 export type AstarOptions = z.infer<typeof astarOptions>;
 
 /** V-hat(x) from one prompt's rewards, computed stably (the largest term is factored out of the sum). */

@@ -38,6 +38,7 @@ export const grpoOptions = z.object({
   entropyCoef,
 });
 
+/** GRPO's options, defaults filled in; each is described in `astarpo train --help`. */
 export type GrpoOptions = z.infer<typeof grpoOptions>;
 
 export function standardDeviation(xs: readonly number[]): number {

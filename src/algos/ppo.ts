@@ -35,6 +35,7 @@ export const ppoOptions = z.object({
     .describe("ppo: normalise advantages to mean 0 and variance 1 over the batch's tokens"),
 });
 
+/** PPO's options (critic, GAE, clipping), defaults filled in; each is described in `astarpo train --help`. */
 export type PpoOptions = z.infer<typeof ppoOptions>;
 
 const CRITIC_FILE = "critic.safetensors";

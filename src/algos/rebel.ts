@@ -13,6 +13,7 @@ export const rebelOptions = z.object({
     .describe("rebel: scale of the reward difference the log-ratio difference is regressed onto (REBEL's eta)"),
 });
 
+/** REBEL's options, defaults filled in; each is described in `astarpo train --help`. */
 export type RebelOptions = z.infer<typeof rebelOptions>;
 
 /** Each response's log-prob under the sampling policy (the "old" policy of its ratio), summed; the pairs' reward gaps. */

@@ -23,6 +23,7 @@ export const rlooOptions = z.object({
     .describe("rloo: scale the batch's advantages to mean 0 and standard deviation 1"),
 });
 
+/** RLOO's options, defaults filled in; each is described in `astarpo train --help`. */
 export type RlooOptions = z.infer<typeof rlooOptions>;
 
 /** The KL to the reference of the sampled tokens, summed over the response (TRL's RLOO takes it out of the reward). */

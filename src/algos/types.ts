@@ -12,11 +12,13 @@ export interface RolloutSequence {
   group: number;
   /** The prompt's stable id (dataset:row:hash). */
   promptId: string;
+  /** The rendered prompt's tokens. */
   promptIds: readonly number[];
   /** The response's tokens, through the first end-of-sequence token when it ended. */
   responseIds: readonly number[];
   /** Ended by itself (EOS or a stop string), not cut at the length limit. */
   finished: boolean;
+  /** The response decoded to text (what the reward read). */
   text: string;
   /** log p(token) under the policy that sampled it, as the sampler reported it. */
   sampledLogprobs: Float32Array;
@@ -34,7 +36,9 @@ export interface RolloutSequence {
   perToken: Record<string, Float32Array>;
 }
 
+/** One rollout: the sampled responses of a batch of prompts, grouped by prompt. */
 export interface RolloutBatch {
+  /** Every response, with what the rollout's passes learned about it. */
   sequences: RolloutSequence[];
   /** Distinct prompts in the batch (groups 0 .. groups - 1). */
   groups: number;
@@ -42,6 +46,7 @@ export interface RolloutBatch {
 
 /** A held-out response sampled at evaluation, as an algorithm's evaluation metrics read it. */
 export interface HeldOutSample {
+  /** The prompt's stable id (dataset:row:hash). */
   promptId: string;
   /** Its reward as training counts it. */
   reward: number;

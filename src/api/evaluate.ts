@@ -14,7 +14,22 @@ import { rewardFunction, type RewardInput } from "./train.js";
 
 /** The defaults `astarpo eval` shows in its help. */
 export const EVALUATE_DEFAULTS = {
-  task: "arithmetic", size: 128, k: 1, temperature: 1, seed: 0, promptFormat: "plain", maxPromptTokens: 256, batchSize: 64,
+  /** The built-in arithmetic task's test split. */
+  task: "arithmetic",
+  /** Prompts evaluated. */
+  size: 128,
+  /** Greedy decoding only, no samples. */
+  k: 1,
+  /** Temperature of the samples. */
+  temperature: 1,
+  /** Seed of the prompts and samples. */
+  seed: 0,
+  /** Text prompts, not the chat template. */
+  promptFormat: "plain",
+  /** Longer prompts are left out. */
+  maxPromptTokens: 256,
+  /** Sequences decoded together. */
+  batchSize: 64,
 } as const;
 
 const evaluateConfigSchema = z.strictObject({

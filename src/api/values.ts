@@ -28,7 +28,12 @@ export interface ComputeValuesOptions extends GivenInputs {
   /** Sample through this server instead of in this process. */
   server?: ServerSampling;
   /** Sample only shard `index` (1-based) of `count` of the training prompts, for one of `count` machines (join them with `astarpo values merge`). */
-  shard?: { index: number; count: number };
+  shard?: {
+    /** Which shard, from 1 to count. */
+    index: number;
+    /** How many shards the prompts are cut into. */
+    count: number;
+  };
   /** Score the cached responses again with the reward (no sampling). */
   rescore?: boolean;
   /** Aborting stops between batches; what is cached stays, and the same call continues it. */
