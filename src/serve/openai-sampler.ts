@@ -18,11 +18,13 @@ import {
 } from "../generate/index.js";
 import type { Tokenizer } from "../tokenize/index.js";
 
+/** Where openaiSampler sends its requests, and how. */
 export interface OpenAISamplerOptions {
   /** The server's OpenAI base URL, /v1 included (e.g. http://host:8000/v1). */
   baseUrl: string;
   /** The model name the server serves. */
   model: string;
+  /** Sent as `Authorization: Bearer <apiKey>` (default: none). */
   apiKey?: string;
   /** The served model's tokenizer: its EOS ids are the default stop tokens, and it re-encodes text when a server returns no ids. */
   tokenizer: Pick<Tokenizer, "vocabSize" | "eosTokenIds" | "encode" | "decode">;
@@ -39,7 +41,17 @@ export interface OpenAISamplerOptions {
   promptFormat?: "ids" | "text";
 }
 
-export const OPENAI_SAMPLER_DEFAULTS = { concurrency: 64, maxRetries: 5, timeoutMs: 10 * 60 * 1000, promptFormat: "ids" } as const;
+/** openaiSampler's defaults. */
+export const OPENAI_SAMPLER_DEFAULTS = {
+  /** Requests in flight at once: twice `astarpo serve`'s batch. */
+  concurrency: 64,
+  /** Retries of a failed request. */
+  maxRetries: 5,
+  /** Ten minutes per request, each retry anew. */
+  timeoutMs: 10 * 60 * 1000,
+  /** Prompts go as token ids, exactly as tokenized here. */
+  promptFormat: "ids",
+} as const;
 
 /**
  * Sequences a caller should hand one call, per request slot: the pool drains
@@ -106,6 +118,11 @@ export function serverUrl(baseUrl: string): URL {
   return url;
 }
 
+/**
+ * A response sampler that asks an OpenAI-compatible completions server
+ * (astarpo serve, vLLM, SGLang, llama.cpp) for each sequence, one request per
+ * sequence with its own seed, retrying failed requests.
+ */
 export function openaiSampler(options: OpenAISamplerOptions): ResponseSampler {
   const { model, tokenizer } = options;
   const concurrency = options.concurrency ?? OPENAI_SAMPLER_DEFAULTS.concurrency;

@@ -7,12 +7,36 @@ import { z } from "zod";
 
 /** An error as OpenAI's API returns it, with the HTTP status it goes with. */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly type = "invalid_request_error", readonly param: string | null = null,
-    readonly code: string | null = null, readonly retryAfterSeconds: number | null = null) {
+  constructor(
+    /** The HTTP status of the response. */
+    readonly status: number,
+    message: string,
+    /** OpenAI's error type: "invalid_request_error" (the default) or "server_error". */
+    readonly type = "invalid_request_error",
+    /** The request field at fault, when there is one. */
+    readonly param: string | null = null,
+    /** A machine-readable code such as "timeout", when there is one. */
+    readonly code: string | null = null,
+    /** Sent as the Retry-After header (seconds), for a full queue. */
+    readonly retryAfterSeconds: number | null = null,
+  ) {
     super(message);
   }
 
-  get body(): { error: { message: string; type: string; param: string | null; code: string | null } } {
+  /** The JSON body of the error response. */
+  get body(): {
+    /** The error, in OpenAI's format. */
+    error: {
+      /** What went wrong, for a person. */
+      message: string;
+      /** As ApiError.type. */
+      type: string;
+      /** As ApiError.param. */
+      param: string | null;
+      /** As ApiError.code. */
+      code: string | null;
+    };
+  } {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 }

@@ -7,6 +7,7 @@
 import type { GenerationEngine, Sequence, SequenceRequest } from "../generate/index.js";
 import { ApiError } from "./protocol.js";
 
+/** The scheduler's limits. */
 export interface SchedulerOptions {
   /** Most sequences decoded together. */
   maxBatch: number;
@@ -16,7 +17,9 @@ export interface SchedulerOptions {
   requestTimeoutMs: number;
 }
 
+/** One request's sequences in the scheduler. */
 export interface Job {
+  /** Its sequences, each sampling one choice of the request. */
   readonly sequences: readonly Sequence[];
   /** Resolves once every sequence has finished; rejects with an ApiError when the job is cancelled, times out or fails. */
   readonly done: Promise<void>;
@@ -32,6 +35,7 @@ interface JobState {
   timer: NodeJS.Timeout;
 }
 
+/** Continuous batching: every request's sequences share one generation engine, stepped once per event-loop turn. */
 export class Scheduler {
   private readonly owners = new Map<Sequence, JobState>();
   private readonly jobs = new Set<JobState>();
@@ -39,10 +43,21 @@ export class Scheduler {
   private draining = false;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly engine: GenerationEngine, readonly options: SchedulerOptions) {}
+  constructor(
+    private readonly engine: GenerationEngine,
+    /** Its limits. */
+    readonly options: SchedulerOptions,
+  ) {}
 
   /** Sequences decoding and waiting. */
-  get load(): { live: number; waiting: number; requests: number } {
+  get load(): {
+    /** Sequences in the running batch. */
+    live: number;
+    /** Sequences queued for a row. */
+    waiting: number;
+    /** Requests in flight. */
+    requests: number;
+  } {
     return { live: this.engine.liveCount, waiting: this.engine.waitingCount, requests: this.jobs.size };
   }
 

@@ -12,14 +12,21 @@ import { planChat, planCompletion, type PlannedRequest, type ServedModel } from 
 import { ResponseWriter, type Endpoint } from "./responses.js";
 import { Scheduler, type SchedulerOptions } from "./scheduler.js";
 
+/** createServer's defaults, those of `astarpo serve` too. */
 export const SERVE_DEFAULTS = {
+  /** Sequences decoded together. */
   maxBatch: 32,
+  /** Sequences that may wait beyond the batch before requests are refused (429). */
   maxQueue: 256,
+  /** Ten minutes per request. */
   requestTimeoutMs: 10 * 60 * 1000,
 } as const;
 
+/** What createServer serves and how; scheduler options left out take SERVE_DEFAULTS. */
 export interface ServerOptions extends Partial<SchedulerOptions> {
+  /** The model to sample from; it stays the caller's to dispose. */
   model: DecoderModel;
+  /** Its tokenizer (with a chat template for /v1/chat/completions). */
   tokenizer: Tokenizer;
   /** The name clients send as `model`. */
   name: string;
@@ -27,8 +34,11 @@ export interface ServerOptions extends Partial<SchedulerOptions> {
   apiKey?: string;
 }
 
+/** A server made by createServer, not yet listening. */
 export interface ModelServer {
+  /** The Fastify app, for injecting requests in tests or adding routes. */
   readonly app: FastifyInstance;
+  /** The batching scheduler all requests share. */
   readonly scheduler: Scheduler;
   /** Starts listening; returns the base URL (http://host:port). */
   listen(host: string, port: number): Promise<string>;
@@ -41,6 +51,11 @@ export interface ModelServer {
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
+/**
+ * An OpenAI-compatible HTTP server for one model: /v1/completions,
+ * /v1/chat/completions (streamed or not), /v1/models and /health, with
+ * continuous batching of all requests' sequences.
+ */
 export function createServer(options: ServerOptions): ModelServer {
   const { model, tokenizer, name } = options;
   const maxBatch = options.maxBatch ?? SERVE_DEFAULTS.maxBatch;

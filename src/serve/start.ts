@@ -33,7 +33,14 @@ export interface StartServerOptions {
 }
 
 /** startServer's defaults: this machine only, port 8000, 30 s for requests in flight to finish on stop. */
-export const START_DEFAULTS = { host: "127.0.0.1", port: 8000, shutdownGraceMs: 30_000 } as const;
+export const START_DEFAULTS = {
+  /** Listen on this machine only. */
+  host: "127.0.0.1",
+  /** The port to listen on. */
+  port: 8000,
+  /** Milliseconds requests in flight get to finish on stop. */
+  shutdownGraceMs: 30_000,
+} as const;
 
 /** A server startServer started, and how to stop it. */
 export interface RunningServer {
@@ -41,6 +48,7 @@ export interface RunningServer {
   baseUrl: string;
   /** The served model's name. */
   name: string;
+  /** The server itself (its Fastify app and scheduler). */
   server: ModelServer;
   /** Shuts the server down (requests in flight get shutdownGraceMs) and frees the model. */
   stop(): Promise<void>;
