@@ -17,9 +17,11 @@ import { train, type TrainOptions } from "./trainer.js";
 
 /** One algorithm's line of the comparison (the paper's table, with our accounting); `<phase>_s`: seconds of each of COST_PHASES. */
 export interface AlgorithmSummary extends PhaseSeconds {
+  /** The algorithm, as `--algos` names it. */
   name: string;
-  /** Held-out greedy accuracy of the starting model and of the trained one. */
+  /** Held-out greedy accuracy of the starting model; null when it was not evaluated. */
   accuracy_base: number | null;
+  /** Held-out greedy accuracy at the last evaluation; null when there was none. */
   accuracy: number | null;
   /** Training's cost: stage 1 (A*-PO) + sampling + reward + reference/critic passes + updates; evaluation and checkpoints not counted. */
   wall_s: number;
@@ -31,21 +33,36 @@ export interface AlgorithmSummary extends PhaseSeconds {
   kl: number | null;
   /** Tokens sampled for training: rollouts, and stage 1's for A*-PO. */
   generated_tokens: number;
+  /** Steps the run trained. */
   steps: number;
+  /** The run's folder. */
   run_dir: string;
   /** Held-out accuracy at each evaluation, with the training time spent by then. */
-  accuracy_by_time: Array<{ step: number; cost_s: number; accuracy: number }>;
+  accuracy_by_time: Array<{
+    /** The step after which it was measured (0: the starting model). */
+    step: number;
+    /** Training's cost in seconds by then (as wall_s). */
+    cost_s: number;
+    /** Held-out greedy accuracy. */
+    accuracy: number;
+  }>;
 }
 
 /** A comparison's summary.json: the shared settings and one line per algorithm. */
 export interface ComparisonSummary {
+  /** The task every algorithm trained on. */
   task: string;
+  /** The starting model (a spec or folder). */
   model: string;
-  /** Training prompts, prompts per rollout step, and the steps every algorithm ran. */
+  /** Training prompts. */
   prompts: number;
+  /** Prompts per rollout step. */
   batch_size: number;
+  /** The steps every algorithm ran. */
   steps: number;
+  /** The run seed all algorithms shared. */
   seed: number;
+  /** One line per algorithm, in the order they ran. */
   algorithms: AlgorithmSummary[];
 }
 

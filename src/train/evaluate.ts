@@ -29,14 +29,23 @@ export interface EvalResult {
   accuracy: number;
   /** Greedy responses the checker could not decide. */
   unparsed: number;
-  /** Mean reward over k samples per prompt, and the share of prompts with a rewarded sample; null unless k > 1. */
+  /** Mean reward over k samples per prompt; null unless k > 1. */
   avgAtK: number | null;
+  /** The share of prompts with a rewarded sample among their k; null unless k > 1. */
   passAtK: number | null;
   /** Mean over sampled responses of sum_t log pi(y_t) - log pi_ref(y_t); null without a reference. */
   kl: number | null;
   /** Mean tokens of the greedy responses. */
   responseLength: number;
-  samples: Array<{ prompt: string; completion: string; reward: number | null }>;
+  /** The greedy responses, one per prompt, for showing beside the numbers. */
+  samples: Array<{
+    /** The prompt as the model read it. */
+    prompt: string;
+    /** The greedy response. */
+    completion: string;
+    /** Its reward; null where the checker could not decide. */
+    reward: number | null;
+  }>;
   /** The responses sampled for avg@k or the KL (none otherwise): each one's prompt, reward, and log-ratio to the reference where measured. */
   sampled: HeldOutSample[];
 }

@@ -14,20 +14,25 @@ export type MetricsRecord = Record<string, number | string | null>;
 export type EvalMetrics = {
   /** Greedy accuracy: the mean reward of greedy responses, undecided ones counting 0. */
   eval_accuracy: number;
-  /** Mean reward over `evalK` samples per prompt, and the share of prompts with a rewarded sample; null unless `evalK` > 1. */
+  /** Mean reward over `evalK` samples per prompt; null unless `evalK` > 1. */
   eval_avg_at_k: number | null;
+  /** The share of prompts with a rewarded sample among their `evalK`; null unless `evalK` > 1. */
   eval_pass_at_k: number | null;
   /** Mean over sampled responses of sum_t log pi - log pi_ref; null without `evalKl`. */
   eval_kl: number | null;
-  /** Mean tokens of the greedy responses, and how many of them the reward could not decide. */
+  /** Mean tokens of the greedy responses. */
   eval_response_length: number;
+  /** Greedy responses the reward could not decide. */
   eval_unparsed: number;
   /** Mean reward of the responses sampled at temperature (for avg@k or the KL); absent when none were. */
   eval_reward?: number;
-  /** A*-PO: its regression terms on those sampled responses, with the held-out prompts' V-hat (`evalValues`). */
+  /** A*-PO: mean V-hat of the held-out prompts (`evalValues`). */
   eval_v_star?: number;
+  /** A*-PO: mean r - V-hat of the sampled responses. */
   eval_advantage?: number;
+  /** A*-PO: mean beta2 * log(pi / pi_ref) of the sampled responses. */
   eval_implicit_reward?: number;
+  /** A*-PO: the regression loss on the sampled responses. */
   eval_loss?: number;
 };
 
@@ -37,50 +42,71 @@ export type EvalMetrics = {
  * that algorithm), and the evaluation's on the steps that have one.
  */
 export type StepMetrics = Partial<EvalMetrics> & {
+  /** Optimizer steps done, this one included. */
   step: number;
+  /** Passes over the training prompts so far (fractional). */
   epoch: number;
-  /** Rollout rewards (undecided ones count 0), their spread, and how many the reward could not decide. */
+  /** Mean rollout reward, undecided ones counting 0. */
   reward: number;
+  /** The rollout rewards' standard deviation. */
   reward_std: number;
+  /** Rollout responses the reward could not decide. */
   undecided: number;
   /** Mean over responses of sum_t log pi - log pi_ref, from the sampled log-probs; null without a reference pass. */
   kl: number | null;
-  /** Response tokens. */
+  /** Mean response tokens. */
   "completions/mean_length": number;
+  /** Fewest response tokens. */
   "completions/min_length": number;
+  /** Most response tokens. */
   "completions/max_length": number;
   /** The share of responses cut at `maxNewTokens`. */
   "completions/clipped_ratio": number;
-  /** Tokens of the responses that ended by themselves; null when none did. */
+  /** Mean tokens of the responses that ended by themselves; null when none did. */
   "completions/mean_terminated_length": number | null;
+  /** Fewest tokens of a response that ended by itself; null when none did. */
   "completions/min_terminated_length": number | null;
+  /** Most tokens of a response that ended by itself; null when none did. */
   "completions/max_terminated_length": number | null;
-  /** Per optimizer step, averaged over the rollout batch. */
+  /** The algorithm's loss, averaged over the step's optimizer updates. */
   loss: number;
+  /** Mean per-token entropy of the policy on the responses, averaged like the loss. */
   entropy: number;
+  /** The gradient norm before clipping, averaged over the step's optimizer updates. */
   grad_norm: number;
+  /** The learning rate of the step's last optimizer update. */
   lr: number;
-  /** Sampler against trainer log-probs on the tokens scored before the first update; null when none were. */
+  /** Largest gap of sampler and trainer log-probs on the tokens scored before the first update; null when none were. */
   logprob_diff_max: number | null;
+  /** Mean of those gaps; null when none were. */
   logprob_diff_mean: number | null;
-  /** Seconds of this step's phases (`rollouts_s`: writing its rollouts to rollouts.sqlite) and of the whole step. */
+  /** Seconds sampling the rollouts. */
   sample_s: number;
+  /** Seconds scoring them with the reward. */
   reward_s: number;
+  /** Seconds of the reference's log-prob pass. */
   reference_s: number;
+  /** Seconds of the policy updates. */
   train_s: number;
+  /** Seconds writing the rollouts to rollouts.sqlite. */
   rollouts_s: number;
+  /** Seconds of the whole step. */
   step_s: number;
   /** The run's seconds so far, stage 1 and evaluation included. */
   wall_s: number;
   /** Training's cost so far: stage 1, sampling, reward, reference and training, without evaluation or checkpoints. */
   cost_s: number;
+  /** Response tokens sampled per second of this step's sampling. */
   tokens_per_s: number;
+  /** Response tokens sampled by the run so far (stage 1 not included). */
   generated_tokens: number;
   /** The step's peak of live tensor memory. */
   peak_memory_bytes: number;
-  /** A*-PO: mean V-hat, r - V-hat, and beta2 * log(pi / pi_ref) of the batch. */
+  /** A*-PO: mean V-hat of the batch's prompts. */
   v_star?: number;
+  /** A*-PO: mean r - V-hat of the batch. */
   advantage?: number;
+  /** A*-PO: mean beta2 * log(pi / pi_ref) of the batch. */
   implicit_reward?: number;
   /** GRPO and RLOO (REBEL: of its pairs): the share of groups whose rewards are all equal. */
   frac_reward_zero_std?: number;
@@ -90,13 +116,17 @@ export type StepMetrics = Partial<EvalMetrics> & {
   reward_gap?: number;
   /** GRPO (with beta > 0) and PPO: the KL penalty. */
   kl_penalty?: number;
-  /** GRPO, RLOO and PPO: the shares of ratios clipped below, above, and either way (PPO: either way only). */
+  /** GRPO and RLOO: the share of ratios clipped below. */
   "clip_ratio/low_mean"?: number;
+  /** GRPO and RLOO: the share of ratios clipped above. */
   "clip_ratio/high_mean"?: number;
+  /** GRPO, RLOO and PPO: the share of ratios clipped either way. */
   "clip_ratio/region_mean"?: number;
-  /** PPO: the policy and value losses, and the critic's mean value. */
+  /** PPO: the policy (clipped surrogate) loss. */
   policy_loss?: number;
+  /** PPO: the critic's value loss. */
   value_loss?: number;
+  /** PPO: the critic's mean value. */
   value_mean?: number;
 } & {
   /** The reward function's own values (`<reward>`: its name), undecided ones left out; null when all were undecided. */

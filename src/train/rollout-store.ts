@@ -20,26 +20,39 @@ export const ROLLOUTS_FILE = "rollouts.sqlite";
 
 /** One stored completion, as the table holds it. */
 export interface RolloutRow {
+  /** The run's name (its `name` option, default `<algo>-<task>`). */
   run: string;
   /** The rollout step that sampled it (1-based, as in metrics.jsonl). */
   step: number;
+  /** The algorithm that trained the run. */
   algo: string;
+  /** The prompt's stable id (dataset:row:hash). */
   prompt_id: string;
   /** Which prompt of the step's batch it answers, and which of that prompt's responses it is. */
   group_index: number;
+  /** Which of the prompt's responses it is, from 0. */
   sample: number;
+  /** The prompt as the model read it. */
   prompt: string;
+  /** The sampled response. */
   completion: string;
+  /** Tokens of the prompt. */
   prompt_tokens: number;
+  /** Tokens of the response. */
   completion_tokens: number;
+  /** "stop" when the response ended by itself, "length" when cut at the limit. */
   finish_reason: "stop" | "length";
-  /** The reward training used (an undecided verdict counts 0), and the reward function's own value (null: undecided). */
+  /** The reward training used (an undecided verdict counts 0). */
   reward: number;
+  /** The reward function's own value; null where it could not decide. */
   reward_raw: number | null;
   /** JSON: the dataset columns the reward function was given beside the completion (the gold answer among them). */
   reward_inputs: string;
+  /** A*-PO: the prompt's V-hat from stage 1; null for other algorithms. */
   v_hat: number | null;
+  /** The advantage the algorithm fixed for the response, where it fixes one per response. */
   advantage: number | null;
+  /** A*-PO: beta2 * log(pi / pi_ref) of the response as sampled; null otherwise. */
   implicit_reward: number | null;
   /** Mean log-prob per token under the policy that sampled it. */
   logprob_mean: number;
@@ -163,19 +176,29 @@ export interface RolloutQuery {
   step?: number | "all";
   /** One prompt's samples (its id, or a prefix of exactly one id). */
   promptId?: string;
+  /** Rows with at least this reward. */
   minReward?: number;
+  /** Rows with at most this reward. */
   maxReward?: number;
   /** Completion length in tokens, both ends included. */
   minTokens?: number;
+  /** The longest completion, in tokens. */
   maxTokens?: number;
+  /** Only responses that ended by themselves ("stop") or were cut at the limit ("length"). */
   finishReason?: "stop" | "length";
+  /** The order of the rows (default "best"). */
   order?: SampleOrder;
+  /** At most this many rows. */
   limit?: number;
 }
 
 /** A rollout store opened for reading; errors name the file. */
 export class RolloutReader {
-  private constructor(readonly path: string, private readonly db: Database.Database) {}
+  private constructor(
+    /** The store's file. */
+    readonly path: string,
+    private readonly db: Database.Database,
+  ) {}
 
   /** Opens a store (a run's `rollouts.sqlite`) read-only; a run may be writing it meanwhile. */
   static open(path: string): RolloutReader {
@@ -190,7 +213,14 @@ export class RolloutReader {
   }
 
   /** The first and last step stored, and the number of rows; null when empty. */
-  steps(): { first: number; last: number; rows: number } | null {
+  steps(): {
+    /** The first step stored. */
+    first: number;
+    /** The last step stored. */
+    last: number;
+    /** Rows stored, all steps together. */
+    rows: number;
+  } | null {
     const r = this.db.prepare("SELECT MIN(step) AS first, MAX(step) AS last, COUNT(*) AS rows FROM rollouts").get() as { first: number | null; last: number; rows: number };
     return r.first === null ? null : { first: r.first, last: r.last, rows: r.rows };
   }
@@ -229,7 +259,16 @@ export class RolloutReader {
   }
 
   /** Per step: the samples, their mean reward, mean length and the share cut at the length limit. */
-  stepSummary(step: number): { samples: number; reward: number; tokens: number; truncated: number } {
+  stepSummary(step: number): {
+    /** Samples stored for the step. */
+    samples: number;
+    /** Their mean reward. */
+    reward: number;
+    /** Their mean length in tokens. */
+    tokens: number;
+    /** The share cut at the length limit. */
+    truncated: number;
+  } {
     return this.db.prepare(`SELECT COUNT(*) AS samples, AVG(reward) AS reward, AVG(completion_tokens) AS tokens,
       AVG(finish_reason = 'length') AS truncated FROM rollouts WHERE step = ?`).get(step) as { samples: number; reward: number; tokens: number; truncated: number };
   }

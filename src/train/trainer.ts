@@ -65,7 +65,12 @@ export interface TrainResult {
   /** Steps taken, counting those of the run this one resumed. */
   steps: number;
   /** Evaluations by step (step 0: the starting model). */
-  evals: Array<{ step: number; result: EvalResult }>;
+  evals: Array<{
+    /** The optimizer step after which it ran. */
+    step: number;
+    /** What it measured. */
+    result: EvalResult;
+  }>;
   /** True when stopped by the signal before the last step. */
   stopped: boolean;
   /** What the newest checkpoint records: the step, seconds per phase, tokens sampled, peak memory. */

@@ -318,14 +318,19 @@ export function valuesFromColumns(cache: ValuesCache, prompts: readonly PromptIt
 
 /** Stage 1's summary (summary.json in the values folder): where the values came from and what they look like. */
 export interface StageOneSummary {
+  /** Where the responses came from (a model spec, a server, reward columns), as the cache records it. */
   source: string;
+  /** Prompts summarised. */
   prompts: number;
+  /** Samples per prompt (the paper's N). */
   numSamples: number;
+  /** The temperature of V-hat used here. */
   beta1: number;
+  /** How V-hat was made from the rewards. */
   valueMode: ValueMode;
   /** Mean reward over every sample: the reference's pass@1. */
   pass_at_1: number;
-  /** Prompts with at least one rewarded sample. */
+  /** The share of prompts with at least one rewarded sample. */
   pass_at_n: number;
   /** Prompts none of whose samples earned a reward (left out of stage 2 when filtering). */
   all_wrong: number;
@@ -335,14 +340,23 @@ export interface StageOneSummary {
   truncated: number;
   /** Samples whose token ids were encoded from the text because the server returned none. */
   retokenized: number;
+  /** Mean tokens of the cached responses; null when there are none (reward columns). */
   mean_response_tokens: number | null;
   /** Tokens of every cached response of these prompts. */
   generated_tokens: number;
   /** Seconds spent sampling and scoring them, summed over every session that added to the cache (0 for reward columns). */
   sampling_seconds: number;
+  /** Mean V-hat over the prompts. */
   v_hat_mean: number;
-  /** Ten equal bins over [min, max] of V-hat. */
-  v_hat_histogram: { lo: number; hi: number; count: number }[];
+  /** Ten equal bins over [min, max] of V-hat (empty without prompts). */
+  v_hat_histogram: {
+    /** The bin's lower edge. */
+    lo: number;
+    /** Its upper edge. */
+    hi: number;
+    /** Prompts whose V-hat falls in it. */
+    count: number;
+  }[];
 }
 
 export function summarizeValues(cache: ValuesCache, ids: readonly string[], beta1: number, mode: ValueMode, samplingSeconds = 0): StageOneSummary {
