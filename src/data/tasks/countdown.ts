@@ -3,6 +3,7 @@
 // solution combines two numbers per line ("50-25 = 25", "25*3 = 75") and ends
 // with the whole expression: "#### (50-25)*3". The checker parses and evaluates
 // the expression exactly (rationals, never eval) and checks the numbers used.
+import { Rational } from "../../rewards/rational.js";
 import type { RewardValue } from "../../rewards/types.js";
 import type { SeededRandom } from "../random.js";
 import { checkIntegerKnob, markedAnswer, type BuiltinTask, type Problem } from "./builtin.js";
@@ -81,37 +82,19 @@ function generate(random: SeededRandom, config: Readonly<CountdownConfig>): Prob
   throw new Error(`countdown: no target within 1..${config.maxTarget} found in ${ATTEMPTS} draws; raise maxTarget or maxNumber`);
 }
 
-/** An exact rational; the denominator is positive. */
-interface Rational {
-  num: bigint;
-  den: bigint;
-}
-
-function gcd(a: bigint, b: bigint): bigint {
-  a = a < 0n ? -a : a;
-  while (b !== 0n) [a, b] = [b, a % b];
-  return a;
-}
-
-function rational(num: bigint, den: bigint): Rational {
-  const sign = den < 0n ? -1n : 1n;
-  const divisor = gcd(num, den) || 1n;
-  return { num: (sign * num) / divisor, den: (sign * den) / divisor };
-}
-
 class DivisionByZero extends Error {}
 
 function applyRational(left: Rational, operator: Operator, right: Rational): Rational {
   switch (operator) {
     case "+":
-      return rational(left.num * right.den + right.num * left.den, left.den * right.den);
+      return left.add(right);
     case "-":
-      return rational(left.num * right.den - right.num * left.den, left.den * right.den);
+      return left.sub(right);
     case "*":
-      return rational(left.num * right.num, left.den * right.den);
+      return left.mul(right);
     case "/":
       if (right.num === 0n) throw new DivisionByZero();
-      return rational(left.num * right.den, left.den * right.num);
+      return left.div(right);
   }
 }
 
@@ -139,7 +122,7 @@ export function evaluateExpression(text: string): {
     if (token === undefined) return null;
     if (/^\d+$/.test(token)) {
       numbers.push(BigInt(token));
-      return rational(BigInt(token), 1n);
+      return Rational.of(BigInt(token));
     }
     if (token !== "(" || ++depth > MAX_NESTING) return null;
     const inner = sum();
