@@ -29,6 +29,7 @@ function withGrad<T>(fn: () => T): T {
   }
 }
 
+/** Whether ops record for autograd now (false inside noGrad()). */
 export function isGradEnabled(): boolean {
   return gradDisabled === 0;
 }
@@ -40,16 +41,29 @@ export function needsGrad(...inputs: Array<Tensor | null | undefined>): boolean 
   return false;
 }
 
+/**
+ * An op's backward: from the gradients of its outputs (null where an output
+ * got none) and the tensors it saved, the gradients of its inputs (null for an
+ * input that needs none).
+ */
 export type BackwardFn = (grads: ReadonlyArray<Tensor | null>, saved: readonly Tensor[]) => Array<Tensor | null>;
 
+/**
+ * One op's record on the autograd tape: its inputs, its own handles on the
+ * tensors its backward needs, and the backward itself. Made by record().
+ */
 export class GradNode {
   private savedHandles: Tensor[];
+  /** Set once the saved tensors were freed; the record can no longer run. */
   released = false;
 
   constructor(
+    /** The op's name, for messages. */
     readonly name: string,
+    /** The op's inputs, in the order its backward returns their gradients (null where an input is absent). */
     readonly inputs: ReadonlyArray<Tensor | null>,
     saved: readonly Tensor[],
+    /** How many tensors the op produced. */
     readonly outputs: number,
     private readonly fn: BackwardFn,
   ) {
@@ -60,11 +74,13 @@ export class GradNode {
     });
   }
 
+  /** Runs the backward on the outputs' gradients; throws once the record was released. */
   run(grads: ReadonlyArray<Tensor | null>): Array<Tensor | null> {
     if (this.released) throw new Error(`backward: the record of '${this.name}' was already released (backward called twice, or its scope ended)`);
     return this.fn(grads, this.savedHandles);
   }
 
+  /** Frees the saved tensors. Idempotent. */
   release(): void {
     if (this.released) return;
     this.released = true;

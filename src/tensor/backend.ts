@@ -7,6 +7,7 @@
 // Int32Arrays.
 import { sharedKernelNames, type Only, type SharedKernels } from "./kernels.js";
 
+/** A backend's memory counters, in bytes except `blocks`. */
 export interface MemoryStats {
   /** Bytes held by live tensors (and optimizer state) on the device. */
   live: number;
@@ -18,9 +19,15 @@ export interface MemoryStats {
   cached: number;
 }
 
+/**
+ * One device's kernels (the shared kernel table) with its memory calls. Ops
+ * reach a device only through this, so the CPU and CUDA backends are
+ * interchangeable.
+ */
 export interface Backend extends Omit<SharedKernels, "memoryStats" | "copyIn" | "copyOut"> {
   /** The device's name: "cpu" or "cuda". */
   readonly name: Only;
+  /** The device's memory counters now. */
   memoryStats(): MemoryStats;
   /** host -> device at a byte offset */
   write: SharedKernels["copyIn"];

@@ -8,12 +8,19 @@ import { addonPath, loadAddon, type Addon } from "./native.js";
 
 const addonFile = join("build-cuda", "astarpo_cuda.node");
 
+/** The GPU the CUDA backend runs on, as the CUDA runtime describes it. */
 export interface CudaDevice {
+  /** Product name, e.g. "NVIDIA H100 80GB HBM3". */
   name: string;
+  /** Compute capability as "major.minor", e.g. "9.0". */
   computeCapability: string;
+  /** Number of streaming multiprocessors. */
   multiprocessors: number;
+  /** Total device memory in bytes. */
   memoryBytes: number;
+  /** CUDA driver version as the runtime encodes it (1000 * major + 10 * minor, e.g. 12040). */
   driverVersion: number;
+  /** CUDA runtime version the addon was built with, encoded like driverVersion. */
   runtimeVersion: number;
 }
 

@@ -3,7 +3,9 @@ import type { Backend } from "./backend.js";
 import { cpu } from "./cpu.js";
 import { cudaBackend } from "./cuda.js";
 
+/** The device names a user may give. */
 export const devices = ["cpu", "cuda"] as const;
+/** A device name: "cpu" or "cuda". */
 export type Device = (typeof devices)[number];
 
 /** What a device option means, as every command's help and the run config describe it. */

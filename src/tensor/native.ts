@@ -12,7 +12,10 @@ import { packageRoot } from "../io/package-root.js";
 import { kernelSignatures, type Kernels, type Only } from "./kernels.js";
 
 /** An addon's kernels, and the signature list it was built from. */
-export type Addon<B extends Only> = Kernels<B> & { kernelSignatures(): string };
+export type Addon<B extends Only> = Kernels<B> & {
+  /** The kernel table the addon was compiled from, one signature a line. */
+  kernelSignatures(): string;
+};
 
 /** An addon's path under the package root (e.g. build/Release/astarpo.node); null when it is not built. */
 export function addonPath(...parts: string[]): string | null {

@@ -1,5 +1,6 @@
 // A small seedable generator (xoshiro128**, seeded through splitmix32) so that
 // initialisation and sampling are reproducible across runs and machines.
+/** A seeded random generator: the same seed gives the same numbers on every machine. */
 export class Rng {
   private s0: number; private s1: number; private s2: number; private s3: number;
   private spareNormal: number | null = null;

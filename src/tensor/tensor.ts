@@ -14,27 +14,48 @@ const leakWatch = process.env.ASTARPO_DEBUG_LEAKS
   ? new FinalizationRegistry<string>((what) => console.warn(`astarpo: ${what} was never disposed (its memory leaked)`))
   : null;
 
+/**
+ * A block of device memory shared by the tensors that view it, counted by
+ * reference: it goes back to its backend when the last holder releases it.
+ */
 export class Storage {
   private refs = 1;
-  constructor(readonly backend: Backend, readonly addr: number, readonly bytes: number) {}
+  constructor(
+    /** The backend that allocated the memory and frees it. */
+    readonly backend: Backend,
+    /** Device address of the block's first byte. */
+    readonly addr: number,
+    /** Size of the block in bytes. */
+    readonly bytes: number,
+  ) {}
 
+  /** Adds a holder; throws if the memory was already freed. */
   retain(): void {
     if (this.refs <= 0) throw new Error("astarpo: use of freed tensor memory");
     this.refs++;
   }
 
+  /** Drops a holder, freeing the memory when it was the last. */
   release(): void {
     if (--this.refs === 0) this.backend.free(this.addr);
   }
 }
 
+/**
+ * An n-dimensional array of f32, bf16 or i32 values in one backend's memory,
+ * contiguous and row-major. Its memory is freed by dispose() or by the scope
+ * that owns it, never by the garbage collector.
+ */
 export class Tensor {
+  /** Number of elements (the product of the shape). */
   readonly size: number;
   /** Gradient accumulated by backward() (leaves with requiresGrad only); owned by this tensor. */
   grad: Tensor | null = null;
+  /** Whether backward() computes a gradient for this tensor (set on trainable leaves). */
   requiresGrad = false;
   /** The autograd record that produced this tensor, and which of its outputs it is. */
   creator: GradNode | null = null;
+  /** Which output of `creator` this tensor is. */
   outputIndex = 0;
   /** A name for messages (parameters carry their Hugging Face names). */
   name: string | null = null;
@@ -42,11 +63,21 @@ export class Tensor {
   /** Set by keep(): no scope frees this tensor. */
   kept = false;
 
-  constructor(readonly storage: Storage, readonly shape: readonly number[], readonly dtype: DType, readonly byteOffset = 0) {
+  constructor(
+    /** The memory this tensor views (possibly shared with other tensors). */
+    readonly storage: Storage,
+    /** Size of each dimension, outermost first. */
+    readonly shape: readonly number[],
+    /** Element type. */
+    readonly dtype: DType,
+    /** Where the first element lies in `storage`, in bytes. */
+    readonly byteOffset = 0,
+  ) {
     this.size = sizeOf(shape);
     leakWatch?.register(this, `tensor ${dtype} ${shapeString(shape)}`, this);
   }
 
+  /** The backend (device) holding the data. */
   get backend(): Backend {
     return this.storage.backend;
   }
@@ -61,14 +92,17 @@ export class Tensor {
     if (this.isDisposed) throw new Error(`astarpo: tensor${this.name ? ` '${this.name}'` : ""} ${shapeString(this.shape)} was used after dispose()`);
   }
 
+  /** Size of the data in bytes. */
   get bytes(): number {
     return this.size * bytesPerElement[this.dtype];
   }
 
+  /** Whether dispose() was called; a disposed tensor throws on use. */
   get disposed(): boolean {
     return this.isDisposed;
   }
 
+  /** Number of dimensions. */
   get rank(): number {
     return this.shape.length;
   }
@@ -106,6 +140,7 @@ export class Tensor {
     return out;
   }
 
+  /** A copy of the data on the host as float32 (i32 values converted). */
   toFloat32Array(): Float32Array {
     const data = this.toArray();
     return data instanceof Float32Array ? data : Float32Array.from(data);
@@ -136,6 +171,7 @@ export class Tensor {
     return this;
   }
 
+  /** A short description for messages: dtype, shape and name, not the values. */
   toString(): string {
     return `Tensor(${this.dtype} ${shapeString(this.shape)}${this.name ? ` '${this.name}'` : ""})`;
   }

@@ -4,9 +4,13 @@ import type { DType } from "../dtype.js";
 import { Rng } from "../random.js";
 import { empty, type Tensor } from "../tensor.js";
 
+/** Options of the functions that make a new tensor. */
 export interface CreateOptions {
+  /** Element type; default f32 (i32 for tensor() of an Int32Array). */
   dtype?: DType;
+  /** Device to allocate on; default the CPU. */
   backend?: Backend;
+  /** Makes the tensor a trainable leaf whose gradient backward() computes. */
   requiresGrad?: boolean;
 }
 
@@ -62,6 +66,7 @@ export function tensor(data: ArrayLike<number> | NestedNumbers, shape?: readonly
   return finish(t, options);
 }
 
+/** A tensor of the given shape with every element set to `value`. */
 export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
   const dtype = options.dtype ?? "f32";
   const t = empty(shape, dtype, options.backend ?? cpu);
@@ -71,16 +76,19 @@ export function full(shape: readonly number[], value: number, options: CreateOpt
   return finish(t, options);
 }
 
+/** A tensor of zeros. */
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
   const t = empty(shape, options.dtype ?? "f32", options.backend ?? cpu);
   t.backend.zero(t.addr, t.bytes);
   return finish(t, options);
 }
 
+/** A tensor of ones. */
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return full(shape, 1, options);
 }
 
+/** Zeros of `t`'s shape, dtype and device (never requiring a gradient). */
 export function zerosLike(t: Tensor): Tensor {
   return zeros(t.shape, { dtype: t.dtype, backend: t.backend });
 }
@@ -105,6 +113,7 @@ export function uniform(shape: readonly number[], rng: Rng | number, low = 0, hi
   return finish(t, options);
 }
 
+/** The 1-D tensor [0, 1, ..., n - 1] (f32 unless options.dtype says otherwise). */
 export function arange(n: number, options: CreateOptions = {}): Tensor {
   const data = options.dtype === "i32" ? new Int32Array(n) : new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = i;

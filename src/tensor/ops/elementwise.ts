@@ -110,9 +110,13 @@ function binary(op: BinaryOp, name: string, a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+/** a + b elementwise (f32); either operand may broadcast onto the other. */
 export function add(a: Tensor, b: Tensor): Tensor { return binary(BinaryOp.Add, "add", a, b); }
+/** a - b elementwise (f32); b may broadcast onto a. */
 export function sub(a: Tensor, b: Tensor): Tensor { return binary(BinaryOp.Sub, "sub", a, b); }
+/** a * b elementwise (f32); either operand may broadcast onto the other. */
 export function mul(a: Tensor, b: Tensor): Tensor { return binary(BinaryOp.Mul, "mul", a, b); }
+/** a / b elementwise (f32); b may broadcast onto a. */
 export function div(a: Tensor, b: Tensor): Tensor { return binary(BinaryOp.Div, "div", a, b); }
 
 /** alpha * x + beta (a fused scalar affine map). */
@@ -169,12 +173,21 @@ function unary(kind: UnaryOp, name: string, x: Tensor): Tensor {
   return out;
 }
 
+/** -x elementwise. */
 export function neg(x: Tensor): Tensor { return unary(UnaryOp.Neg, "neg", x); }
+/** e^x elementwise. */
 export function exp(x: Tensor): Tensor { return unary(UnaryOp.Exp, "exp", x); }
+/** Natural logarithm elementwise. */
 export function log(x: Tensor): Tensor { return unary(UnaryOp.Log, "log", x); }
+/** x * x elementwise. */
 export function square(x: Tensor): Tensor { return unary(UnaryOp.Square, "square", x); }
+/** Square root elementwise. */
 export function sqrt(x: Tensor): Tensor { return unary(UnaryOp.Sqrt, "sqrt", x); }
+/** x * sigmoid(x) elementwise (the MLP activation of Llama-style models). */
 export function silu(x: Tensor): Tensor { return unary(UnaryOp.Silu, "silu", x); }
+/** max(x, 0) elementwise. */
 export function relu(x: Tensor): Tensor { return unary(UnaryOp.Relu, "relu", x); }
+/** Hyperbolic tangent elementwise. */
 export function tanh(x: Tensor): Tensor { return unary(UnaryOp.Tanh, "tanh", x); }
+/** Absolute value elementwise. */
 export function abs(x: Tensor): Tensor { return unary(UnaryOp.Abs, "abs", x); }

@@ -6,6 +6,7 @@ import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
 import { empty, sameBackend, type Tensor } from "../tensor.js";
 
+/** Options of tokenLogProbs(). */
 export interface TokenLogProbsOptions {
   /** Logits are divided by this before the softmax (default 1). */
   temperature?: number;
@@ -13,9 +14,11 @@ export interface TokenLogProbsOptions {
   entropy?: boolean;
 }
 
+/** What tokenLogProbs() returns: tensors shaped like the targets. */
 export interface TokenLogProbs {
   /** log p(target) per row; 0 where the target is negative (padding) */
   logprobs: Tensor;
+  /** Entropy (nats) of each row's distribution at the temperature; null unless options.entropy. */
   entropy: Tensor | null;
 }
 

@@ -6,8 +6,11 @@ import { empty, sameBackend, type Tensor } from "../tensor.js";
 import { ElementType } from "../kernels.js";
 import { dropout } from "./elementwise.js";
 
+/** Options of matmul(): which operands enter transposed (a flag to the kernel, no copy). */
 export interface MatmulOptions {
+  /** Use a's last two dimensions transposed. */
   transA?: boolean;
+  /** Use b's last two dimensions transposed. */
   transB?: boolean;
 }
 
@@ -78,13 +81,19 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   return out;
 }
 
+/** Options of linear(). */
 export interface LinearOptions {
   /**
    * Drop out x's elements first, as dropout(x, p, seed) would, without keeping
    * the dropped copy for backward (which draws it again from the seed): the
    * saved input is x itself, shared with whatever else reads x.
    */
-  inputDropout?: { p: number; seed: number } | null;
+  inputDropout?: {
+    /** Probability of zeroing each element, in [0, 1); 0 turns dropout off. */
+    p: number;
+    /** The mask's seed, an integer in [0, 2^53). */
+    seed: number;
+  } | null;
 }
 
 /**

@@ -4,14 +4,21 @@
 import { shapeString } from "../dtype.js";
 import { sameBackend, type Tensor } from "../tensor.js";
 
+/** The hyperparameters of one adamwStep() call, as torch.optim.AdamW names them. */
 export interface AdamWStep {
+  /** Learning rate. */
   lr: number;
+  /** Decay rate of the first moment (the gradient's running mean). */
   beta1: number;
+  /** Decay rate of the second moment (the squared gradient's running mean). */
   beta2: number;
+  /** Added to the second moment's square root so the step never divides by zero. */
   eps: number;
+  /** Decoupled weight decay: the parameter is first multiplied by 1 - lr * weightDecay. */
   weightDecay: number;
-  /** 1 - beta1^t and 1 - beta2^t at this step t. */
+  /** 1 - beta1^t at this step t. */
   biasCorrection1: number;
+  /** 1 - beta2^t at this step t. */
   biasCorrection2: number;
   /** The gradient is read times this factor (gradient clipping's), default 1. */
   gradScale?: number;

@@ -7,7 +7,9 @@ import { full } from "./creation.js";
 import { exp, scale } from "./elementwise.js";
 import { sliceRows } from "./shape.js";
 
+/** What drawTokens() returns, one entry per row of logits. */
 export interface DrawnTokens {
+  /** The token id drawn for each row. */
   tokens: Int32Array;
   /** log softmax(logits / temperature) of each drawn token. */
   logprobs: Float32Array;

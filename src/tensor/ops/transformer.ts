@@ -55,8 +55,18 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
 }
 
 /** cos/sin tables [positions.length, dim/2] for rope(); compute once per forward, share across layers. */
-export interface RopeTables { cos: Tensor; sin: Tensor }
+export interface RopeTables {
+  /** cos(position * frequency), times the attention scaling. */
+  cos: Tensor;
+  /** sin(position * frequency), times the attention scaling. */
+  sin: Tensor;
+}
 
+/**
+ * The rope() tables for `positions`, from the inverse frequencies of the model's
+ * rope scaling; both are multiplied by `attentionScaling` (YaRN's factor, 1
+ * otherwise). They are allocated on `like`'s device (the CPU without it).
+ */
 export function ropeTables(positions: Int32Array, invFreq: Float32Array, attentionScaling = 1, like?: Tensor): RopeTables {
   const half = invFreq.length;
   const backendSource = like;
@@ -86,6 +96,7 @@ export function rope(x: Tensor, tables: RopeTables): Tensor {
   return out;
 }
 
+/** Options of attention(); the Int32Arrays hold one entry per batch row. */
 export interface AttentionOptions {
   /** softmax scale; default 1/sqrt(head dim) */
   scale?: number;

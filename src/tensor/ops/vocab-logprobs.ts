@@ -9,7 +9,9 @@ import { needsGrad, record } from "../autograd.js";
 import { shapeString } from "../dtype.js";
 import { ElementType } from "../kernels.js";
 import { empty, sameBackend, type Tensor } from "../tensor.js";
+import type { TokenLogProbs } from "./logprobs.js";
 
+/** Options of vocabLogProbs(). */
 export interface VocabLogProbsOptions {
   /** Logits are divided by this before the softmax. Default 1. */
   temperature?: number;
@@ -19,6 +21,7 @@ export interface VocabLogProbsOptions {
   maxLogitsBytes?: number;
 }
 
+/** The default bound on logits alive at once in vocabLogProbs(), in bytes (256 MiB). */
 export const DEFAULT_MAX_LOGITS_BYTES = 256 * 1024 * 1024;
 
 /**
@@ -26,7 +29,7 @@ export const DEFAULT_MAX_LOGITS_BYTES = 256 * 1024 * 1024;
  * per row [N] (0 where the target is negative: padding), and the entropy [N].
  * Records one autograd node whose backward remakes the logits chunk by chunk.
  */
-export function vocabLogProbs(hidden: Tensor, weight: Tensor, targets: Tensor, options: VocabLogProbsOptions = {}): { logprobs: Tensor; entropy: Tensor | null } {
+export function vocabLogProbs(hidden: Tensor, weight: Tensor, targets: Tensor, options: VocabLogProbsOptions = {}): TokenLogProbs {
   const [N, D] = hidden.shape;
   const [V, Dw] = weight.shape;
   if (hidden.rank !== 2 || weight.rank !== 2 || Dw !== D || targets.dtype !== "i32" || targets.size !== N) {
