@@ -3,8 +3,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "./atomic-file.js";
 
+/** A parsed JSON object, its values not yet checked. */
 export type JsonObject = Record<string, unknown>;
 
+/** The JSON object in `path`; errors name the file and say whether it is missing, not JSON or not an object. */
 export function readJsonObject(path: string): JsonObject {
   let text: string;
   try {

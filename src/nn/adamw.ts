@@ -4,6 +4,7 @@
 import { adamwStep, keep, zerosLike, type Tensor } from "../tensor/index.js";
 import type { Parameter } from "./module.js";
 
+/** AdamW's hyperparameters, as torch.optim.AdamW takes them. */
 export interface AdamWConfig {
   /** learning rate (default 1e-6, the A*-PO paper's rate for 1.5B-7B models; tiny models need far more) */
   lr: number;
@@ -15,19 +16,32 @@ export interface AdamWConfig {
   weightDecay: number;
 }
 
+/** An optimizer's state for a checkpoint, as stateDict() returns it. */
 export interface AdamWState {
+  /** Updates made so far (the t of the bias corrections). */
   step: number;
+  /** The moments by name: `<param>.exp_avg` and `<param>.exp_avg_sq`. */
   tensors: Map<string, Tensor>;
 }
 
+/** lr 1e-6, betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */
 export const defaultAdamWConfig: AdamWConfig = { lr: 1e-6, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 };
 
+/**
+ * The AdamW optimizer over a fixed list of f32 parameters; its moments are
+ * allocated on first update, on each parameter's device, and freed by dispose().
+ */
 export class AdamW {
+  /** The hyperparameters in force: the defaults with the constructor's options over them. */
   readonly config: AdamWConfig;
   private stepCount = 0;
   private readonly moments = new Map<Parameter, { m: Tensor; v: Tensor }>();
 
-  constructor(readonly params: Parameter[], config: Partial<AdamWConfig> = {}) {
+  constructor(
+    /** The parameters it updates (a module's trainableParameters()). */
+    readonly params: Parameter[],
+    config: Partial<AdamWConfig> = {},
+  ) {
     for (const key of Object.keys(config)) {
       if (!(key in defaultAdamWConfig)) throw new Error(`AdamW: unknown option '${key}' (expected ${Object.keys(defaultAdamWConfig).join(", ")})`);
     }
@@ -41,6 +55,7 @@ export class AdamW {
     if (frozen) throw new Error(`AdamW: parameter '${frozen.name ?? "?"}' is ${frozen.dtype}, which holds frozen weights; train a model with f32 weights`);
   }
 
+  /** Updates made so far. */
   get step(): number {
     return this.stepCount;
   }

@@ -1,6 +1,7 @@
 import { scaleInPlace, sumOfSquares } from "../tensor/index.js";
 import type { Parameter } from "./module.js";
 
+/** What gradNormScale() and clipGradNorm() found. */
 export interface ClipResult {
   /** global L2 norm of all gradients before clipping */
   norm: number;

@@ -8,8 +8,10 @@ import { Module, parameter, type Parameter } from "./module.js";
 
 /** The projections of a Llama/Qwen decoder layer that can take adapters, by their Hugging Face names. */
 export const LORA_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
+/** The Hugging Face name of a projection that can take an adapter, e.g. "q_proj". */
 export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
 
+/** How adapters are added to a model (PEFT's LoraConfig, in this package's names). */
 export interface LoraConfig {
   /** rank of the update (default 16) */
   r: number;
@@ -23,6 +25,7 @@ export interface LoraConfig {
   rslora: boolean;
 }
 
+/** r 16, alpha 32, dropout 0.05, all seven projections, no rsLoRA. */
 export const defaultLoraConfig: LoraConfig = { r: 16, alpha: 32, dropout: 0.05, targetModules: [...LORA_TARGET_MODULES], rslora: false };
 
 const loraOptionsSchema = z.strictObject({
@@ -46,16 +49,18 @@ export function loraConfig(options: Partial<LoraConfig> = {}, where = "LoRA"): L
   return { ...config, targetModules: LORA_TARGET_MODULES.filter((m) => config.targetModules.includes(m)) };
 }
 
+/** The factor on the adapters' update: alpha / r, or alpha / sqrt(r) with rslora. */
 export function loraScaling(config: Pick<LoraConfig, "r" | "alpha" | "rslora">): number {
   return config.rslora ? config.alpha / Math.sqrt(config.r) : config.alpha / config.r;
 }
 
-/**
- * How one forward pass uses the adapters. dropoutSeed: null for no dropout
- * (passes without gradients), else the pass's seed, from which every adapter
- * derives its own mask; a recomputed layer given the same pass draws the same masks.
- */
+/** How one forward pass uses the adapters. */
 export interface LoraPass {
+  /**
+   * null for no dropout (passes without gradients), else the pass's seed, from
+   * which every adapter derives its own mask; a recomputed layer given the
+   * same pass draws the same masks.
+   */
   dropoutSeed: number | null;
 }
 
@@ -83,21 +88,34 @@ function adapterSeed(passSeed: number, index: number): number {
   return passSeed * 2 ** 20 + index;
 }
 
+/** Where an adapter goes: the projection it adapts. */
 export interface LoraAdapterShape {
+  /** The projection's input width (A's columns). */
   inFeatures: number;
+  /** The projection's output width (B's rows). */
   outFeatures: number;
   /** the projection's name, e.g. model.layers.0.self_attn.q_proj */
   name: string;
   /** this adapter's number within its model (its dropout masks differ from every other's) */
   index: number;
+  /** The device of the adapter's weights (the projection's own). */
   backend: Backend;
 }
 
+/**
+ * A LoRA adapter of one frozen projection: the trainable factors A [r, in] and
+ * B [out, r], whose scaled product is added to the projection's output.
+ */
 export class LoraAdapter extends Module {
+  /** The down projection A [r, in], saved as `<projection>.lora_A.weight`. */
   readonly lora_A: LoraFactor;
+  /** The up projection B [out, r], saved as `<projection>.lora_B.weight`; zero when fresh. */
   readonly lora_B: LoraFactor;
+  /** The factor on B A x (loraScaling() of the config). */
   readonly scaling: number;
+  /** Dropout probability on the adapter's input in passes that record gradients. */
   readonly dropout: number;
+  /** This adapter's number within its model (its dropout masks differ from every other's). */
   readonly index: number;
 
   /** A fresh adapter: A from `rng`, B zero. */
@@ -112,7 +130,7 @@ export class LoraAdapter extends Module {
     this.index = shape.index;
   }
 
-  protected children() { return { lora_A: this.lora_A, lora_B: this.lora_B }; }
+  protected children(): Record<string, Parameter | Module | null> { return { lora_A: this.lora_A, lora_B: this.lora_B }; }
 
   /** base + scaling B A dropout(x), where `base` is the frozen projection's output for x. */
   forward(x: Tensor, base: Tensor, pass: LoraPass): Tensor {

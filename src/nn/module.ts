@@ -3,6 +3,7 @@
 // freed by dispose().
 import { cpu, keep, randn, type Backend, type Rng, type Tensor, zeros, full } from "../tensor/index.js";
 
+/** A tensor a module owns and saves under its name: trainable when f32, frozen when bf16. */
 export type Parameter = Tensor;
 
 /** Marks a tensor as a parameter owned by its module: trainable when f32, frozen when bf16. */
@@ -13,6 +14,7 @@ export function parameter(t: Tensor, name: string): Parameter {
   return t;
 }
 
+/** A layer or model: a tree of parameters and child modules, named as Hugging Face names them. */
 export abstract class Module {
   /** This module's own parameters and child modules, by attribute name. */
   protected abstract children(): Record<string, Parameter | Module | null | Array<Module>>;
@@ -30,6 +32,7 @@ export abstract class Module {
     return out;
   }
 
+  /** Every parameter, trainable or not, in namedParameters() order. */
   parameters(): Parameter[] {
     return [...this.namedParameters().values()];
   }
@@ -62,7 +65,10 @@ export abstract class Module {
 
 /** Initialisers used by the built-in models (normal with std, or constants), on `backend`'s device. */
 export const init = {
+  /** Normal values with mean 0 and standard deviation `std`. */
   normal: (shape: number[], rng: Rng, std: number, name: string, backend: Backend = cpu) => parameter(randn(shape, rng, std, 0, { backend }), name),
+  /** All zeros. */
   zeros: (shape: number[], name: string, backend: Backend = cpu) => parameter(zeros(shape, { backend }), name),
+  /** All ones. */
   ones: (shape: number[], name: string, backend: Backend = cpu) => parameter(full(shape, 1, { backend }), name),
 };
