@@ -5,9 +5,13 @@ import type { DecoderConfig } from "./config.js";
 
 /** What a built-in model takes from its tokenizer. */
 export interface BuiltinVocabulary {
+  /** Number of token ids. */
   vocabSize: number;
+  /** Beginning-of-sequence token, or null for none. */
   bosTokenId: number | null;
+  /** Tokens that end generation. */
   eosTokenIds: readonly number[];
+  /** Padding token, or null for none. */
   padTokenId: number | null;
 }
 
@@ -26,7 +30,9 @@ const BUILTIN_SHAPES = {
   small: { hiddenSize: 256, intermediateSize: 768, numLayers: 4, numHeads: 4, numKvHeads: 4 },
 } satisfies Record<string, BuiltinShape>;
 
+/** A built-in model shape: "tiny" (~0.5M parameters) or "small" (~3.4M). */
 export type BuiltinModelName = keyof typeof BUILTIN_SHAPES;
+/** The built-in model shapes, as `builtin:<name>` specs name them. */
 export const BUILTIN_MODEL_NAMES = Object.keys(BUILTIN_SHAPES) as BuiltinModelName[];
 
 /** The named built-in configuration, sized for `vocabulary` (the character tokenizer's, normally). */

@@ -6,7 +6,9 @@ import { z } from "zod";
 import { readJsonObject, type JsonObject } from "../io/json-file.js";
 import { parseRopeScaling, ropeScalingToHf, type RopeScaling } from "./rope-scaling.js";
 
+/** The config.json architectures this package loads, trains and saves. */
 export const DECODER_ARCHITECTURES = ["LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM"] as const;
+/** One of DECODER_ARCHITECTURES, e.g. "Qwen2ForCausalLM". */
 export type DecoderArchitecture = (typeof DECODER_ARCHITECTURES)[number];
 
 const MODEL_TYPE: Record<DecoderArchitecture, string> = {
@@ -15,22 +17,38 @@ const MODEL_TYPE: Record<DecoderArchitecture, string> = {
   Qwen3ForCausalLM: "qwen3",
 };
 
+/** A weight dtype as config.json's torch_dtype names it. */
 export type TorchDtype = "float32" | "bfloat16" | "float16";
 
+/**
+ * A decoder-only language model's shape and settings, one form for every
+ * supported architecture (config.json's keys, camel-cased and with the
+ * architecture's defaults filled in).
+ */
 export interface DecoderConfig {
+  /** Which model family; decides the config.json written back and the biases allowed. */
   architecture: DecoderArchitecture;
+  /** Rows of the token embedding and of the output projection. */
   vocabSize: number;
+  /** Width of the residual stream. */
   hiddenSize: number;
   /** Width of the SwiGLU MLP. */
   intermediateSize: number;
+  /** Number of decoder layers. */
   numLayers: number;
+  /** Query heads per attention layer. */
   numHeads: number;
   /** Key/value heads (grouped-query attention when fewer than numHeads). */
   numKvHeads: number;
+  /** Width of one attention head (hiddenSize / numHeads unless config.json says; Qwen3's default is 128). */
   headDim: number;
+  /** The RMSNorm epsilon (default 1e-6). */
   rmsNormEps: number;
+  /** RoPE base frequency (default 10000). */
   ropeTheta: number;
+  /** How RoPE frequencies are stretched for long contexts; null for plain RoPE. */
   ropeScaling: RopeScaling | null;
+  /** The context length the model was trained for (the served context length; rope scaling reads it). */
   maxPositionEmbeddings: number;
   /** The output projection shares the token embedding matrix. */
   tieWordEmbeddings: boolean;
@@ -42,8 +60,11 @@ export interface DecoderConfig {
   mlpBias: boolean;
   /** RMSNorm over each head of q and k before RoPE (Qwen3). */
   qkNorm: boolean;
+  /** Beginning-of-sequence token, or null when the config names none. */
   bosTokenId: number | null;
+  /** Tokens that end generation (config.json's eos_token_id, one or several). */
   eosTokenIds: number[];
+  /** Padding token, or null when the config names none. */
   padTokenId: number | null;
   /** The dtype the weights were saved in, when the config says. */
   torchDtype: TorchDtype | null;

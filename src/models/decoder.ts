@@ -11,6 +11,7 @@ import { Projection, TokenEmbedding, type ParameterFactory } from "./layers.js";
 import { GatedMlp } from "./mlp.js";
 import { ropeDependsOnSequenceLength, ropeInverseFrequencies, type RopeFrequencies } from "./rope-scaling.js";
 
+/** Options of DecoderModel.hidden(). */
 export interface HiddenOptions {
   /** Append the new tokens to this cache and attend to everything it holds. */
   cache?: KVCache;
@@ -24,6 +25,7 @@ export interface HiddenOptions {
   gradientCheckpointing?: boolean;
 }
 
+/** Options of DecoderModel.forward(). */
 export interface ForwardOptions extends HiddenOptions {
   /** Only the logits of each row's last position: [B, V] instead of [B, T, V]. */
   lastOnly?: boolean;
@@ -68,7 +70,9 @@ class DecoderLayer extends Module {
 
 /** The adapters a model carries (see addLora): their config, and where each training pass's dropout seed comes from. */
 export interface AdapterState {
+  /** The adapters' rank, scaling, dropout and target projections. */
   config: LoraConfig;
+  /** Draws each gradient-recording pass's dropout seed. */
   dropoutRng: Rng;
 }
 
@@ -90,7 +94,12 @@ class DecoderStack extends Module {
   }
 }
 
+/**
+ * A Llama, Qwen2 or Qwen3 causal language model (built-in ones are small
+ * Llamas), with optional LoRA adapters on its projections.
+ */
 export class DecoderModel extends Module {
+  /** The embedding, the decoder layers and the final norm: Hugging Face's `model`. */
   readonly model: DecoderStack;
   /** null when tied: the embedding matrix projects onto the vocabulary. */
   readonly lm_head: Projection | null;
@@ -105,14 +114,18 @@ export class DecoderModel extends Module {
   private ownsWeights = true;
 
   /** A model of `config`'s shape whose parameters `params` makes (randomParameters, or uninitialisedParameters to load into). */
-  constructor(readonly config: DecoderConfig, params: ParameterFactory) {
+  constructor(
+    /** The model's shape and settings. */
+    readonly config: DecoderConfig,
+    params: ParameterFactory,
+  ) {
     super();
     this.model = new DecoderStack(config, params);
     this.lm_head = config.tieWordEmbeddings ? null : new Projection(params, config.hiddenSize, config.vocabSize, false, "lm_head");
     this.fixedRope = ropeDependsOnSequenceLength(config) ? null : ropeInverseFrequencies(config);
   }
 
-  protected children() {
+  protected children(): Record<string, Parameter | Module | null> {
     return { model: this.model, lm_head: this.lm_head };
   }
 

@@ -8,6 +8,11 @@
 import { cpu, gatherRows, keep, noGrad, scope, sliceRows, writeRows, zeros, type Backend, type Tensor } from "../tensor/index.js";
 import type { DecoderConfig } from "./config.js";
 
+/**
+ * The keys and values of a batch's tokens for every decoder layer, so that
+ * each decoding step attends to the past without recomputing it. Rows may be
+ * dropped (selectRows) or joined from another cache as they finish or start.
+ */
 export class KVCache {
   private rowCount: number;
   private positions: number;
@@ -16,7 +21,12 @@ export class KVCache {
   private keyBuffers: Tensor[];
   private valueBuffers: Tensor[];
 
-  private constructor(readonly config: DecoderConfig, readonly backend: Backend, capacity: number, filled: Int32Array, starts: Int32Array, keys: Tensor[], values: Tensor[]) {
+  private constructor(
+    /** The model shape the buffers are sized for. */
+    readonly config: DecoderConfig,
+    /** The device of the buffers (the model's). */
+    readonly backend: Backend,
+    capacity: number, filled: Int32Array, starts: Int32Array, keys: Tensor[], values: Tensor[]) {
     this.rowCount = filled.length;
     this.positions = capacity;
     this.filled = filled;
@@ -50,6 +60,7 @@ export class KVCache {
       rows(this.keyBuffers), rows(this.valueBuffers));
   }
 
+  /** Number of rows. */
   get batch(): number {
     return this.rowCount;
   }
@@ -74,6 +85,7 @@ export class KVCache {
     return this.keyBuffers[layer];
   }
 
+  /** Layer `layer`'s value buffer [B, capacity, Hkv, D]. */
   values(layer: number): Tensor {
     return this.valueBuffers[layer];
   }
@@ -131,6 +143,7 @@ export class KVCache {
     return 2 * this.config.numLayers * this.config.numKvHeads * this.config.headDim * 4;
   }
 
+  /** Frees the buffers; the cache is unusable afterwards. */
   dispose(): void {
     for (const t of [...this.keyBuffers, ...this.valueBuffers]) t.dispose();
     this.keyBuffers = [];

@@ -8,6 +8,7 @@ import { LoraAdapter, Module, parameter, type LoraPass, type Parameter } from ".
 /** How weight matrices are held: f32 (trainable) or bf16 (frozen, half the bytes; compute stays f32). */
 export type WeightDtype = "f32" | "bf16";
 
+/** Makes a model's parameters as it is built: randomParameters() or uninitialisedParameters(). */
 export interface ParameterFactory {
   /** The device every parameter goes on. */
   readonly backend: Backend;
@@ -42,10 +43,20 @@ export function uninitialisedParameters(weights: WeightDtype = "f32", backend: B
  * The adapter's parameters are listed as PEFT names them (`<name>.lora_A.weight`).
  */
 export class Projection extends Module {
+  /** W [out, in]: f32, or bf16 when frozen. */
   readonly weight: Parameter;
+  /** b [out], or null for a projection without bias. */
   readonly bias: Parameter | null;
+  /** The LoRA adapter attached by addLora, or null. */
   adapter: LoraAdapter | null = null;
-  constructor(params: ParameterFactory, inFeatures: number, outFeatures: number, hasBias: boolean, readonly name: string) {
+  constructor(
+    params: ParameterFactory,
+    inFeatures: number,
+    outFeatures: number,
+    hasBias: boolean,
+    /** The projection's Hugging Face name, e.g. model.layers.0.self_attn.q_proj. */
+    readonly name: string,
+  ) {
     super();
     this.weight = params.weight([outFeatures, inFeatures], `${name}.weight`);
     this.bias = hasBias ? params.bias([outFeatures], `${name}.bias`) : null;

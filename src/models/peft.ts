@@ -12,11 +12,14 @@ import { addLora, loraTargets } from "./lora.js";
 import { SafetensorsFile } from "./safetensors.js";
 import { writeSafetensors, type TensorToWrite } from "./safetensors-writer.js";
 
+/** The adapters' config file in a PEFT adapter folder. */
 export const ADAPTER_CONFIG_FILE = "adapter_config.json";
+/** The adapters' weights file in a PEFT adapter folder. */
 export const ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors";
 /** PEFT's prefix for the wrapped model's parameter names. */
 const PEFT_PREFIX = "base_model.model.";
 
+/** Options of saveAdapters(). */
 export interface SaveAdaptersOptions {
   /** Recorded as base_model_name_or_path: the model the adapters belong on. */
   baseModel?: string;

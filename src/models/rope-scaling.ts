@@ -4,26 +4,61 @@
 // float64 and rounded once to float32.
 import { z } from "zod";
 
+/**
+ * A RoPE variant for contexts longer than the model was trained on: config.json's
+ * rope_scaling, with its keys camel-cased. `type` tells the variants apart.
+ */
 export type RopeScaling =
   /** Positions divided by `factor` (equivalently, every frequency). */
-  | { type: "linear"; factor: number }
+  | {
+      /** rope_type "linear". */
+      type: "linear";
+      /** How many times longer the context is stretched. */
+      factor: number;
+    }
   /** NTK-aware: the base grows with the sequence length once it passes maxPositionEmbeddings. */
-  | { type: "dynamic"; factor: number }
+  | {
+      /** rope_type "dynamic". */
+      type: "dynamic";
+      /** How fast the base grows with the sequence length. */
+      factor: number;
+    }
   /** Llama 3.1: low frequencies divided by `factor`, high ones kept, a smooth ramp between. */
-  | { type: "llama3"; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number }
+  | {
+      /** rope_type "llama3". */
+      type: "llama3";
+      /** Divides the frequencies whose wavelength exceeds originalMaxPositionEmbeddings / lowFreqFactor. */
+      factor: number;
+      /** Wavelengths above originalMaxPositionEmbeddings / lowFreqFactor are scaled fully. */
+      lowFreqFactor: number;
+      /** Wavelengths below originalMaxPositionEmbeddings / highFreqFactor are kept; must exceed lowFreqFactor. */
+      highFreqFactor: number;
+      /** The context length the model was first trained for. */
+      originalMaxPositionEmbeddings: number;
+    }
   /** YaRN: per-pair blend of interpolated and extrapolated frequencies, plus a cos/sin scale. */
   | {
+      /** rope_type "yarn". */
       type: "yarn";
+      /** Context stretch; null derives it as maxPositionEmbeddings / originalMaxPositionEmbeddings. */
       factor: number | null;
+      /** The context length the model was first trained for; null means maxPositionEmbeddings. */
       originalMaxPositionEmbeddings: number | null;
+      /** The cos/sin scale itself; null computes it from factor (and mscale, mscaleAllDim). */
       attentionFactor: number | null;
+      /** Pairs rotating more than this many times over the original context keep their frequency (null: 32). */
       betaFast: number | null;
+      /** Pairs rotating fewer than this many times are fully interpolated (null: 1). */
       betaSlow: number | null;
+      /** With mscaleAllDim, sets the cos/sin scale as mscale(factor, mscale) / mscale(factor, mscaleAllDim) (DeepSeek's form). */
       mscale: number | null;
+      /** See mscale. */
       mscaleAllDim: number | null;
+      /** Round the blend's pair bounds to whole pairs (default true). */
       truncate: boolean;
     };
 
+/** The name of a RoPE variant: "linear", "dynamic", "llama3" or "yarn". */
 export type RopeType = RopeScaling["type"];
 
 const positive = z.number().positive();
@@ -138,12 +173,17 @@ export function ropeScalingToHf(scaling: RopeScaling | null): Record<string, unk
 
 /** What RoPE needs from a model's configuration. */
 export interface RopeConfig {
+  /** Width of one attention head; even. */
   headDim: number;
+  /** RoPE base frequency. */
   ropeTheta: number;
+  /** The variant, or null for plain RoPE. */
   ropeScaling: RopeScaling | null;
+  /** The model's context length. */
   maxPositionEmbeddings: number;
 }
 
+/** What ropeInverseFrequencies() computes: the inputs of ropeTables(). */
 export interface RopeFrequencies {
   /** headDim / 2 inverse frequencies: pair i of a head rotates by position * invFreq[i]. */
   invFreq: Float32Array;

@@ -8,12 +8,15 @@ import { readJsonObject } from "../io/json-file.js";
 import { SafetensorsFile, type TensorInfo, type TensorStore } from "./safetensors.js";
 import { tensorByteLength, writeSafetensorsTo, type SafetensorsWriteOptions, type TensorToWrite } from "./safetensors-writer.js";
 
+/** The weights file of an unsharded model folder. */
 export const SINGLE_FILE_NAME = "model.safetensors";
+/** The file that maps each tensor of a sharded model folder to its shard. */
 export const INDEX_FILE_NAME = "model.safetensors.index.json";
 
 /** transformers' default largest shard. */
 export const DEFAULT_MAX_SHARD_BYTES = 5 * 1024 ** 3;
 
+/** A tensor of a model folder's checkpoint, and which file holds it. */
 export interface CheckpointTensorInfo extends TensorInfo {
   /** The file (inside the folder) that holds the tensor. */
   readonly file: string;
@@ -22,8 +25,10 @@ export interface CheckpointTensorInfo extends TensorInfo {
 /** The weights of a model folder, possibly spread over several shard files. */
 export class Checkpoint implements TensorStore {
   private constructor(
+    /** The model folder, as given; errors name it. */
     readonly dir: string,
     private readonly files: ReadonlyMap<string, SafetensorsFile>,
+    /** Every tensor by name, with the shard that holds it. */
     readonly tensors: ReadonlyMap<string, CheckpointTensorInfo>,
   ) {}
 
@@ -68,6 +73,7 @@ export class Checkpoint implements TensorStore {
     return this.fileOf(name).readBytes(name, into);
   }
 
+  /** Closes every shard. */
   close(): void {
     for (const file of this.files.values()) file.close();
   }
@@ -79,6 +85,7 @@ export class Checkpoint implements TensorStore {
   }
 }
 
+/** Opens the weights of the model folder `dir` (Checkpoint.open). */
 export function openCheckpoint(dir: string): Checkpoint {
   return Checkpoint.open(dir);
 }
@@ -98,6 +105,7 @@ function readWeightMap(indexPath: string): Map<string, string> {
   return entries;
 }
 
+/** Options of saveCheckpoint(). */
 export interface SaveCheckpointOptions extends SafetensorsWriteOptions {
   /** Largest shard in bytes of tensor data (default 5 GiB); a tensor larger than this gets a shard of its own. */
   maxShardBytes?: number;

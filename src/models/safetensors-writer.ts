@@ -14,19 +14,25 @@ import { DTYPE_BYTES, elementCount, type SafetensorsDtype } from "./safetensors.
  */
 export type TensorValues = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
+/** One tensor for the writer: its header entry now, its values when the writer reaches it. */
 export interface TensorToWrite {
+  /** The tensor's name in the file; unique, and not "__metadata__". */
   readonly name: string;
+  /** The dtype to store it in; the values are converted to it. */
   readonly dtype: SafetensorsDtype;
+  /** Size of each dimension, outermost first. */
   readonly shape: readonly number[];
   /** Called once, when the writer reaches this tensor; the values may be dropped right after. */
   values(): TensorValues | Promise<TensorValues>;
 }
 
+/** Options of writeSafetensors(). */
 export interface SafetensorsWriteOptions {
   /** Extra __metadata__ entries; "format": "pt" is always set, as loaders of PyTorch checkpoints expect. */
   metadata?: Readonly<Record<string, string>>;
 }
 
+/** Bytes the tensor's data takes in the file. */
 export function tensorByteLength(tensor: Pick<TensorToWrite, "dtype" | "shape">): number {
   return elementCount(tensor.shape) * DTYPE_BYTES[tensor.dtype];
 }

@@ -25,20 +25,27 @@ export const DTYPE_BYTES = {
   F64: 8,
 } as const;
 
+/** A dtype name of the safetensors format, e.g. "F32" or "BF16". */
 export type SafetensorsDtype = keyof typeof DTYPE_BYTES;
 
+/** Whether `name` is a safetensors dtype. */
 export function isSafetensorsDtype(name: string): name is SafetensorsDtype {
   return Object.hasOwn(DTYPE_BYTES, name);
 }
 
+/** A stored tensor as its file's header describes it. */
 export interface TensorInfo {
+  /** The dtype it is stored in. */
   readonly dtype: SafetensorsDtype;
+  /** Size of each dimension, outermost first. */
   readonly shape: readonly number[];
+  /** Size of its data in the file, in bytes. */
   readonly byteLength: number;
 }
 
 /** What a single file and a sharded checkpoint both offer. */
 export interface TensorStore {
+  /** Every tensor by name. */
   readonly tensors: ReadonlyMap<string, TensorInfo>;
   /** The header's __metadata__ (string to string), e.g. {"format": "pt"}. */
   readonly metadata: Readonly<Record<string, string>>;
@@ -46,6 +53,7 @@ export interface TensorStore {
   read(name: string, into?: Float32Array): Float32Array;
   /** The tensor's bytes exactly as stored (little-endian). */
   readBytes(name: string, into?: Uint8Array): Uint8Array;
+  /** Closes the file(s); reading afterwards is an error. */
   close(): void;
 }
 
@@ -180,9 +188,11 @@ function convertToFloat32(dtype: SafetensorsDtype, bytes: Uint8Array, into: Floa
 /** One open .safetensors file. */
 export class SafetensorsFile implements TensorStore {
   private fd: number | null;
+  /** Every tensor by name, as the header lists them. */
   readonly tensors: ReadonlyMap<string, TensorInfo>;
 
   private constructor(
+    /** The file's path, as opened; errors name it. */
     readonly path: string,
     fd: number,
     private readonly stored: Map<string, StoredTensor>,
@@ -244,6 +254,7 @@ export class SafetensorsFile implements TensorStore {
     return out;
   }
 
+  /** Closes the file. Idempotent. */
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
