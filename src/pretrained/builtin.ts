@@ -9,7 +9,14 @@ function isBuiltinName(name: string): name is BuiltinModelName {
 }
 
 /** The preset `preset` (tiny, small) initialised from `seed` on `backend`'s device: the same seed gives the same weights. */
-export function createBuiltinModel(preset: string, seed: number, backend: Backend = cpu): { model: DecoderModel; tokenizer: Tokenizer; config: DecoderConfig } {
+export function createBuiltinModel(preset: string, seed: number, backend: Backend = cpu): {
+  /** The fresh model (f32, trainable). */
+  model: DecoderModel;
+  /** The character tokenizer of the built-in tasks. */
+  tokenizer: Tokenizer;
+  /** The preset's configuration, sized for the tokenizer's vocabulary. */
+  config: DecoderConfig;
+} {
   if (!isBuiltinName(preset)) throw new Error(`unknown built-in model "${preset}" (have ${BUILTIN_MODEL_NAMES.join(", ")})`);
   if (!Number.isInteger(seed)) throw new Error(`createBuiltinModel: seed must be an integer, got ${seed}`);
   const tokenizer = createCharTokenizer();

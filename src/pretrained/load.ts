@@ -7,14 +7,19 @@ import { cpu, type Backend } from "../tensor/index.js";
 import { loadTokenizer, type Tokenizer } from "../tokenize/index.js";
 import { DecoderModel, loadDecoderConfig, openCheckpoint, uninitialisedParameters, type Checkpoint, type DecoderConfig, type WeightDtype } from "../models/index.js";
 
+/** What loadModel() returns. */
 export interface LoadedModel {
+  /** The model, its weights read from the folder's safetensors. */
   model: DecoderModel;
+  /** The folder's tokenizer. */
   tokenizer: Tokenizer;
+  /** The folder's config.json, validated. */
   config: DecoderConfig;
   /** The folder it came from. */
   dir: string;
 }
 
+/** Options of loadModel(). */
 export interface LoadModelOptions {
   /**
    * How weight matrices are held (default "f32": trainable, whatever the files store).

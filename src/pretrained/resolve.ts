@@ -12,6 +12,7 @@ import { createBuiltinModel } from "./builtin.js";
 import { BUILTIN_MODEL_NAMES, frozenCopy, loadDecoderConfig, type DecoderConfig, type DecoderModel, type WeightDtype } from "../models/index.js";
 import { loadModel } from "./load.js";
 
+/** What a model spec starts with to name a built-in or shipped model instead of a folder. */
 export const BUILTIN_PREFIX = "builtin:";
 
 /**
@@ -25,6 +26,7 @@ export function shippedModelDir(name: keyof typeof SHIPPED_MODELS): string {
   return join(packageRoot(), "models", SHIPPED_MODELS[name]);
 }
 
+/** Options of resolveModel(). */
 export interface ResolveModelOptions {
   /**
    * How weight matrices are held (default "f32", trainable); "bf16" gives a
@@ -40,9 +42,13 @@ export interface ResolveModelOptions {
   backend?: Backend;
 }
 
+/** What resolveModel() returns. */
 export interface ResolvedModel {
+  /** The model, on the requested device with the requested weight type. */
   model: DecoderModel;
+  /** Its tokenizer: the folder's, or the character tokenizer for built-in models. */
   tokenizer: Tokenizer;
+  /** The model's configuration. */
   config: DecoderConfig;
   /** The spec as given. */
   spec: string;
@@ -55,6 +61,7 @@ function checkFolder(spec: string, flag: string): void {
   if (!statSync(spec).isDirectory()) throw new Error(`${flag} ${spec}: not a folder (expected a Hugging Face model folder with config.json)`);
 }
 
+/** Whether a model spec names a built-in or shipped model (`builtin:<name>`) rather than a folder. */
 export function isBuiltinSpec(spec: string): boolean {
   return spec.startsWith(BUILTIN_PREFIX);
 }

@@ -11,6 +11,7 @@ import { adaptedProjections, mergedWeight, saveCheckpoint, toHfConfig, toHfGener
 import { readOptionalJsonObject, writeJsonAtomic } from "../io/json-file.js";
 import { sourceFolderOf } from "./load.js";
 
+/** Options of saveModel(). */
 export interface SaveModelOptions {
   /** Stored weight type (default "f32"); bf16 halves the files and rounds to nearest even. */
   dtype?: "f32" | "bf16";

@@ -7,10 +7,15 @@ import { HfTokenizer, type TokenizerFiles } from "./tokenizer.js";
 
 /** Special tokens, ids 0..4 in this order. A turn's end is also the end of any response (the one EOS). */
 export const CHAR_SPECIAL_TOKENS = {
+  /** Padding (id 0). */
   pad: "<pad>",
+  /** Stands for a character outside the alphabet (id 1). */
   unk: "<unk>",
+  /** Beginning of sequence (id 2). */
   bos: "<s>",
+  /** Opens a chat turn, followed by the role and a newline (id 3). */
   turnStart: "<|im_start|>",
+  /** Closes a chat turn; the EOS (id 4). */
   turnEnd: "<|im_end|>",
 } as const;
 
@@ -79,6 +84,10 @@ export function charTokenizerFiles(): TokenizerFiles {
   };
 }
 
+/**
+ * The character tokenizer of the built-in tasks and models: one token per
+ * character of CHAR_ALPHABET, after the special tokens, with a ChatML template.
+ */
 export function createCharTokenizer(): HfTokenizer {
   return new HfTokenizer(charTokenizerFiles());
 }

@@ -5,10 +5,13 @@ import { Template } from "@huggingface/jinja";
 
 /** A chat message as chat templates take it. */
 export interface ChatMessage {
+  /** Who speaks: "system", "user", "assistant", "tool", or any role the template knows. */
   role: "system" | "user" | "assistant" | "tool" | string;
+  /** The message's text. */
   content: string;
 }
 
+/** Options of applyChatTemplate() and ChatTemplate.render(). */
 export interface ChatTemplateOptions {
   /** End the prompt with the opening of an assistant turn (default false). */
   addGenerationPrompt?: boolean;
@@ -21,7 +24,12 @@ export interface ChatTemplateOptions {
 }
 
 /** A chat template as stored in a model folder: one program, or several named ones. */
-export type ChatTemplateSource = string | ReadonlyArray<{ name: string; template: string }>;
+export type ChatTemplateSource = string | ReadonlyArray<{
+  /** The template's name: "default", or e.g. "tool_use" for the one used when tools are given. */
+  name: string;
+  /** The Jinja program. */
+  template: string;
+}>;
 
 /**
  * A parsed chat template. `specialTokens` are the strings templates may refer
@@ -32,6 +40,7 @@ export class ChatTemplate {
   private readonly programs = new Map<string, Template>();
 
   constructor(
+    /** The template as stored in the model folder. */
     readonly source: ChatTemplateSource,
     private readonly specialTokens: Readonly<Record<string, string | null>>,
     private readonly origin: string,
@@ -46,6 +55,7 @@ export class ChatTemplate {
     }
   }
 
+  /** The prompt text of a conversation, with the variables transformers passes to templates. */
   render(messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): string {
     const program = this.pick(options.tools !== undefined && options.tools.length > 0);
     const variables: Record<string, unknown> = {

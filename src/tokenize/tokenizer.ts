@@ -7,27 +7,35 @@ import { Tokenizer as HfTokenizerModel } from "@huggingface/tokenizers";
 import { writeJsonAtomic } from "../io/json-file.js";
 import { ChatTemplate, type ChatMessage, type ChatTemplateOptions, type ChatTemplateSource } from "./chat.js";
 
+/** Options of Tokenizer.encode(). */
 export interface EncodeOptions {
   /** Add what the tokenizer's post-processor adds around a text (e.g. Llama 3's BOS). Default true, as in transformers. */
   addSpecialTokens?: boolean;
 }
 
+/** Options of Tokenizer.decode(). */
 export interface DecodeOptions {
   /** Drop special tokens (<|im_end|>, padding, ...) from the text. Default false. */
   skipSpecialTokens?: boolean;
 }
 
+/** Text to token ids and back, with the model's special tokens and chat template. */
 export interface Tokenizer {
   /** One more than the largest token id, added tokens included. */
   readonly vocabSize: number;
   /** Every id that ends a response: the tokenizer's EOS and those of generation_config.json / config.json. */
   readonly eosTokenIds: readonly number[];
+  /** The beginning-of-sequence token (tokenizer_config.json's bos_token), or null. */
   readonly bosTokenId: number | null;
+  /** The padding token (tokenizer_config.json's pad_token), or null. */
   readonly padTokenId: number | null;
   /** Ids of the added tokens marked special; stop strings and skipSpecialTokens use these. */
   readonly specialTokenIds: ReadonlySet<number>;
+  /** Whether applyChatTemplate() can render conversations (the tokenizer has a chat template). */
   readonly hasChatTemplate: boolean;
+  /** The token ids of `text`. */
   encode(text: string, options?: EncodeOptions): number[];
+  /** The text of `ids`. */
   decode(ids: readonly number[], options?: DecodeOptions): string;
   /** Renders a conversation to the prompt text (encode it with addSpecialTokens: false). */
   applyChatTemplate(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string;
@@ -85,6 +93,7 @@ function addedTokens(tokenizer: Record<string, unknown>, origin: string): AddedT
   });
 }
 
+/** A Hugging Face tokenizer: tokenizer.json and tokenizer_config.json, with its chat template. */
 export class HfTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly eosTokenIds: readonly number[];
@@ -94,7 +103,10 @@ export class HfTokenizer implements Tokenizer {
   private readonly model: HfTokenizerModel;
   private readonly chatTemplate: ChatTemplate | null;
 
-  constructor(readonly files: TokenizerFiles) {
+  constructor(
+    /** The files it was made from; save() writes them back. */
+    readonly files: TokenizerFiles,
+  ) {
     const { tokenizer, config, origin } = files;
     const vocab = (tokenizer.model as { vocab?: unknown } | undefined)?.vocab;
     if (vocab === null || typeof vocab !== "object") {
