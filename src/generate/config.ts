@@ -3,12 +3,17 @@
 
 /** The parts of a tokenizer that generation needs. */
 export interface GenerationTokenizer {
+  /** One more than the largest token id; stop token ids must lie below it. */
   readonly vocabSize: number;
+  /** The default stop tokens. */
   readonly eosTokenIds: readonly number[];
+  /** The token ids of a text (stop strings are matched on decoded text). */
   encode(text: string): number[];
+  /** The text of token ids. */
   decode(ids: readonly number[]): string;
 }
 
+/** How generate() samples: every key optional, with TRL's defaults (GENERATION_DEFAULTS). */
 export interface GenerationConfig {
   /** Most tokens to sample per sequence, stop tokens included. Default 256. */
   maxNewTokens?: number;
@@ -43,8 +48,11 @@ export interface GenerationConfig {
   onProgress?: (progress: GenerationProgress) => void;
 }
 
+/** What GenerationConfig.onProgress is told after each decoding step. */
 export interface GenerationProgress {
+  /** Sequences that have stopped. */
   finishedSequences: number;
+  /** Sequences asked for (one per prompt). */
   totalSequences: number;
   /** Tokens sampled so far, over all sequences. */
   newTokens: number;
@@ -52,19 +60,31 @@ export interface GenerationProgress {
   seconds: number;
 }
 
+/** A GenerationConfig with every default filled in and checked, as resolveGenerationConfig() returns it. */
 export type ResolvedGenerationConfig = Required<Omit<GenerationConfig, "seeds" | "onProgress">> &
   Pick<GenerationConfig, "seeds" | "onProgress">;
 
+/** The defaults of GenerationConfig's keys (stopTokenIds defaults to the tokenizer's EOS ids). */
 export const GENERATION_DEFAULTS = {
+  /** Most new tokens per sequence. */
   maxNewTokens: 256,
+  /** Softmax temperature. */
   temperature: 1,
+  /** Nucleus sampling off. */
   topP: 1,
+  /** Top-k filtering off. */
   topK: 0,
+  /** Min-p filtering off. */
   minP: 0,
+  /** Sample rather than take the most likely token. */
   greedy: false,
+  /** No stop strings. */
   stopStrings: [] as readonly string[],
+  /** Seed of the whole run. */
   seed: 0,
+  /** Sequences decoded together. */
   batchSize: 16,
+  /** Report log-probs at the sampling temperature. */
   logprobsAtTemperature: true,
 } as const;
 

@@ -21,17 +21,24 @@ import { keepsEveryToken, sampleToken, type SamplingFilters } from "./samplers.j
 import { StopStrings } from "./stop-strings.js";
 import { realVocabSize, vocabWeight } from "./vocab-logprobs.js";
 
+/** Why a sequence ended: "stop" (a stop token or stop string) or "length" (maxNewTokens reached). */
 export type FinishReason = "stop" | "length";
 
 /** How sequences sample and when they stop: one plan serves every sequence of a generate() call or a request. */
 export class SamplingPlan {
+  /** Take the most likely token every step. */
   readonly greedy: boolean;
+  /** Logits are divided by this before sampling. */
   readonly temperature: number;
+  /** The top-k, top-p and min-p filters. */
   readonly filters: SamplingFilters;
   /** The temperature of the reported log-probs (see GenerationConfig.logprobsAtTemperature). */
   readonly reportTemperature: number;
+  /** Most tokens a sequence samples. */
   readonly maxNewTokens: number;
+  /** Tokens that end a sequence (kept as its last token). */
   readonly stopTokenIds: ReadonlySet<number>;
+  /** Texts that end a sequence once it contains them. */
   readonly stopStrings: StopStrings;
   /** Plans with the same key draw alike, so their rows share one draw per step. */
   readonly key: string;
@@ -62,13 +69,17 @@ export class SamplingPlan {
 
 /** A token and its log-prob (at the plan's reporting temperature). */
 export interface TokenChoice {
+  /** The token id. */
   id: number;
+  /** Its log-probability. */
   logprob: number;
 }
 
+/** What GenerationEngine.submit() takes: one sequence to generate. */
 export interface SequenceRequest {
   /** The prompt's token ids. */
   prompt: readonly number[];
+  /** How it samples and when it stops. */
   plan: SamplingPlan;
   /** Seed of the sequence's own generator (unused when the plan is greedy). */
   seed: number;
@@ -80,17 +91,25 @@ export interface SequenceRequest {
 
 /** A sequence in the engine: what it has sampled so far, and why it ended. */
 export class Sequence {
+  /** The prompt's token ids. */
   readonly prompt: readonly number[];
+  /** How it samples and when it stops. */
   readonly plan: SamplingPlan;
+  /** Names the sequence in errors. */
   readonly label: string;
+  /** How many most likely tokens each step keeps in topLogprobs. */
   readonly topCount: number;
+  /** The response's token ids sampled so far. */
   readonly tokens: number[] = [];
+  /** The log-prob of each sampled token, at the plan's reporting temperature. */
   readonly logprobs: number[] = [];
   /** Per sampled token, the topCount most likely tokens, most likely first (empty when topCount is 0). */
   readonly topLogprobs: TokenChoice[][] = [];
+  /** Why it ended, or null while it goes on (or when it was cancelled). */
   finish: FinishReason | null = null;
   /** Set by GenerationEngine.cancel: the sequence leaves at the next step without a finish reason. */
   cancelled = false;
+  /** The sequence's own generator, seeded by its request; null for greedy plans. */
   readonly rng: Rng | null;
 
   constructor(request: SequenceRequest) {
@@ -101,6 +120,7 @@ export class Sequence {
     this.rng = request.plan.greedy ? null : new Rng(request.seed);
   }
 
+  /** Whether it finished or was cancelled. */
   get done(): boolean {
     return this.finish !== null || this.cancelled;
   }
@@ -135,6 +155,7 @@ interface Drawn {
   logprobs: Float32Array;
 }
 
+/** Options of GenerationEngine. */
 export interface EngineOptions {
   /** Most sequences decoded together; more wait until rows free up. */
   maxBatch: number;
@@ -148,7 +169,13 @@ export interface EngineOptions {
 
 const DEFAULT_PREFILL_TOKENS = 2048;
 
+/**
+ * Decodes many sequences together, one token each per step(), with one KV
+ * cache: sequences join when rows are free and leave as they finish, so a
+ * caller (generate(), the server) decides what happens between steps.
+ */
 export class GenerationEngine {
+  /** The vocabulary sampled over: the tokenizer's (the model's output may be padded beyond it). */
   readonly vocabSize: number;
   private readonly waiting: Sequence[] = [];
   private live: Sequence[] = [];
@@ -191,6 +218,7 @@ export class GenerationEngine {
     return this.waiting.length;
   }
 
+  /** Whether no sequence is decoding or waiting. */
   get idle(): boolean {
     return this.live.length === 0 && this.waiting.length === 0;
   }
@@ -222,6 +250,7 @@ export class GenerationEngine {
     return dropped;
   }
 
+  /** Drops every sequence and frees the KV cache. */
   dispose(): void {
     this.clear();
   }

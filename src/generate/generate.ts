@@ -8,9 +8,11 @@ import { resolveGenerationConfig, type GenerationConfig, type GenerationTokenize
 import { checkPrompt, GenerationEngine, SamplingPlan, type FinishReason, type Sequence } from "./engine.js";
 import { sequenceSeed } from "./samplers.js";
 
+/** One response of generate() (or of a ResponseSampler), with what it was sampled from. */
 export interface GeneratedSequence {
   /** The prompt as the model read it. */
   promptTokenIds: number[];
+  /** Number of prompt tokens. */
   promptTokenCount: number;
   /** The sampled tokens, a stop token included. */
   tokenIds: number[];

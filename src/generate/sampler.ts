@@ -8,10 +8,13 @@ import { generate, type GeneratedSequence } from "./generate.js";
 
 /** One prompt to sample from: its token ids (what the model reads) and the text they came from. */
 export interface SamplePrompt {
+  /** The token ids the model reads. */
   ids: readonly number[];
+  /** The prompt's text, for samplers that send text rather than ids. */
   text: string;
 }
 
+/** Where responses come from: the model in this process or a server. */
 export interface ResponseSampler {
   /** What the responses came from (a model folder, `builtin:...`, a server's model name): kept in caches. */
   readonly source: string;

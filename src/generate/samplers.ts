@@ -4,6 +4,7 @@
 // the device (Backend.sampleRows); these are for filtered ones.
 import type { Rng } from "../tensor/index.js";
 
+/** The filters that narrow the distribution a token is drawn from. */
 export interface SamplingFilters {
   /** Keep the topK most likely tokens (0 = off). */
   topK: number;
@@ -13,6 +14,7 @@ export interface SamplingFilters {
   minP: number;
 }
 
+/** Filters that keep every token. */
 export const NO_FILTERS: SamplingFilters = { topK: 0, topP: 1, minP: 0 };
 
 function maxOf(probs: Float32Array): number {

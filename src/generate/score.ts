@@ -10,11 +10,15 @@ import { embedding, mul, noGrad, reshape, scope, tensor, vocabLogProbs, type Ten
 import type { GenerationTokenizer } from "./config.js";
 import { realVocabSize, vocabWeight } from "./vocab-logprobs.js";
 
+/** A sequence to score: the prompt the model reads and the response whose tokens are scored. */
 export interface PromptAndResponse {
+  /** The prompt's token ids; not empty. */
   prompt: readonly number[];
+  /** The response's token ids. */
   response: readonly number[];
 }
 
+/** Options of scoreResponses() and scoreResponsesNoGrad(). */
 export interface ScoreOptions {
   /**
    * Logits are divided by this before the softmax. Default 1; to reproduce the
@@ -27,6 +31,7 @@ export interface ScoreOptions {
   maxLogitsBytes?: number;
 }
 
+/** What scoreResponses() returns: [B, R] tensors, R the longest response. */
 export interface ScoredBatch {
   /** [B, R] (R: the longest response): log p(response[b][j]) at [b, j], 0 past the response's end. */
   logprobs: Tensor;
@@ -34,6 +39,7 @@ export interface ScoredBatch {
   entropy: Tensor | null;
   /** [B, R] 1 on response tokens, 0 on padding. */
   mask: Tensor;
+  /** Each sequence's response length, in tokens. */
   responseLengths: number[];
 }
 
@@ -61,6 +67,7 @@ export interface ResponseHidden {
   targets: Tensor;
   /** [B, R] 1 on response tokens, 0 on padding. */
   mask: Tensor;
+  /** Each sequence's response length, in tokens. */
   responseLengths: number[];
 }
 
@@ -127,11 +134,13 @@ export function scoreResponses(model: DecoderModel, tokenizer: Pick<GenerationTo
   });
 }
 
+/** Options of scoreResponsesNoGrad(). */
 export interface ScoreNoGradOptions extends ScoreOptions {
   /** Sequences per forward pass. Default 8. */
   batchSize?: number;
 }
 
+/** What scoreResponsesNoGrad() returns, on the host, in the order of the sequences given. */
 export interface ResponseScores {
   /** Per sequence, the log-prob of each response token. */
   logprobs: Float32Array[];

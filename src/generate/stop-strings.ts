@@ -4,15 +4,21 @@
 // string is found in the step that completes it.
 import type { GenerationTokenizer } from "./config.js";
 
+/** Finds stop strings in a response as it grows, decoding only its last few tokens each step. */
 export class StopStrings {
   private readonly window: number;
 
-  constructor(readonly strings: readonly string[], private readonly tokenizer: GenerationTokenizer) {
+  constructor(
+    /** The texts that end a response. */
+    readonly strings: readonly string[],
+    private readonly tokenizer: GenerationTokenizer,
+  ) {
     // A token decodes to at least one character except in the middle of a
     // multi-byte character (at most 4 byte tokens), hence the slack.
     this.window = 4 * Math.max(0, ...strings.map((s) => s.length)) + 4;
   }
 
+  /** Whether there is any stop string to look for. */
   get active(): boolean {
     return this.strings.length > 0;
   }
