@@ -14,42 +14,27 @@
 
 /** Kernel codes of binary(). */
 export enum BinaryOp {
-  /** a + b */
-  Add = 0,
-  /** a - b */
-  Sub = 1,
-  /** a * b */
-  Mul = 2,
-  /** a / b */
-  Div = 3,
+  /** a + b */ Add = 0,
+  /** a - b */ Sub = 1,
+  /** a * b */ Mul = 2,
+  /** a / b */ Div = 3,
 }
 /** Kernel codes of unary() and unaryBackward(). */
 export enum UnaryOp {
-  /** -x */
-  Neg = 0,
-  /** e^x */
-  Exp = 1,
-  /** Natural logarithm. */
-  Log = 2,
-  /** x * x */
-  Square = 3,
-  /** Square root. */
-  Sqrt = 4,
-  /** x * sigmoid(x) */
-  Silu = 5,
-  /** max(x, 0) */
-  Relu = 6,
-  /** Hyperbolic tangent. */
-  Tanh = 7,
-  /** Absolute value. */
-  Abs = 8,
+  /** -x */ Neg = 0,
+  /** e^x */ Exp = 1,
+  /** Natural logarithm. */ Log = 2,
+  /** x * x */ Square = 3,
+  /** Square root. */ Sqrt = 4,
+  /** x * sigmoid(x) */ Silu = 5,
+  /** max(x, 0) */ Relu = 6,
+  /** Hyperbolic tangent. */ Tanh = 7,
+  /** Absolute value. */ Abs = 8,
 }
 /** How a weight operand is stored (gemm's B, embedding's table). */
 export enum ElementType {
-  /** 32-bit float. */
-  F32 = 0,
-  /** bfloat16, widened to float32 as it is read. */
-  Bf16 = 1,
+  /** 32-bit float. */ F32 = 0,
+  /** bfloat16, widened to float32 as it is read. */ Bf16 = 1,
 }
 
 /** Element type behind a device address; "byte" for untyped rows, "any" where the kernel reads an ElementType. */
