@@ -22,7 +22,9 @@ export interface MemoryStats {
 /**
  * One device's kernels (the shared kernel table) with its memory calls. Ops
  * reach a device only through this, so the CPU and CUDA backends are
- * interchangeable.
+ * interchangeable. Each kernel is described where the kernel table declares it
+ * (src/tensor/kernels.ts); the API reference cannot carry those comments through
+ * the derived type, so typedoc.json lists the kernels as documented there.
  */
 export interface Backend extends Omit<SharedKernels, "memoryStats" | "copyIn" | "copyOut"> {
   /** The device's name: "cpu" or "cuda". */

@@ -43,8 +43,24 @@ export const COST_PHASES = [
 
 export type CostPhase = (typeof COST_PHASES)[number]["phase"];
 
-/** Seconds of each cost phase, as a summary's `<phase>_s` fields. */
-export type PhaseSeconds = { [P in CostPhase as `${P}_s`]: number };
+/** Seconds of each cost phase, as a summary's `<phase>_s` fields (one per entry of COST_PHASES). */
+export interface PhaseSeconds {
+  /** Stage 1 (A*-PO): sampling the reference's responses to the training prompts and scoring them, for V-hat. */
+  stage1_s: number;
+  /** Sampling the policy's responses. */
+  sample_s: number;
+  /** Scoring the responses. */
+  reward_s: number;
+  /** The reference's pass over the responses, and the critic's (PPO). */
+  reference_s: number;
+  /** Forward, loss, backward and optimizer steps. */
+  train_s: number;
+}
+
+// PhaseSeconds names exactly the fields COST_PHASES implies, which phaseSeconds() builds: this fails to compile otherwise.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type AssertTrue<T extends true> = T;
+type _PhaseFieldsMatch = AssertTrue<SameKeys<keyof PhaseSeconds, `${CostPhase}_s`>>;
 
 /** Training's cost: stage 1 (A*-PO), sampling, reward, reference and critic passes, updates. */
 export function trainingSeconds(seconds: Readonly<Record<string, number>>): number {
@@ -53,7 +69,7 @@ export function trainingSeconds(seconds: Readonly<Record<string, number>>): numb
 
 /** The `<phase>_s` fields of a run's clock. */
 export function phaseSeconds(seconds: Readonly<Record<string, number>>): PhaseSeconds {
-  return Object.fromEntries(COST_PHASES.map(({ phase }) => [`${phase}_s`, seconds[phase] ?? 0])) as PhaseSeconds;
+  return Object.fromEntries(COST_PHASES.map(({ phase }) => [`${phase}_s`, seconds[phase] ?? 0])) as unknown as PhaseSeconds;
 }
 
 /** What a checkpoint saves besides the trainer state. */
