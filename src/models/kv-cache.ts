@@ -24,8 +24,6 @@ export class KVCache {
   private constructor(
     /** The model shape the buffers are sized for. */
     readonly config: DecoderConfig,
-    /** The device of the buffers (the model's). */
-    readonly backend: Backend,
     capacity: number, filled: Int32Array, starts: Int32Array, keys: Tensor[], values: Tensor[]) {
     this.rowCount = filled.length;
     this.positions = capacity;
@@ -42,7 +40,7 @@ export class KVCache {
     const shape = [batch, capacity, config.numKvHeads, config.headDim];
     // Zeroed, so padding slots hold finite values (attention never reads them, but a NaN must not be possible).
     const buffers = () => Array.from({ length: config.numLayers }, () => keep(zeros(shape, { backend })));
-    return new KVCache(config, backend, capacity, new Int32Array(batch), new Int32Array(batch), buffers(), buffers());
+    return new KVCache(config, capacity, new Int32Array(batch), new Int32Array(batch), buffers(), buffers());
   }
 
   /**
@@ -56,7 +54,7 @@ export class KVCache {
       throw new Error(`KVCache.rowView: rows ${start}..${start + count} of a batch of ${this.rowCount}`);
     }
     const rows = (buffers: Tensor[]) => buffers.map((buffer) => sliceRows(buffer, start, count));
-    return new KVCache(this.config, this.backend, this.positions, this.filled.subarray(start, start + count), this.starts.subarray(start, start + count),
+    return new KVCache(this.config, this.positions, this.filled.subarray(start, start + count), this.starts.subarray(start, start + count),
       rows(this.keyBuffers), rows(this.valueBuffers));
   }
 
@@ -122,7 +120,7 @@ export class KVCache {
     const capacity = Math.max(this.positions, other.positions);
     const rows = this.rowCount + other.rowCount;
     const join = (mine: Tensor[], theirs: Tensor[]) => mine.map((old, layer) => {
-      const joined = keep(zeros([rows, capacity, a.numKvHeads, a.headDim], { backend: this.backend }));
+      const joined = keep(zeros([rows, capacity, a.numKvHeads, a.headDim], { backend: old.backend }));
       noGrad(() => scope(() => {
         writeRows(sliceRows(joined, 0, this.rowCount), old, new Int32Array(this.rowCount));
         writeRows(sliceRows(joined, this.rowCount, other.rowCount), theirs[layer], new Int32Array(other.rowCount));
