@@ -2,8 +2,8 @@
 // ParameterFactory: random (a fresh model, initialised as transformers does)
 // or uninitialised memory that a checkpoint then fills, so loading a large
 // model never spends time drawing random numbers it overwrites.
-import { cpu, embedding, empty, linear, randn, Rng, scope, type Backend, type Tensor, zeros } from "../tensor/index.js";
-import { LoraAdapter, Module, parameter, type LoraPass, type Parameter } from "../nn/index.js";
+import { cpu, embedding, empty, linear, Rng, scope, type Backend, type Tensor } from "../tensor/index.js";
+import { init, LoraAdapter, Module, parameter, type LoraPass, type Parameter } from "../nn/index.js";
 
 /** How weight matrices are held: f32 (trainable) or bf16 (frozen, half the bytes; compute stays f32). */
 export type WeightDtype = "f32" | "bf16";
@@ -23,8 +23,8 @@ export function randomParameters(seed: number, std: number, backend: Backend = c
   const rng = new Rng(seed);
   return {
     backend,
-    weight: (shape, name) => parameter(randn(shape, rng, std, 0, { backend }), name),
-    bias: (shape, name) => parameter(zeros(shape, { backend }), name),
+    weight: (shape, name) => init.normal(shape, rng, std, name, backend),
+    bias: (shape, name) => init.zeros(shape, name, backend),
   };
 }
 
