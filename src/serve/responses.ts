@@ -85,8 +85,10 @@ export class ResponseWriter {
       const logprobs = this.logprobs(s, streamed.tokens, s.tokens.length, streamed.sent);
       const ids = this.options.returnTokenIds ? { token_ids: s.tokens.slice(streamed.tokens) } : {};
       const delta = this.delta(s, streamed);
+      streamed.tokens = s.tokens.length;
+      streamed.sent += delta.length;
       if (s.finish !== null) this.streamed.delete(s);
-      else this.streamed.set(s, { ...streamed, tokens: s.tokens.length, sent: streamed.sent + delta.length });
+      else this.streamed.set(s, streamed);
       const promptIds = this.options.returnTokenIds && first ? { prompt_token_ids: s.prompt } : {};
       const choice = this.options.endpoint === "chat"
         ? { index, delta: { ...(first ? { role: "assistant" } : {}), content: delta }, logprobs, finish_reason: s.finish, ...ids }
@@ -96,7 +98,8 @@ export class ResponseWriter {
   }
 
   /**
-   * The text a sequence's next chunk sends (what stays held back is left in `streamed.held`).
+   * The text a sequence's next chunk sends (what stays held back is left in `streamed.held`; the
+   * caller counts what was sent).
    * Only the last chunk decodes the whole response, for the text complete() returns (cut at a
    * stop string, without a stop token), and sends whatever of it was not sent yet.
    */
