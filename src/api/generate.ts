@@ -49,7 +49,7 @@ function promptIds(tokenizer: Tokenizer, prompt: string, options: GenerateTextOp
 
 /** Samples `num` responses to each prompt, as `astarpo generate` does. */
 export async function generateText(options: GenerateTextOptions): Promise<GeneratedText> {
-  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights, backend: backendFor(options.device ?? "cpu") });
+  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights, backend: backendFor(options.device) });
   try {
     const prompts = typeof options.prompt === "string" ? [options.prompt] : options.prompt;
     const num = options.num ?? 1;

@@ -58,7 +58,7 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const host = options.host ?? START_DEFAULTS.host;
   const port = options.port ?? START_DEFAULTS.port;
-  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights, backend: backendFor(options.device ?? "cpu") });
+  const { model, tokenizer } = await resolveModel(options.model, { weights: options.weights, backend: backendFor(options.device) });
   const name = options.servedModelName ?? options.model;
   const server = createServer({
     model, tokenizer, name,

@@ -17,7 +17,7 @@ export function parseDevice(name: string, where = "--device"): Device {
   throw new Error(`${where}: expected ${devices.join(" or ")}, got '${name}'`);
 }
 
-/** The backend of a device; for "cuda", an error saying why when it cannot run here. */
-export function backendFor(device: Device): Backend {
+/** The backend of a device (default the CPU); for "cuda", an error saying why when it cannot run here. */
+export function backendFor(device: Device = "cpu"): Backend {
   return device === "cuda" ? cudaBackend() : cpu;
 }
