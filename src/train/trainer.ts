@@ -265,6 +265,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
         state.step++;
         const generated = sum(batch.sequences.map((s) => s.responseIds.length));
         state.generatedTokens += generated;
+        const peakMemoryBytes = memory()[policy.backend.name].peak;
         const record: MetricsRecord = {
           step: state.step,
           epoch: order.epochs,
@@ -281,9 +282,9 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
           step_s: (performance.now() - stepStart) / 1000,
           tokens_per_s: generated / Math.max(seconds.sample, 1e-9),
           generated_tokens: state.generatedTokens,
-          peak_memory_bytes: memory()[policy.backend.name].peak,
+          peak_memory_bytes: peakMemoryBytes,
         };
-        state.peakMemoryBytes = Math.max(state.peakMemoryBytes, memory()[policy.backend.name].peak);
+        state.peakMemoryBytes = Math.max(state.peakMemoryBytes, peakMemoryBytes);
         if (state.step === totalSteps || (config.evalEvery > 0 && state.step % config.evalEvery === 0)) await runEval(record);
         record.wall_s = sum(Object.values(state.seconds));
         record.cost_s = trainingSeconds(state.seconds);
