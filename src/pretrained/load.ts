@@ -3,7 +3,7 @@
 // (converted on the way to the type the model holds them in), so memory peaks
 // at the model plus its largest tensor, never at two copies of the model.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { cpu, type Backend } from "../tensor/index.js";
+import type { Backend } from "../tensor/index.js";
 import { loadTokenizer, type Tokenizer } from "../tokenize/index.js";
 import { DecoderModel, loadDecoderConfig, openCheckpoint, uninitialisedParameters, type Checkpoint, type DecoderConfig, type WeightDtype } from "../models/index.js";
 
@@ -94,7 +94,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   const checkpoint = openCheckpoint(dir);
   let model: DecoderModel | null = null;
   try {
-    model = new DecoderModel(config, uninitialisedParameters(dtype, options.backend ?? cpu));
+    model = new DecoderModel(config, uninitialisedParameters(dtype, options.backend));
     await fillParameters(model, checkpoint);
     if (dtype === "bf16") model.freeze();
   } catch (error) {
